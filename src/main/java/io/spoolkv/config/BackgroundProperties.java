@@ -1,0 +1,30 @@
+package io.spoolkv.config;
+
+import jakarta.validation.constraints.AssertTrue;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotNull;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
+import org.springframework.validation.annotation.Validated;
+
+/**
+ * The bounded executor that runs long commands (key dumps, watch delivery).
+ *
+ * @param threads worker threads
+ * @param queueCapacity tasks waiting for a thread before new commands are refused as busy
+ * @param chunkBytes size of the buffer a producer fills before handing it to the spool
+ */
+@Validated
+@ConfigurationProperties("spoolkv.background")
+public record BackgroundProperties(
+        @DefaultValue("2") @Min(1) @Max(256) int threads,
+        @DefaultValue("1024") @Min(1) int queueCapacity,
+        @DefaultValue("16KB") @NotNull DataSize chunkBytes) {
+
+    @AssertTrue(message = "spoolkv.background.chunk-bytes must be between 256B and 1MB")
+    public boolean isChunkBytesInRange() {
+        return chunkBytes.toBytes() >= 256 && chunkBytes.toBytes() <= 1024 * 1024;
+    }
+}

@@ -1,0 +1,29 @@
+package io.spoolkv.config;
+
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotNull;
+import java.time.Duration;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.validation.annotation.Validated;
+
+/**
+ * The memcached listener.
+ *
+ * @param host address to bind
+ * @param port TCP port; 0 picks a free one (read it from the server bean)
+ * @param ioThreads event-loop threads; 0 means Netty's default (2 x cores)
+ * @param maxConnections connections accepted at once; further ones are closed on accept
+ * @param shutdownTimeout how long streaming commands and spools get to finish on shutdown
+ */
+@Validated
+@ConfigurationProperties("spoolkv.server")
+public record ServerProperties(
+        @DefaultValue("0.0.0.0") @NotBlank String host,
+        @DefaultValue("11211") @Min(0) @Max(65535) int port,
+        @DefaultValue("0") @Min(0) @Max(1024) int ioThreads,
+        @DefaultValue("4096") @Min(1) int maxConnections,
+        @DefaultValue("10s") @NotNull Duration shutdownTimeout) {
+}

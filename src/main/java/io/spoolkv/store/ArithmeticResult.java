@@ -1,0 +1,17 @@
+package io.spoolkv.store;
+
+/**
+ * The answer to an {@link Arithmetic} request.
+ *
+ * @param outcome what happened
+ * @param value the new unsigned 64-bit value when {@code outcome} is {@link Outcome#OK}
+ * @param item the item after the change when {@code outcome} is {@link Outcome#OK}, else null
+ */
+public record ArithmeticResult(Outcome outcome, long value, Item item) {
+
+    public enum Outcome { OK, NOT_FOUND, NON_NUMERIC, EXISTS }
+
+    public static final ArithmeticResult NOT_FOUND = new ArithmeticResult(Outcome.NOT_FOUND, 0, null);
+    public static final ArithmeticResult NON_NUMERIC = new ArithmeticResult(Outcome.NON_NUMERIC, 0, null);
+    public static final ArithmeticResult EXISTS = new ArithmeticResult(Outcome.EXISTS, 0, null);
+}

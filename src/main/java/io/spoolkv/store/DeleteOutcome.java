@@ -1,0 +1,4 @@
+package io.spoolkv.store;
+
+/** The answer to a delete. */
+public enum DeleteOutcome { DELETED, NOT_FOUND, EXISTS }

@@ -1,0 +1,108 @@
+package io.spoolkv.store;
+
+/**
+ * One stored item. The value and metadata never change after the item is stored (a touch or an
+ * append stores a new Item); only the access record (last access, fetched) moves, and it is only
+ * informational, so plain volatile writes are enough.
+ */
+public final class Item {
+
+    /** Bytes charged per item on top of key and value: node, entry and index overhead. */
+    public static final int OVERHEAD_BYTES = 128;
+
+    private final Key key;
+    private final byte[] value;
+    private final int flags;
+    private final long expiresAt;
+    private final long cas;
+    private final long storedAt;
+    private final boolean stale;
+    private volatile long lastAccess;
+    private volatile boolean fetched;
+
+    /**
+     * @param expiresAt absolute unix time in seconds; 0 for never
+     * @param storedAt unix time in seconds of the store, for flush_all and "la"
+     * @param stale marked stale by a meta invalidation (ms I / md I)
+     */
+    public Item(Key key, byte[] value, int flags, long expiresAt, long cas, long storedAt, boolean stale) {
+        this.key = key;
+        this.value = value;
+        this.flags = flags;
+        this.expiresAt = expiresAt;
+        this.cas = cas;
+        this.storedAt = storedAt;
+        this.stale = stale;
+        this.lastAccess = storedAt;
+    }
+
+    public Key key() {
+        return key;
+    }
+
+    /** The value; callers must not change it. */
+    public byte[] value() {
+        return value;
+    }
+
+    public int flags() {
+        return flags;
+    }
+
+    /** Absolute unix time in seconds, 0 for never. */
+    public long expiresAt() {
+        return expiresAt;
+    }
+
+    public long cas() {
+        return cas;
+    }
+
+    public long storedAt() {
+        return storedAt;
+    }
+
+    public boolean stale() {
+        return stale;
+    }
+
+    public long lastAccess() {
+        return lastAccess;
+    }
+
+    public boolean fetched() {
+        return fetched;
+    }
+
+    /** Records a read at {@code now} (unix seconds). */
+    public void accessed(long now) {
+        lastAccess = now;
+        fetched = true;
+    }
+
+    /** Records a touch at {@code now} without counting it as a fetch. */
+    void touchedAt(long now) {
+        lastAccess = now;
+    }
+
+    /** Bytes this item is charged against the memory bound. */
+    public int footprint() {
+        return key.length() + value.length + OVERHEAD_BYTES;
+    }
+
+    public boolean expiredAt(long now) {
+        return expiresAt != 0 && expiresAt <= now;
+    }
+
+    /** Seconds left to live at {@code now}: -1 for never, 0 when already expired. */
+    public long ttlAt(long now) {
+        return expiresAt == 0 ? -1 : Math.max(0, expiresAt - now);
+    }
+
+    Item withExpiry(long newExpiresAt) {
+        Item copy = new Item(key, value, flags, newExpiresAt, cas, storedAt, stale);
+        copy.lastAccess = lastAccess;
+        copy.fetched = fetched;
+        return copy;
+    }
+}

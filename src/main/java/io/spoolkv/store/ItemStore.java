@@ -1,0 +1,52 @@
+package io.spoolkv.store;
+
+import java.util.Iterator;
+
+/**
+ * The cache's items: bounded in memory, with memcached's expiry, CAS and flush rules. Every
+ * method is safe to call from any thread; operations on one key are atomic.
+ */
+public interface ItemStore {
+
+    /** The live item, recording the read; null when absent, expired or flushed. */
+    Item get(Key key);
+
+    /** The live item without recording a read (for me, dumps); null when absent, expired or flushed. */
+    Item peek(Key key);
+
+    /** Sets a new expiry (memcached exptime rules) and returns the item, recording the read; null when absent. */
+    Item getAndTouch(Key key, long exptime);
+
+    /** Sets a new expiry (memcached exptime rules); false when absent. */
+    boolean touch(Key key, long exptime);
+
+    StoreResult store(StoreRequest request);
+
+    ArithmeticResult arithmetic(Arithmetic request);
+
+    /**
+     * Deletes the item.
+     *
+     * @param compareCas 0 for none, else the item's CAS must equal it
+     * @param invalidate md I: mark the item stale instead of removing it
+     */
+    DeleteOutcome delete(Key key, long compareCas, boolean invalidate);
+
+    /** Invalidates every item stored up to {@code delaySeconds} from now (memcached flush_all). */
+    void flushAll(long delaySeconds);
+
+    /**
+     * Live items in unsigned key order from {@code from} (inclusive; null for the first key).
+     * Weakly consistent: it never fails while the store changes, sees each key at most once,
+     * and may or may not see changes made after it was created. Reads are not recorded.
+     */
+    Iterator<Item> itemsFrom(Key from);
+
+    StoreStats stats();
+
+    /** The store's notion of now, in unix seconds (the clock tests can move). */
+    long nowSeconds();
+
+    /** Seconds since the store started (memcached "uptime"). */
+    long uptimeSeconds();
+}

@@ -1,0 +1,28 @@
+package io.spoolkv.store;
+
+/**
+ * The answer to a {@link StoreRequest}.
+ *
+ * @param outcome what happened
+ * @param cas the stored item's CAS when {@code outcome} is {@link Outcome#STORED}, else 0
+ */
+public record StoreResult(Outcome outcome, long cas) {
+
+    public enum Outcome {
+        STORED,
+        /** add on a present key, replace/append/prepend on an absent one. */
+        NOT_STORED,
+        /** CAS given and the item changed since. */
+        EXISTS,
+        /** CAS given and no such item. */
+        NOT_FOUND
+    }
+
+    public static final StoreResult NOT_STORED = new StoreResult(Outcome.NOT_STORED, 0);
+    public static final StoreResult EXISTS = new StoreResult(Outcome.EXISTS, 0);
+    public static final StoreResult NOT_FOUND = new StoreResult(Outcome.NOT_FOUND, 0);
+
+    public static StoreResult stored(long cas) {
+        return new StoreResult(Outcome.STORED, cas);
+    }
+}

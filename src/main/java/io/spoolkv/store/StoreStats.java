@@ -1,0 +1,24 @@
+package io.spoolkv.store;
+
+/**
+ * A snapshot of the store's counters, in memcached's terms.
+ *
+ * @param currItems live items
+ * @param totalItems items stored since start
+ * @param bytes bytes accounted for live items (keys, values and overhead)
+ * @param limitMaxBytes the memory bound
+ * @param evictions items removed to make room
+ * @param expiredUnfetched items that expired without ever being read
+ * @param evictedUnfetched items evicted without ever being read
+ * @param reclaimed expired items whose memory was taken back
+ */
+public record StoreStats(
+        long currItems,
+        long totalItems,
+        long bytes,
+        long limitMaxBytes,
+        long evictions,
+        long expiredUnfetched,
+        long evictedUnfetched,
+        long reclaimed) {
+}
