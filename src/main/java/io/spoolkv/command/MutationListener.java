@@ -1,0 +1,30 @@
+package io.spoolkv.command;
+
+import io.spoolkv.store.Item;
+import io.spoolkv.store.Key;
+import io.spoolkv.store.StoreRequest;
+import io.spoolkv.store.StoreResult;
+
+/**
+ * Hears every storage attempt and every fetch, for memcached's {@code watch} streams. Called on the
+ * event loop of the connection that ran the command, so implementations must be cheap and must
+ * never block.
+ */
+public interface MutationListener {
+
+    /** A storage command finished with {@code result}; {@code clientId} names the connection. */
+    void stored(int clientId, StoreRequest request, StoreResult result);
+
+    /** A retrieval; {@code item} is null on a miss. */
+    void fetched(int clientId, Key key, Item item);
+
+    MutationListener NONE = new MutationListener() {
+        @Override
+        public void stored(int clientId, StoreRequest request, StoreResult result) {
+        }
+
+        @Override
+        public void fetched(int clientId, Key key, Item item) {
+        }
+    };
+}

@@ -1,0 +1,52 @@
+package io.spoolkv.protocol.text;
+
+import io.spoolkv.store.Arithmetic;
+import io.spoolkv.store.Key;
+import io.spoolkv.store.StoreRequest;
+import java.util.List;
+
+/**
+ * One decoded request of memcached's text protocol, in the order the client sent it. Values are
+ * plain arrays the store takes over, so no request holds a reference-counted buffer.
+ */
+public sealed interface TextRequest {
+
+    /** set, add, replace, append, prepend, cas. */
+    record Storage(StoreRequest request, boolean noreply) implements TextRequest { }
+
+    /** get, gets, gat, gats; {@code touch} carries {@code exptime}. */
+    record Retrieval(List<Key> keys, boolean withCas, boolean touch, long exptime) implements TextRequest { }
+
+    record Delete(Key key, boolean noreply) implements TextRequest { }
+
+    /** incr, decr. */
+    record Arith(Arithmetic arithmetic, boolean noreply) implements TextRequest { }
+
+    record Touch(Key key, long exptime, boolean noreply) implements TextRequest { }
+
+    record FlushAll(long delaySeconds, boolean noreply) implements TextRequest { }
+
+    /** stats with an optional group (settings, items, slabs, conns...); null for the general block. */
+    record Stats(String group) implements TextRequest { }
+
+    record Version() implements TextRequest { }
+
+    record Verbosity(boolean noreply) implements TextRequest { }
+
+    record Quit() implements TextRequest { }
+
+    /** A meta command: mg, ms, md, ma, me, mn. */
+    record Meta(MetaCommand command) implements TextRequest { }
+
+    /** lru_crawler metadump|mgdump &lt;all|hash|classes&gt;, and the crawler's other subcommands. */
+    record LruCrawler(String subcommand, String argument) implements TextRequest { }
+
+    /** watch [streams...]. */
+    record Watch(List<String> streams) implements TextRequest { }
+
+    /**
+     * A request that could not be decoded: the reply is sent in order, then the connection
+     * closes if {@code close}.
+     */
+    record Invalid(String reply, boolean close) implements TextRequest { }
+}
