@@ -1,0 +1,98 @@
+package io.spoolkv.background;
+
+import io.netty.buffer.ByteBuf;
+import io.spoolkv.command.StatsReporter;
+import io.spoolkv.protocol.text.Ascii;
+import io.spoolkv.protocol.text.UriEncoding;
+import io.spoolkv.store.Item;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+
+/**
+ * The two key dump formats of memcached 1.6's LRU crawler, written straight into the chunk a
+ * producer is filling: {@code metadump} (one {@code key=... exp=... } line per item, ending
+ * {@code END}) and {@code mgdump} (one {@code mg <key>} line per item, ending {@code EN}).
+ */
+enum KeyDumpFormat {
+
+    METADUMP("END\r\n") {
+        @Override
+        void write(ByteBuf out, Item item) {
+            out.writeBytes(KEY);
+            UriEncoding.write(out, item.key().bytes());
+            out.writeBytes(EXP);
+            if (item.expiresAt() == 0) {
+                out.writeBytes(MINUS_ONE);
+            } else {
+                Ascii.writeUnsigned(out, item.expiresAt());
+            }
+            out.writeBytes(LA);
+            Ascii.writeUnsigned(out, item.lastAccess());
+            out.writeBytes(CAS);
+            Ascii.writeUnsigned(out, item.cas());
+            out.writeBytes(item.fetched() ? FETCH_YES : FETCH_NO);
+            Ascii.writeUnsigned(out, StatsReporter.SLAB_CLASS);
+            out.writeBytes(SIZE);
+            Ascii.writeUnsigned(out, item.footprint());
+            out.writeBytes(FLAGS);
+            Ascii.writeUnsigned(out, Integer.toUnsignedLong(item.flags()));
+            out.writeByte('\n');
+        }
+    },
+
+    MGDUMP("EN\r\n") {
+        @Override
+        void write(ByteBuf out, Item item) {
+            byte[] key = item.key().bytes();
+            out.writeBytes(MG);
+            if (printable(key)) {
+                out.writeBytes(key).writeBytes(CRLF);
+            } else {
+                out.writeBytes(Base64.getEncoder().encode(key)).writeBytes(B_FLAG);
+            }
+        }
+    };
+
+    /** The longest line an item can produce (a 250-byte key URI-encoded, plus every field). */
+    static final int MAX_LINE = 250 * 3 + 160;
+
+    private static final byte[] KEY = ascii("key=");
+    private static final byte[] EXP = ascii(" exp=");
+    private static final byte[] MINUS_ONE = ascii("-1");
+    private static final byte[] LA = ascii(" la=");
+    private static final byte[] CAS = ascii(" cas=");
+    private static final byte[] FETCH_YES = ascii(" fetch=yes cls=");
+    private static final byte[] FETCH_NO = ascii(" fetch=no cls=");
+    private static final byte[] SIZE = ascii(" size=");
+    private static final byte[] FLAGS = ascii(" flags=");
+    private static final byte[] MG = ascii("mg ");
+    private static final byte[] CRLF = ascii("\r\n");
+    private static final byte[] B_FLAG = ascii(" b\r\n");
+
+    private final byte[] end;
+
+    KeyDumpFormat(String end) {
+        this.end = ascii(end);
+    }
+
+    /** Writes one item's line. */
+    abstract void write(ByteBuf out, Item item);
+
+    /** Writes the line that ends the dump. */
+    void writeEnd(ByteBuf out) {
+        out.writeBytes(end);
+    }
+
+    private static boolean printable(byte[] key) {
+        for (byte b : key) {
+            if (b <= ' ' || b >= 0x7f) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static byte[] ascii(String s) {
+        return s.getBytes(StandardCharsets.US_ASCII);
+    }
+}

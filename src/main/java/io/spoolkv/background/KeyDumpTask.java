@@ -1,0 +1,38 @@
+package io.spoolkv.background;
+
+import io.netty.buffer.ByteBuf;
+import io.spoolkv.spool.ConnectionSpool;
+import io.spoolkv.store.Item;
+import java.util.Iterator;
+
+/**
+ * Streams every live item of the store, in key order, as an {@code lru_crawler metadump} or
+ * {@code mgdump}. The store's iterator is weakly consistent, so the dump never blocks writers
+ * and can pause for a slow client for as long as it likes.
+ */
+final class KeyDumpTask extends StreamingTask {
+
+    private final Iterator<Item> items;
+    private final KeyDumpFormat format;
+
+    KeyDumpTask(ConnectionSpool spool, BackgroundExecutor executor, int chunkBytes, String command,
+                Runnable onDone, Iterator<Item> items, KeyDumpFormat format) {
+        super(spool, executor, chunkBytes, command, onDone);
+        this.items = items;
+        this.format = format;
+    }
+
+    @Override
+    protected boolean fill(ByteBuf chunk) {
+        // Stop a line short of the target so that no line makes the pooled chunk grow.
+        int limit = Math.max(chunkBytes() - KeyDumpFormat.MAX_LINE, 1);
+        while (chunk.writerIndex() < limit) {
+            if (!items.hasNext()) {
+                format.writeEnd(chunk);
+                return false;
+            }
+            format.write(chunk, items.next());
+        }
+        return true;
+    }
+}
