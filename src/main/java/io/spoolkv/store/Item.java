@@ -99,6 +99,14 @@ public final class Item {
         return expiresAt == 0 ? -1 : Math.max(0, expiresAt - now);
     }
 
+    /** A copy marked stale with a new CAS (md I), keeping the access record. */
+    Item invalidated(long newCas) {
+        Item copy = new Item(key, value, flags, expiresAt, newCas, storedAt, true);
+        copy.lastAccess = lastAccess;
+        copy.fetched = fetched;
+        return copy;
+    }
+
     Item withExpiry(long newExpiresAt) {
         Item copy = new Item(key, value, flags, newExpiresAt, cas, storedAt, stale);
         copy.lastAccess = lastAccess;

@@ -1,0 +1,455 @@
+package io.spoolkv.store;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Policy;
+import com.github.benmanes.caffeine.cache.RemovalCause;
+import io.spoolkv.config.StoreProperties;
+import java.time.Clock;
+import java.util.Iterator;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.ConcurrentSkipListSet;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
+import org.springframework.stereotype.Component;
+
+/**
+ * The in-memory {@link ItemStore}. Caffeine owns the items, the memory bound (weigher = item
+ * footprint, size evictions) and expiry (a ticker on the store's Clock). A sorted key index sits
+ * beside it for range scans; it is changed only while Caffeine holds the key's lock: added inside
+ * the compute that stores an item, removed inside the compute that drops one, or in the
+ * synchronous eviction listener that Caffeine runs atomically with an eviction or expiry.
+ */
+@Component
+public class MemoryItemStore implements ItemStore {
+
+    private final Clock clock;
+    private final long maxItemSize;
+    private final long maxMemory;
+    private final long startMillis;
+
+    private final ConcurrentSkipListSet<Key> index = new ConcurrentSkipListSet<>();
+    private final AtomicLong casCounter = new AtomicLong();
+    private final AtomicReference<FlushHorizon> horizon = new AtomicReference<>(FlushHorizon.NONE);
+    /** Set by "flush_all 0": flushed items still occupy the cache until the next sweep. */
+    private final AtomicBoolean sweepPending = new AtomicBoolean();
+
+    private final LongAdder totalItems = new LongAdder();
+    private final LongAdder evictions = new LongAdder();
+    private final LongAdder evictedUnfetched = new LongAdder();
+    private final LongAdder expiredUnfetched = new LongAdder();
+    private final LongAdder reclaimed = new LongAdder();
+
+    private final Cache<Key, Item> cache;
+    private final ConcurrentMap<Key, Item> map;
+    private final Policy.Eviction<Key, Item> eviction;
+
+    public MemoryItemStore(StoreProperties properties, Clock clock) {
+        this.clock = clock;
+        this.maxItemSize = properties.maxItemSize().toBytes();
+        this.maxMemory = properties.maxMemory().toBytes();
+        this.startMillis = clock.millis();
+        this.cache = Caffeine.newBuilder()
+                .maximumWeight(maxMemory)
+                .weigher((Key key, Item item) -> item.footprint())
+                .expireAfter(ClockExpiry.INSTANCE)
+                .ticker(ClockExpiry.ticker(clock))
+                // maintenance on the calling thread: the bound holds when the write returns
+                .executor(Runnable::run)
+                .evictionListener(this::onEviction)
+                .build();
+        this.map = cache.asMap();
+        this.eviction = cache.policy().eviction().orElseThrow();
+    }
+
+    /** Runs inside Caffeine's lock for the key, atomically with the removal. */
+    private void onEviction(Key key, Item item, RemovalCause cause) {
+        if (key != null) {
+            index.remove(key);
+        }
+        if (item == null) {
+            return;
+        }
+        if (cause == RemovalCause.SIZE) {
+            evictions.increment();
+            if (!item.fetched()) {
+                evictedUnfetched.increment();
+            }
+        } else if (cause == RemovalCause.EXPIRED) {
+            countReclaimed(item);
+        }
+    }
+
+    /** An expired or flushed item dropped by us (memcached counts both as reclaimed). */
+    private void countReclaimed(Item item) {
+        reclaimed.increment();
+        if (!item.fetched()) {
+            expiredUnfetched.increment();
+        }
+    }
+
+    @Override
+    public long nowSeconds() {
+        return Math.floorDiv(clock.millis(), 1000L);
+    }
+
+    @Override
+    public long uptimeSeconds() {
+        return Math.max(0, (clock.millis() - startMillis) / 1000L);
+    }
+
+    private boolean live(Item item, long now) {
+        return item != null && !item.expiredAt(now) && !horizon.get().flushed(item, now);
+    }
+
+    /**
+     * Indexes the key and hands out its CAS. Called inside the key's compute; the key goes into
+     * the index before the CAS counter moves, so a flush that has seen this CAS also sees the key.
+     */
+    private long claimCas(Key key, long explicitCas) {
+        index.add(key);
+        return explicitCas != 0 ? explicitCas : casCounter.incrementAndGet();
+    }
+
+    /**
+     * The live item to work on inside a compute, or null; a dead (expired or flushed) one is
+     * counted as reclaimed here, because the compute is about to replace or drop it.
+     */
+    private Item liveOrReclaim(Item old, long now) {
+        if (old == null || live(old, now)) {
+            return old;
+        }
+        countReclaimed(old);
+        return null;
+    }
+
+    /** What a compute returns when it leaves the key as it found it (minus any dead item). */
+    private Item unchanged(Key key, Item cur) {
+        if (cur == null) {
+            index.remove(key);
+        }
+        return cur;
+    }
+
+    /**
+     * What a compute returns to store {@code next}: nothing when it is born expired (negative or
+     * past exptime), since Caffeine's timer wheel would otherwise count it for up to a second.
+     */
+    private Item keep(Key key, Item next, long now) {
+        if (next.expiredAt(now)) {
+            index.remove(key);
+            return null;
+        }
+        return next;
+    }
+
+    @Override
+    public Item get(Key key) {
+        Item item = cache.getIfPresent(key);
+        long now = nowSeconds();
+        if (item == null) {
+            return null;
+        }
+        if (!live(item, now)) {
+            removeDead(key, item);
+            return null;
+        }
+        item.accessed(now);
+        return item;
+    }
+
+    @Override
+    public Item peek(Key key) {
+        Item item = cache.policy().getIfPresentQuietly(key);
+        if (item == null) {
+            return null;
+        }
+        if (!live(item, nowSeconds())) {
+            removeDead(key, item);
+            return null;
+        }
+        return item;
+    }
+
+    /** The live item for a scan: no read recorded, nothing changed. */
+    private Item peekLive(Key key) {
+        Item item = cache.policy().getIfPresentQuietly(key);
+        return live(item, nowSeconds()) ? item : null;
+    }
+
+    /** Drops {@code dead} if it is still the key's item (lazy flush/expiry reclaim). */
+    private void removeDead(Key key, Item dead) {
+        map.computeIfPresent(key, (k, current) -> {
+            if (current != dead) {
+                return current;
+            }
+            countReclaimed(dead);
+            index.remove(k);
+            return null;
+        });
+    }
+
+    @Override
+    public Item getAndTouch(Key key, long exptime) {
+        return retouch(key, exptime, true);
+    }
+
+    @Override
+    public boolean touch(Key key, long exptime) {
+        return retouch(key, exptime, false) != null;
+    }
+
+    /** Stores a copy with the new expiry, keeping the CAS (memcached does not bump it on touch). */
+    private Item retouch(Key key, long exptime, boolean read) {
+        Item[] touched = new Item[1];
+        map.computeIfPresent(key, (k, old) -> {
+            long now = nowSeconds();
+            Item cur = liveOrReclaim(old, now);
+            if (cur == null) {
+                return unchanged(k, null);
+            }
+            Item copy = cur.withExpiry(Exptime.toExpiresAt(exptime, now));
+            if (read) {
+                copy.accessed(now);
+            } else {
+                copy.touchedAt(now);
+            }
+            touched[0] = copy;
+            return keep(k, copy, now);
+        });
+        return touched[0];
+    }
+
+    @Override
+    public StoreResult store(StoreRequest request) {
+        if (request.value().length > maxItemSize) {
+            return StoreResult.NOT_STORED;
+        }
+        StoreResult[] result = { StoreResult.NOT_STORED };
+        map.compute(request.key(), (k, old) -> {
+            long now = nowSeconds();
+            Item cur = liveOrReclaim(old, now);
+            Item next = decideStore(request, k, cur, now, result);
+            if (next == null) {
+                return unchanged(k, cur);
+            }
+            totalItems.increment();
+            return keep(k, next, now);
+        });
+        return result[0];
+    }
+
+    /** The item to store, or null with {@code result[0]} set when nothing is stored. */
+    private Item decideStore(StoreRequest request, Key key, Item cur, long now, StoreResult[] result) {
+        StoreMode mode = request.mode();
+        boolean stale = false;
+        if (request.compareCas() != 0) {
+            if (cur == null) {
+                result[0] = StoreResult.NOT_FOUND;
+                return null;
+            }
+            if (cur.cas() != request.compareCas()) {
+                // ms I: a writer holding an older CAS may still store, but only as a stale value
+                // (memcached does this for plain sets; append/prepend just fail)
+                stale = request.invalidate()
+                        && (mode == StoreMode.SET || mode == StoreMode.REPLACE)
+                        && Long.compareUnsigned(request.compareCas(), cur.cas()) < 0;
+                if (!stale) {
+                    result[0] = StoreResult.EXISTS;
+                    return null;
+                }
+            }
+        }
+        byte[] value = request.value();
+        int flags = request.flags();
+        long expiresAt = Exptime.toExpiresAt(request.exptime(), now);
+        switch (mode) {
+            case SET -> { }
+            case ADD -> {
+                if (cur != null) {
+                    return notStored(result);
+                }
+            }
+            case REPLACE -> {
+                if (cur == null) {
+                    return notStored(result);
+                }
+            }
+            case APPEND, PREPEND -> {
+                if (cur == null || (long) cur.value().length + value.length > maxItemSize) {
+                    return notStored(result);
+                }
+                value = mode == StoreMode.APPEND ? concat(cur.value(), value) : concat(value, cur.value());
+                flags = cur.flags();
+                expiresAt = cur.expiresAt();
+            }
+        }
+        if (stale) {
+            expiresAt = cur.expiresAt(); // memcached keeps the TTL of the item it invalidates
+        }
+        long cas = claimCas(key, request.newCas());
+        result[0] = StoreResult.stored(cas);
+        return new Item(key, value, flags, expiresAt, cas, now, stale);
+    }
+
+    private static Item notStored(StoreResult[] result) {
+        result[0] = StoreResult.NOT_STORED;
+        return null;
+    }
+
+    private static byte[] concat(byte[] first, byte[] second) {
+        byte[] both = new byte[first.length + second.length];
+        System.arraycopy(first, 0, both, 0, first.length);
+        System.arraycopy(second, 0, both, first.length, second.length);
+        return both;
+    }
+
+    @Override
+    public ArithmeticResult arithmetic(Arithmetic request) {
+        ArithmeticResult[] result = { ArithmeticResult.NOT_FOUND };
+        map.compute(request.key(), (k, old) -> {
+            long now = nowSeconds();
+            Item cur = liveOrReclaim(old, now);
+            if (cur == null) {
+                if (!request.autoVivify()) {
+                    return unchanged(k, null);
+                }
+                // ma N: create with J's initial value and return it as is (no delta applied)
+                long cas = claimCas(k, 0);
+                Item created = new Item(k, DecimalValue.format(request.initial()), 0,
+                        Exptime.toExpiresAt(request.vivifyExptime(), now), cas, now, false);
+                totalItems.increment();
+                result[0] = new ArithmeticResult(ArithmeticResult.Outcome.OK, request.initial(), created);
+                return keep(k, created, now);
+            }
+            if (request.compareCas() != 0 && cur.cas() != request.compareCas()) {
+                result[0] = ArithmeticResult.EXISTS;
+                return cur;
+            }
+            Long value = DecimalValue.parse(cur.value());
+            if (value == null) {
+                result[0] = ArithmeticResult.NON_NUMERIC;
+                return cur;
+            }
+            long delta = request.delta();
+            long updated;
+            if (request.increment()) {
+                updated = value + delta; // wraps at 2^64, as memcached's uint64_t does
+            } else {
+                updated = Long.compareUnsigned(value, delta) < 0 ? 0 : value - delta;
+            }
+            long cas = claimCas(k, 0);
+            Item next = new Item(k, DecimalValue.format(updated), cur.flags(), cur.expiresAt(), cas, now,
+                    cur.stale());
+            result[0] = new ArithmeticResult(ArithmeticResult.Outcome.OK, updated, next);
+            return next;
+        });
+        return result[0];
+    }
+
+    @Override
+    public DeleteOutcome delete(Key key, long compareCas, boolean invalidate) {
+        DeleteOutcome[] outcome = { DeleteOutcome.NOT_FOUND };
+        map.computeIfPresent(key, (k, old) -> {
+            long now = nowSeconds();
+            Item cur = liveOrReclaim(old, now);
+            if (cur == null) {
+                return unchanged(k, null);
+            }
+            if (compareCas != 0 && cur.cas() != compareCas) {
+                outcome[0] = DeleteOutcome.EXISTS;
+                return cur;
+            }
+            outcome[0] = DeleteOutcome.DELETED;
+            if (invalidate) {
+                // md I: keep the item but mark it stale under a new CAS
+                return cur.invalidated(claimCas(k, 0));
+            }
+            index.remove(k);
+            return null;
+        });
+        return outcome[0];
+    }
+
+    @Override
+    public void flushAll(long delaySeconds) {
+        long now = nowSeconds();
+        if (delaySeconds <= 0) {
+            horizon.updateAndGet(h -> h.flushNow(casCounter.get(), now));
+            sweepPending.set(true);
+        } else {
+            horizon.updateAndGet(h -> h.flushAt(now + delaySeconds, now));
+        }
+    }
+
+    /**
+     * Removes the items a flush invalidated, so that counts and memory reflect it. O(items), so it
+     * runs from stats() rather than from flush_all itself; reads already skip flushed items.
+     */
+    private void sweepFlushed() {
+        long now = nowSeconds();
+        boolean due = horizon.get().delayedDue(now);
+        if (!sweepPending.getAndSet(false) && !due) {
+            return;
+        }
+        FlushHorizon settled = horizon.updateAndGet(h -> h.settled(now));
+        for (Key key : index) {
+            Item item = cache.policy().getIfPresentQuietly(key);
+            if (item != null && settled.flushed(item, now)) {
+                removeDead(key, item);
+            }
+        }
+    }
+
+    @Override
+    public Iterator<Item> itemsFrom(Key from) {
+        Iterator<Key> keys = from == null ? index.iterator() : index.tailSet(from, true).iterator();
+        return new KeyOrderIterator(keys, this::peekLive);
+    }
+
+    @Override
+    public StoreStats stats() {
+        sweepFlushed();
+        cache.cleanUp(); // drains pending writes and reclaims expired items before counting
+        return new StoreStats(
+                cache.estimatedSize(),
+                totalItems.sum(),
+                eviction.weightedSize().orElse(0),
+                maxMemory,
+                evictions.sum(),
+                expiredUnfetched.sum(),
+                evictedUnfetched.sum(),
+                reclaimed.sum());
+    }
+
+    /** Number of keys in the sorted index; for consistency checks in tests. */
+    int indexSize() {
+        return index.size();
+    }
+
+    /** True when the index and the cache hold exactly the same keys; for tests (not atomic). */
+    boolean indexMatchesCache() {
+        cache.cleanUp();
+        return index.equals(map.keySet());
+    }
+
+    /**
+     * True when every live cache key is indexed and every indexed key is either in the cache or
+     * expired but not yet reaped (Caffeine's timer wheel runs up to about a second late).
+     */
+    boolean indexMatchesCacheIgnoringExpired() {
+        cache.cleanUp();
+        if (!index.containsAll(map.keySet())) {
+            return false;
+        }
+        for (Key key : index) {
+            if (!map.containsKey(key)
+                    && cache.policy().expireVariably().orElseThrow().getExpiresAfter(key).isPresent()) {
+                return false;
+            }
+        }
+        return true;
+    }
+}
