@@ -1,0 +1,159 @@
+package io.spoolkv.background;
+
+import io.netty.buffer.ByteBuf;
+import io.spoolkv.spool.ConnectionSpool;
+import io.spoolkv.spool.OfferResult;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A resumable producer that streams a command's response into a connection's spool from the
+ * {@link BackgroundExecutor}, chunk by chunk, and never blocks or spins when the client is slow.
+ *
+ * <p>A subclass implements {@link #fill}. The base class runs the offer loop:
+ * <ul>
+ *   <li>ACCEPTED: fill the next chunk;</li>
+ *   <li>WOULD_BLOCK: keep the chunk, register {@link ConnectionSpool#resumeWhenDrained} with this task as the
+ *       callback and return the thread to the pool; the spool runs the task again on the executor, which
+ *       offers the kept chunk first;</li>
+ *   <li>CLOSED: stop; the spool released the chunk; {@link #onClosed()} runs;</li>
+ *   <li>no more chunks: {@link ConnectionSpool#finish} with the {@code onDone} callback, which runs on the event
+ *       loop once every byte has been written to the channel.</li>
+ * </ul>
+ * The task runs on one thread at a time (each run is handed over through the executor or the spool's
+ * one-shot callback), so its fields need no locking: those hand-overs publish them.
+ */
+public abstract class StreamingTask implements Runnable {
+
+    private static final Logger log = LoggerFactory.getLogger(StreamingTask.class);
+
+    private final ConnectionSpool spool;
+    private final BackgroundExecutor executor;
+    private final int chunkBytes;
+    private final String command;
+    private final Runnable onDone;
+
+    /** A chunk the spool refused; offered again, before anything new, when we are resumed. */
+    private ByteBuf pending;
+    /** Whether {@link #fill} said more follows the pending chunk. */
+    private boolean moreAfterPending;
+
+    /**
+     * @param spool the connection's spool
+     * @param executor the background executor
+     * @param chunkBytes target size of each chunk ({@code BackgroundProperties.chunkBytes})
+     * @param command what to show in the spool's stats while streaming, e.g. {@code "lru_crawler metadump"}
+     * @param onDone runs on the event loop after the last byte was written to the channel (typically: resume
+     *        reading); never runs if the connection closes first
+     */
+    protected StreamingTask(ConnectionSpool spool, BackgroundExecutor executor, int chunkBytes, String command,
+                            Runnable onDone) {
+        this.spool = spool;
+        this.executor = executor;
+        this.chunkBytes = chunkBytes;
+        this.command = command;
+        this.onDone = onDone;
+    }
+
+    /**
+     * Submits the task. Call it on the event loop after switching reading off for the connection.
+     *
+     * @return false when the executor is full: answer "busy" (and resume reading); the task never runs
+     */
+    public final boolean start() {
+        spool.command(command);
+        if (executor.trySubmit(this)) {
+            return true;
+        }
+        spool.command(null);
+        return false;
+    }
+
+    /**
+     * Writes the next part of the response into {@code chunk}: roughly {@link #chunkBytes()} bytes (its initial
+     * capacity); it may grow past that for one large record. Runs on a background thread.
+     *
+     * @return true if more chunks follow, false if this is the last one (it may be empty)
+     */
+    protected abstract boolean fill(ByteBuf chunk) throws Exception;
+
+    /** The connection closed: release what the producer holds (iterators, snapshots). Background thread. */
+    protected void onClosed() {
+    }
+
+    /**
+     * {@link #fill} threw. Part of a response may be on the wire already, so the default closes the
+     * connection; the client cannot resynchronise otherwise.
+     */
+    protected void onFailure(Throwable cause) {
+        log.warn("{} failed on {}; closing the connection", command, spool.channel(), cause);
+        spool.channel().close();
+    }
+
+    protected final int chunkBytes() {
+        return chunkBytes;
+    }
+
+    protected final ConnectionSpool spool() {
+        return spool;
+    }
+
+    @Override
+    public final void run() {
+        for (;;) {
+            ByteBuf chunk;
+            boolean more;
+            if (pending != null) {
+                chunk = pending;
+                more = moreAfterPending;
+                pending = null;
+            } else if (spool.isClosed()) {
+                stopClosed(); // don't produce a chunk nobody will read
+                return;
+            } else {
+                chunk = spool.alloc().buffer(chunkBytes);
+                try {
+                    more = fill(chunk);
+                } catch (Throwable t) {
+                    chunk.release();
+                    spool.command(null);
+                    onFailure(t);
+                    return;
+                }
+            }
+            OfferResult result = chunk.isReadable() ? spool.offer(chunk) : releaseEmpty(chunk);
+            if (result == OfferResult.CLOSED) {
+                stopClosed();
+                return;
+            }
+            if (result == OfferResult.WOULD_BLOCK) {
+                pending = chunk;
+                moreAfterPending = more;
+                // Fields first, then register: the callback may run on another thread at once.
+                if (!spool.resumeWhenDrained(this)) {
+                    pending = null;
+                    chunk.release();
+                    stopClosed();
+                }
+                return; // the thread goes back to the pool; the spool calls us again
+            }
+            if (!more) {
+                spool.command(null);
+                if (spool.finish(onDone) == OfferResult.CLOSED) {
+                    onClosed();
+                }
+                return;
+            }
+        }
+    }
+
+    private OfferResult releaseEmpty(ByteBuf chunk) {
+        chunk.release();
+        return spool.isClosed() ? OfferResult.CLOSED : OfferResult.ACCEPTED;
+    }
+
+    private void stopClosed() {
+        spool.command(null);
+        onClosed();
+    }
+}

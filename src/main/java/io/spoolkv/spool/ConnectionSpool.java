@@ -1,0 +1,511 @@
+package io.spoolkv.spool;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelPromise;
+import io.netty.channel.EventLoop;
+import io.netty.util.internal.PlatformDependent;
+import io.spoolkv.config.SpoolProperties;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Carries output produced off the event loop (by background commands) to one connection's socket, writing
+ * only from the channel's event loop, in batches, within a bound.
+ *
+ * <p><b>Threads.</b> {@link #offer}, {@link #finish}, {@link #resumeWhenDrained}, {@link #alloc},
+ * {@link #stats} and {@link #command(String)} may be called from any thread. The drain, {@link #close} and
+ * {@link #onWritabilityChanged} run on the channel's event loop only.
+ *
+ * <p><b>Ownership.</b> A producer owns the buffers it allocates from {@link #alloc()} until {@link #offer}
+ * answers {@link OfferResult#ACCEPTED} (the spool owns it: the channel releases it once written, the spool
+ * if the connection closes first) or {@link OfferResult#CLOSED} (the spool released it). On
+ * {@link OfferResult#WOULD_BLOCK} the producer still owns it and offers it again after being resumed.
+ *
+ * <p><b>Draining.</b> Fragments go into a lock-free MPSC queue. Only the offer that finds the spool idle
+ * (wins {@link #drainScheduled}) puts the drain on the event loop; later offers just enqueue. A drain pass
+ * writes fragments with the void promise, the last one of the pass with a real promise whose listener
+ * returns the pass's bytes to the budgets, then flushes once. Past its budget ({@code drainMaxFragments},
+ * {@code drainMaxBytes}) a pass re-submits itself so other connections on the loop get their turn. While the
+ * channel is unwritable the drain parks, holding the scheduled flag (so offers do not wake the loop), and
+ * {@link #onWritabilityChanged} restarts it.
+ *
+ * <p><b>Accounting.</b> A fragment counts against the spool's depth (and the global cap) from its offer
+ * until the socket has taken it: the depth covers both this queue and Netty's outbound buffer, so one bound
+ * holds both.
+ *
+ * <p><b>Direct mode</b> ({@link SpoolProperties.Mode#DIRECT}) exists only as a benchmark baseline: offer calls
+ * {@code channel.writeAndFlush(fragment)} from the producer's thread for every fragment, as plain Netty allows
+ * (one task, one wakeup and one syscall per fragment), with the same accounting, watermarks and resumes, so
+ * benchmarks compare only the write path. Do not use it in production.
+ */
+public final class ConnectionSpool {
+
+    private static final Logger log = LoggerFactory.getLogger(ConnectionSpool.class);
+
+    private final Channel channel;
+    private final EventLoop loop;
+    private final boolean direct;
+    private final long highWater;
+    private final long lowWater;
+    private final int drainMaxFragments;
+    private final long drainMaxBytes;
+    private final GlobalBudget global;
+    private final Executor resumeExecutor;
+    private final SpoolMetrics metrics;
+
+    /** Fragments and finish markers, in offer order. Single consumer: whoever holds {@link #drainScheduled}. */
+    private final Queue<Entry> queue = PlatformDependent.newMpscQueue();
+    /**
+     * Set by the offer that takes the spool from idle to busy; cleared by the drain when it finds nothing
+     * left. Whoever holds it is the queue's only consumer.
+     */
+    private final AtomicBoolean drainScheduled = new AtomicBoolean();
+    private final Runnable drainTask = this::drain;
+    /** One-shot resume callbacks of paused producers (usually one; tests use many). */
+    private final Queue<Runnable> resumeWaiters = new ConcurrentLinkedQueue<>();
+    /** Whether this spool sits in the global budget's waiter queue (keeps it there at most once). */
+    private final AtomicBoolean awaitingGlobalRoom = new AtomicBoolean();
+
+    private final AtomicLong depthBytes = new AtomicLong();
+    private final AtomicInteger depthFragments = new AtomicInteger();
+    /** Size of the last refused fragment: a producer is resumed only when that fragment would now fit. */
+    private volatile long blockedSize;
+    private volatile boolean closed;
+    private volatile String command;
+    private volatile long lastProgressNanos = System.nanoTime();
+    private volatile long oldestPendingNanos;
+    /** Written only on the event loop (write listeners run there); read anywhere. */
+    private volatile long bytesSent;
+
+    // Event loop only.
+    private boolean parked;
+    private final ArrayDeque<Pass> inFlight = new ArrayDeque<>();
+
+    ConnectionSpool(Channel channel, SpoolProperties properties, GlobalBudget global, Executor resumeExecutor,
+                    SpoolMetrics metrics) {
+        this.channel = channel;
+        this.loop = channel.eventLoop();
+        this.direct = properties.mode() == SpoolProperties.Mode.DIRECT;
+        this.highWater = properties.highWaterBytes().toBytes();
+        this.lowWater = properties.lowWaterBytes().toBytes();
+        this.drainMaxFragments = properties.drainMaxFragments();
+        this.drainMaxBytes = properties.drainMaxBytes().toBytes();
+        this.global = global;
+        this.resumeExecutor = resumeExecutor;
+        this.metrics = metrics;
+    }
+
+    /** The channel's allocator: producers write into pooled buffers from it and hand them over (no copy). */
+    public ByteBufAllocator alloc() {
+        return channel.alloc();
+    }
+
+    public Channel channel() {
+        return channel;
+    }
+
+    /**
+     * Hands a fragment to the spool. A fragment is refused when the spool's depth plus its size would pass the
+     * high watermark, unless the spool is empty (so a fragment larger than the watermark cannot deadlock), or
+     * when it would pass the global cap. See {@link OfferResult} for who owns the buffer afterwards.
+     */
+    public OfferResult offer(ByteBuf fragment) {
+        if (closed) {
+            fragment.release();
+            return OfferResult.CLOSED;
+        }
+        int size = fragment.readableBytes();
+        if (!reserveDepth(size)) {
+            return refuse(size, false);
+        }
+        if (!global.tryReserve(size)) {
+            returnLocalDepth(size, 1);
+            return refuse(size, true);
+        }
+        metrics.offered(size);
+        long now = System.nanoTime();
+        if (direct) {
+            // Benchmark baseline: Netty hops this to the event loop as one task per fragment.
+            channel.writeAndFlush(fragment).addListener(
+                    (ChannelFutureListener) f -> onTaken(f.isSuccess(), size, 1, now, System.nanoTime()));
+            return OfferResult.ACCEPTED;
+        }
+        queue.offer(new Fragment(fragment, now));
+        scheduleDrain();
+        // Racing close: if the drain already emptied the queue for a close, the drain we just scheduled (or
+        // the one holding the flag) sees `closed` and releases this fragment.
+        return OfferResult.ACCEPTED;
+    }
+
+    /**
+     * Queues the end of a stream. {@code onLoop} runs on the event loop once every fragment offered before it
+     * has been written and flushed to the channel (the connection uses it to resume reading). If the
+     * connection closes first, it never runs.
+     *
+     * @return CLOSED (and {@code onLoop} will not run) when the spool is closed, else ACCEPTED
+     */
+    public OfferResult finish(Runnable onLoop) {
+        if (closed) {
+            return OfferResult.CLOSED;
+        }
+        if (direct) {
+            // Event-loop tasks run in submission order, so this runs after the write tasks offered before it.
+            try {
+                loop.execute(onLoop);
+                return OfferResult.ACCEPTED;
+            } catch (RejectedExecutionException loopGone) {
+                return OfferResult.CLOSED;
+            }
+        }
+        queue.offer(new Finish(onLoop));
+        scheduleDrain();
+        return OfferResult.ACCEPTED;
+    }
+
+    /**
+     * Registers a one-shot callback, run on the background executor once the spool has drained under its low
+     * watermark and the global total has room again (or the spool closes, so the producer hears CLOSED on its
+     * next offer). If that already holds, the callback is scheduled at once.
+     *
+     * @return false if the spool is closed (the callback is not registered and will not run)
+     */
+    public boolean resumeWhenDrained(Runnable resume) {
+        if (closed) {
+            return false;
+        }
+        resumeWaiters.add(resume);
+        if (closed && resumeWaiters.remove(resume)) {
+            return false; // close ran between our check and add; it did not see us
+        }
+        // Register, then re-check: a drain that lowered the depth before we were visible is caught here.
+        checkResume();
+        return true;
+    }
+
+    /** The command streaming into this spool (for stats), or null when none. */
+    public void command(String command) {
+        this.command = command;
+    }
+
+    public String command() {
+        return command;
+    }
+
+    public boolean isClosed() {
+        return closed;
+    }
+
+    public long depthBytes() {
+        return depthBytes.get();
+    }
+
+    public int depthFragments() {
+        return depthFragments.get();
+    }
+
+    public long bytesSent() {
+        return bytesSent;
+    }
+
+    public boolean producerPaused() {
+        return !resumeWaiters.isEmpty();
+    }
+
+    /** True when bytes are pending and the socket has taken none of them for {@code timeoutNanos}. */
+    boolean isStuck(long nowNanos, long timeoutNanos) {
+        return depthBytes.get() > 0 && nowNanos - lastProgressNanos > timeoutNanos;
+    }
+
+    public SpoolStats stats() {
+        long now = System.nanoTime();
+        long depth = depthBytes.get();
+        long sinceProgress = now - lastProgressNanos;
+        return new SpoolStats(
+                channel.id().asShortText(),
+                channel.remoteAddress() == null ? null : channel.remoteAddress().toString(),
+                depth,
+                depthFragments.get(),
+                depth == 0 ? 0 : TimeUnit.NANOSECONDS.toMillis(Math.max(0, now - oldestPendingNanos)),
+                channel.isWritable(),
+                producerPaused(),
+                bytesSent,
+                command,
+                Instant.now().minusNanos(sinceProgress));
+    }
+
+    // ---- accounting ----------------------------------------------------------------------------------
+
+    private boolean reserveDepth(int size) {
+        for (;;) {
+            long depth = depthBytes.get();
+            if (depth > 0 && depth + size > highWater) {
+                return false;
+            }
+            if (depth == 0) {
+                // Idle to busy: the stuck clock starts now, not at the last progress, maybe hours ago.
+                long now = System.nanoTime();
+                lastProgressNanos = now;
+                oldestPendingNanos = now;
+            }
+            if (depthBytes.compareAndSet(depth, depth + size)) {
+                depthFragments.incrementAndGet();
+                return true;
+            }
+        }
+    }
+
+    private OfferResult refuse(int size, boolean globalCap) {
+        blockedSize = size;
+        metrics.wouldBlock(globalCap);
+        return OfferResult.WOULD_BLOCK;
+    }
+
+    /** Called on the event loop when the socket took a pass (or a closing channel failed it). */
+    private void onTaken(boolean success, long bytes, int fragments, long oldestOfferNanos, long nowNanos) {
+        if (success) {
+            bytesSent += bytes; // single writer: the event loop
+            metrics.flushLatency(nowNanos - oldestOfferNanos);
+        }
+        lastProgressNanos = nowNanos;
+        returnDepth(bytes, fragments);
+    }
+
+    private void returnDepth(long bytes, int fragments) {
+        global.release(bytes, fragments);
+        returnLocalDepth(bytes, fragments);
+    }
+
+    private void returnLocalDepth(long bytes, int fragments) {
+        depthBytes.addAndGet(-bytes);
+        depthFragments.addAndGet(-fragments);
+        // Also after a reservation the global cap refused: while it was counted, a producer's re-check may
+        // have failed on it, so someone must check again now.
+        checkResume();
+    }
+
+    /**
+     * Schedules the paused producers' callbacks if their refused fragment would now fit both here and in the
+     * global cap, or if the spool is closed. Called after every decrease of the depth and by the global
+     * budget when room appears.
+     */
+    void checkResume() {
+        if (resumeWaiters.isEmpty()) {
+            return;
+        }
+        if (!closed) {
+            long depth = depthBytes.get();
+            long size = blockedSize;
+            if (depth > 0 && (depth >= lowWater || depth + size > highWater)) {
+                return; // the next decrease calls us again
+            }
+            if (!global.hasRoomFor(size) && !global.awaitRoom(this, size)) {
+                return; // the global budget calls us when room appears
+            }
+        }
+        Runnable resume;
+        while ((resume = resumeWaiters.poll()) != null) { // poll: each callback runs once, whoever races us
+            metrics.resumed();
+            try {
+                resumeExecutor.execute(resume);
+            } catch (RejectedExecutionException shuttingDown) {
+                log.warn("background executor refused a resume callback for {}; is it shutting down?", channel);
+            }
+        }
+    }
+
+    boolean markAwaitingGlobalRoom() {
+        return awaitingGlobalRoom.compareAndSet(false, true);
+    }
+
+    void clearAwaitingGlobalRoom() {
+        awaitingGlobalRoom.set(false);
+    }
+
+    // ---- drain (event loop) --------------------------------------------------------------------------
+
+    private void scheduleDrain() {
+        if (drainScheduled.compareAndSet(false, true)) {
+            submitDrain();
+        }
+    }
+
+    /** Called only by the holder of {@link #drainScheduled}. */
+    private void submitDrain() {
+        try {
+            loop.execute(drainTask);
+        } catch (RejectedExecutionException loopGone) {
+            // The event loop is shutting down and will not drain. We hold the flag, so we are the queue's only
+            // consumer: release everything here.
+            closed = true;
+            drain();
+        }
+    }
+
+    private void drain() {
+        if (closed) {
+            discardQueued();
+            releaseDrainFlag();
+            return;
+        }
+        metrics.drainPass();
+        Pass pass = null;
+        Fragment last = null; // written with the pass's real promise once we know it is the last
+        int fragments = 0;
+        long bytes = 0;
+        while (fragments < drainMaxFragments && bytes < drainMaxBytes && channel.isWritable()) {
+            Entry entry = queue.poll();
+            if (entry == null) {
+                break;
+            }
+            if (entry instanceof Finish finish) {
+                endPass(pass, last);
+                pass = null;
+                last = null;
+                runQuietly(finish.onLoop);
+                continue;
+            }
+            Fragment fragment = (Fragment) entry;
+            if (last != null) {
+                channel.write(last.buf, channel.voidPromise());
+            }
+            if (pass == null) {
+                pass = new Pass(fragment.offeredNanos);
+            }
+            int size = fragment.buf.readableBytes();
+            pass.add(size);
+            last = fragment;
+            fragments++;
+            bytes += size;
+        }
+        endPass(pass, last);
+        if (closed) { // a write failure closed the channel inline
+            discardQueued();
+            releaseDrainFlag();
+        } else if (queue.isEmpty()) {
+            releaseDrainFlag();
+        } else if (!channel.isWritable()) {
+            // Checked after the flush, which may have emptied the outbound buffer and already fired the
+            // writability event. Unwritable now means a later event will come and find us parked.
+            parked = true;
+        } else {
+            loop.execute(drainTask); // budget spent: yield to other channels, keep the flag
+        }
+    }
+
+    /** Writes the pass's last fragment with a real promise (one listener per pass) and flushes once. */
+    private void endPass(Pass pass, Fragment last) {
+        if (last == null) {
+            return;
+        }
+        ChannelPromise promise = channel.newPromise();
+        inFlight.add(pass);
+        promise.addListener(pass);
+        channel.write(last.buf, promise);
+        channel.flush();
+    }
+
+    /** Lets go of the drain flag, then re-checks so a fragment enqueued meanwhile is not stranded. */
+    private void releaseDrainFlag() {
+        drainScheduled.set(false);
+        if (!queue.isEmpty() && drainScheduled.compareAndSet(false, true)) {
+            submitDrain();
+        }
+    }
+
+    /** Releases every queued fragment and drops finish markers. Only the holder of the drain flag calls it. */
+    private void discardQueued() {
+        Entry entry;
+        while ((entry = queue.poll()) != null) {
+            if (entry instanceof Fragment fragment) {
+                int size = fragment.buf.readableBytes();
+                fragment.buf.release();
+                returnDepth(size, 1);
+            }
+        }
+    }
+
+    /** Event loop: the channel became writable (or not). Restarts a drain parked on writability. */
+    void onWritabilityChanged() {
+        if (parked && channel.isWritable()) {
+            parked = false;
+            drain();
+        }
+    }
+
+    /**
+     * Event loop, when the channel goes inactive: releases everything queued; later offers answer CLOSED; paused
+     * producers are resumed once so they hear it. Bytes already written to the channel are released by Netty,
+     * and their pass listeners return them to the budgets.
+     */
+    void close() {
+        closed = true;
+        if (parked) {
+            parked = false; // we already hold the flag
+            drain();
+        } else if (drainScheduled.compareAndSet(false, true)) {
+            drain();
+        } // else a drain task is pending: it will see `closed` and discard
+        checkResume();
+    }
+
+    private static void runQuietly(Runnable r) {
+        try {
+            r.run();
+        } catch (RuntimeException e) {
+            log.warn("end-of-stream callback failed", e);
+        }
+    }
+
+    // ---- entries -------------------------------------------------------------------------------------
+
+    private sealed interface Entry permits Fragment, Finish {
+    }
+
+    private record Fragment(ByteBuf buf, long offeredNanos) implements Entry {
+    }
+
+    private record Finish(Runnable onLoop) implements Entry {
+    }
+
+    /**
+     * The fragments of one drain pass, returned to the budgets together when the socket has taken the pass's
+     * last fragment: Netty completes writes in order, so that means all of them.
+     */
+    private final class Pass implements ChannelFutureListener {
+        private final long oldestOfferNanos;
+        private long bytes;
+        private int fragments;
+
+        Pass(long oldestOfferNanos) {
+            this.oldestOfferNanos = oldestOfferNanos;
+        }
+
+        void add(int size) {
+            bytes += size;
+            fragments++;
+        }
+
+        @Override
+        public void operationComplete(ChannelFuture future) {
+            inFlight.poll(); // this pass: they complete in order
+            Pass next = inFlight.peek();
+            long now = System.nanoTime();
+            oldestPendingNanos = next != null ? next.oldestOfferNanos : now;
+            onTaken(future.isSuccess(), bytes, fragments, oldestOfferNanos, now);
+        }
+    }
+}

@@ -1,0 +1,41 @@
+package io.spoolkv.spool;
+
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+
+/**
+ * Ties a connection's life to its spool. Add it first in every server pipeline
+ * ({@code pipeline.addFirst(spoolService.channelHandler())}), so it sees the events before any handler that
+ * might swallow them. Stateless, hence shared by all channels.
+ */
+@ChannelHandler.Sharable
+public final class SpoolChannelHandler extends ChannelInboundHandlerAdapter {
+
+    private final SpoolService service;
+
+    SpoolChannelHandler(SpoolService service) {
+        this.service = service;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) throws Exception {
+        service.attach(ctx.channel());
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        service.release(ctx.channel());
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+        ConnectionSpool spool = service.spoolOf(ctx.channel());
+        if (spool != null) {
+            spool.onWritabilityChanged();
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+}

@@ -1,0 +1,103 @@
+package io.spoolkv.spool;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The spools' meters. All are totals over every connection: no per-connection tags, so the number of
+ * series does not grow with the number of clients (per-connection detail is in {@link SpoolStats}).
+ */
+final class SpoolMetrics {
+
+    private final Counter fragmentsOffered;
+    private final Counter bytesOffered;
+    private final Counter drainPasses;
+    private final Counter wouldBlock;
+    private final Counter globalCapRejections;
+    private final Counter resumes;
+    private final Counter stuckCloses;
+    private final Timer flushLatency;
+
+    SpoolMetrics(MeterRegistry registry, GlobalBudget budget) {
+        Gauge.builder("spoolkv.spool.depth", budget, GlobalBudget::bytes)
+                .description("Bytes offered to all spools and not yet taken by the sockets")
+                .baseUnit("bytes")
+                .register(registry);
+        Gauge.builder("spoolkv.spool.fragments", budget, GlobalBudget::fragments)
+                .description("Fragments offered to all spools and not yet taken by the sockets")
+                .register(registry);
+        flushLatency = Timer.builder("spoolkv.spool.flush.latency")
+                .description("From the offer of the oldest fragment of a drain pass until the socket took the whole pass")
+                .publishPercentileHistogram()
+                .register(registry);
+        fragmentsOffered = Counter.builder("spoolkv.spool.fragments.offered")
+                .description("Fragments accepted by the spools")
+                .register(registry);
+        bytesOffered = Counter.builder("spoolkv.spool.bytes.offered")
+                .description("Bytes accepted by the spools")
+                .baseUnit("bytes")
+                .register(registry);
+        drainPasses = Counter.builder("spoolkv.spool.drain.passes")
+                .description("Drain passes run on the event loops (event-loop wakeups spent on spooled output)")
+                .register(registry);
+        wouldBlock = Counter.builder("spoolkv.spool.would.block")
+                .description("Offers answered would-block (per-connection high watermark or global cap)")
+                .register(registry);
+        globalCapRejections = Counter.builder("spoolkv.spool.global.cap.rejections")
+                .description("Offers answered would-block because of the cap on all spools together")
+                .register(registry);
+        resumes = Counter.builder("spoolkv.spool.resumes")
+                .description("Paused producers resumed")
+                .register(registry);
+        stuckCloses = Counter.builder("spoolkv.spool.stuck.closes")
+                .description("Connections closed because their spool made no progress for the stuck timeout")
+                .register(registry);
+    }
+
+    void offered(int bytes) {
+        fragmentsOffered.increment();
+        bytesOffered.increment(bytes);
+    }
+
+    void drainPass() {
+        drainPasses.increment();
+    }
+
+    void wouldBlock(boolean globalCap) {
+        wouldBlock.increment();
+        if (globalCap) {
+            globalCapRejections.increment();
+        }
+    }
+
+    void resumed() {
+        resumes.increment();
+    }
+
+    void stuckClose() {
+        stuckCloses.increment();
+    }
+
+    void flushLatency(long nanos) {
+        flushLatency.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    long wouldBlockCount() {
+        return (long) wouldBlock.count();
+    }
+
+    long resumeCount() {
+        return (long) resumes.count();
+    }
+
+    long drainPassCount() {
+        return (long) drainPasses.count();
+    }
+
+    long stuckCloseCount() {
+        return (long) stuckCloses.count();
+    }
+}
