@@ -2,6 +2,7 @@ package io.spoolkv.server;
 
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
@@ -22,13 +23,15 @@ final class MemcachedChannelInitializer extends ChannelInitializer<SocketChannel
     private static final String TOO_MANY = "ERROR Too many open connections\r\n";
 
     private final ConnectionRegistry registry;
+    private final ChannelHandler spoolHandler;
     private final TextCommandExecutor executor;
     private final StreamCommands streams;
     private final int maxItemSize;
 
-    MemcachedChannelInitializer(ConnectionRegistry registry, TextCommandExecutor executor,
-                                StreamCommands streams, StoreProperties store) {
+    MemcachedChannelInitializer(ConnectionRegistry registry, ChannelHandler spoolHandler,
+                                TextCommandExecutor executor, StreamCommands streams, StoreProperties store) {
         this.registry = registry;
+        this.spoolHandler = spoolHandler;
         this.executor = executor;
         this.streams = streams;
         this.maxItemSize = (int) Math.min(Integer.MAX_VALUE - 2, store.maxItemSize().toBytes());
@@ -42,6 +45,8 @@ final class MemcachedChannelInitializer extends ChannelInitializer<SocketChannel
             return;
         }
         ChannelPipeline p = ch.pipeline();
+        // First, next to the socket: spooled fragments enter the pipeline here and pass no codec.
+        p.addLast("spool", spoolHandler);
         p.addLast("decoder", new TextRequestDecoder(maxItemSize));
         p.addLast("encoder", TextResponseEncoder.INSTANCE);
         p.addLast("handler", new TextCommandHandler(executor, streams, ConnectionRegistry.clientId(ch)));

@@ -14,6 +14,7 @@ import io.spoolkv.config.StoreProperties;
 import io.spoolkv.protocol.text.StreamCommands;
 import io.spoolkv.protocol.text.TextCommandExecutor;
 import io.spoolkv.command.CacheCommands;
+import io.spoolkv.spool.SpoolService;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -41,11 +42,12 @@ public class MemcachedServer implements SmartLifecycle {
     private volatile InetSocketAddress boundAddress;
 
     public MemcachedServer(ServerProperties properties, StoreProperties store, ConnectionRegistry registry,
-                           CacheCommands commands, StatsReporter stats, StreamCommands streams) {
+                           CacheCommands commands, StatsReporter stats, StreamCommands streams,
+                           SpoolService spools) {
         this.properties = properties;
         this.registry = registry;
-        this.initializer = new MemcachedChannelInitializer(registry, new TextCommandExecutor(commands, stats),
-                streams, store);
+        this.initializer = new MemcachedChannelInitializer(registry, spools.channelHandler(),
+                new TextCommandExecutor(commands, stats), streams, store);
     }
 
     @Override

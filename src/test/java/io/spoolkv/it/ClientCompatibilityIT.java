@@ -85,7 +85,7 @@ class ClientCompatibilityIT {
 
         assertThat(spy.touch("doc", 100).get()).isTrue();
         assertThat(spy.touch("absent", 100).get()).isFalse();
-        assertThat(spy.getAndTouch("doc", 200).getValue()).isEqualTo("v2");
+        // Neither client sends gat in text mode; TextProtocolIT covers it over a raw socket.
     }
 
     @Test
