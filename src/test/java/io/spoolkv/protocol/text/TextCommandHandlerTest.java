@@ -239,6 +239,24 @@ class TextCommandHandlerTest {
             assertThat(channel.isOpen()).isTrue();
         }
 
+        /**
+         * memcached's process_update_command, when a set is refused as too large, unlinks the key's
+         * current item ("Avoid stale data persisting in cache because we failed alloc").
+         */
+        @Test
+        void tooLargeSetRemovesTheOldValue() {
+            String big = "x".repeat(1024 * 1024 + 1);
+            assertThat(send("set foo 0 0 1\r\na\r\nset foo 0 0 " + big.length() + "\r\n" + big + "\r\nget foo\r\n"))
+                    .isEqualTo("STORED\r\nSERVER_ERROR object too large for cache\r\nEND\r\n");
+        }
+
+        /** memcached's out_string skips the reply when the command said noreply, errors included. */
+        @Test
+        void tooLargeSetWithNoreplyAnswersNothing() {
+            String big = "x".repeat(1024 * 1024 + 1);
+            assertThat(send("set foo 0 0 " + big.length() + " noreply\r\n" + big + "\r\nmn\r\n")).isEqualTo("MN\r\n");
+        }
+
         @Test
         void quitCloses() {
             assertThat(send("get a\r\nquit\r\nget b\r\n")).isEqualTo("END\r\n");
