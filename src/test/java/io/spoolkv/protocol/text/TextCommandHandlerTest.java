@@ -1,0 +1,411 @@
+package io.spoolkv.protocol.text;
+
+import static java.nio.charset.StandardCharsets.ISO_8859_1;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.spoolkv.command.CacheCommands;
+import io.spoolkv.command.ConnectionCounts;
+import io.spoolkv.command.MutationListener;
+import io.spoolkv.command.StatsReporter;
+import io.spoolkv.config.BackgroundProperties;
+import io.spoolkv.config.ServerProperties;
+import io.spoolkv.config.SpoolProperties;
+import io.spoolkv.config.StoreProperties;
+import io.spoolkv.store.Key;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.springframework.util.unit.DataSize;
+
+/** End to end on one connection: decoder, handler and encoder over {@link SimpleItemStore}. */
+class TextCommandHandlerTest {
+
+    SimpleItemStore store;
+    List<TextRequest> streamed;
+    EmbeddedChannel channel;
+
+    @BeforeEach
+    void setUp() {
+        store = new SimpleItemStore();
+        streamed = new ArrayList<>();
+        CacheCommands commands = new CacheCommands(store, MutationListener.NONE);
+        ConnectionCounts counts = new ConnectionCounts() {
+            @Override
+            public long currentConnections() {
+                return 1;
+            }
+
+            @Override
+            public long totalConnections() {
+                return 2;
+            }
+
+            @Override
+            public long rejectedConnections() {
+                return 0;
+            }
+
+            @Override
+            public int ioThreads() {
+                return 1;
+            }
+        };
+        StatsReporter stats = new StatsReporter(commands, counts,
+                new ServerProperties("127.0.0.1", 11211, 1, 16, Duration.ofSeconds(1)),
+                new StoreProperties(DataSize.ofMegabytes(64), DataSize.ofMegabytes(1)),
+                new SpoolProperties(SpoolProperties.Mode.SPOOLED, DataSize.ofMegabytes(1), DataSize.ofKilobytes(256),
+                        DataSize.ofMegabytes(64), 256, DataSize.ofMegabytes(1), Duration.ofSeconds(360)),
+                new BackgroundProperties(2, 1024, DataSize.ofKilobytes(16)));
+        StreamCommands streams = (ctx, clientId, request, onFinished) -> {
+            streamed.add(request);
+            return StreamCommands.Started.reply(TextResponse.Line.ERROR);
+        };
+        TextCommandHandler handler = new TextCommandHandler(new TextCommandExecutor(commands, stats), streams, 1);
+        channel = new EmbeddedChannel(new TextRequestDecoder(1024 * 1024), TextResponseEncoder.INSTANCE, handler);
+    }
+
+    @AfterEach
+    void tearDown() {
+        channel.finishAndReleaseAll();
+    }
+
+    /** Sends {@code input} in one packet and returns everything written back. */
+    String send(String input) {
+        channel.writeInbound(Unpooled.copiedBuffer(input, ISO_8859_1));
+        return output();
+    }
+
+    String output() {
+        StringBuilder sb = new StringBuilder();
+        for (Object o; (o = channel.readOutbound()) != null; ) {
+            ByteBuf b = (ByteBuf) o;
+            sb.append(b.toString(ISO_8859_1));
+            b.release();
+        }
+        return sb.toString();
+    }
+
+    long casOf(String key) {
+        return store.peek(Key.wrap(key.getBytes(ISO_8859_1))).cas();
+    }
+
+    // ---------------------------------------------------------------- classic commands
+
+    @Nested
+    class Classic {
+
+        @Test
+        void setThenGet() {
+            assertThat(send("set foo 5 0 3\r\nbar\r\nget foo\r\n")).isEqualTo("STORED\r\nVALUE foo 5 3\r\nbar\r\nEND\r\n");
+        }
+
+        @Test
+        void getMissIsEnd() {
+            assertThat(send("get nope\r\n")).isEqualTo("END\r\n");
+        }
+
+        @Test
+        void multiGetReturnsHitsOnlyInRequestOrder() {
+            send("set a 0 0 1\r\n1\r\nset c 4294967295 0 1\r\n3\r\n");
+            assertThat(send("get c b a\r\n")).isEqualTo("VALUE c 4294967295 1\r\n3\r\nVALUE a 0 1\r\n1\r\nEND\r\n");
+        }
+
+        @Test
+        void getsCarriesCas() {
+            send("set foo 5 0 3\r\nbar\r\n");
+            assertThat(send("gets foo\r\n")).isEqualTo("VALUE foo 5 3 " + casOf("foo") + "\r\nbar\r\nEND\r\n");
+        }
+
+        @Test
+        void casStoredExistsNotFound() {
+            send("set foo 0 0 3\r\nbar\r\n");
+            long cas = casOf("foo");
+            assertThat(send("cas foo 0 0 1 " + (cas + 1000) + "\r\nx\r\n")).isEqualTo("EXISTS\r\n");
+            assertThat(send("cas nope 0 0 1 " + cas + "\r\nx\r\n")).isEqualTo("NOT_FOUND\r\n");
+            assertThat(send("cas foo 7 0 1 " + cas + "\r\ny\r\n")).isEqualTo("STORED\r\n");
+            assertThat(send("cas foo 0 0 1 " + cas + "\r\nz\r\n")).isEqualTo("EXISTS\r\n");
+            assertThat(send("get foo\r\n")).isEqualTo("VALUE foo 7 1\r\ny\r\nEND\r\n");
+        }
+
+        /**
+         * memcached's do_store_item treats a cas command whose unique is 0 like any mismatch
+         * ("NONE or BADVAL are the same for CAS cmd"): EXISTS on a present item, NOT_FOUND on a
+         * missing one. It never stores.
+         */
+        @Test
+        void casWithUniqueZeroNeverStores() {
+            send("set foo 0 0 3\r\nbar\r\n");
+            assertThat(send("cas foo 0 0 1 0\r\nx\r\ncas nope 0 0 1 0\r\ny\r\n")).isEqualTo("EXISTS\r\nNOT_FOUND\r\n");
+            assertThat(send("get foo nope\r\n")).isEqualTo("VALUE foo 0 3\r\nbar\r\nEND\r\n");
+        }
+
+        @Test
+        void addReplaceAppendPrepend() {
+            assertThat(send("add k 3 0 1\r\nb\r\nadd k 0 0 1\r\nx\r\n")).isEqualTo("STORED\r\nNOT_STORED\r\n");
+            assertThat(send("replace nope 0 0 1\r\nx\r\nappend nope 0 0 1\r\nx\r\nprepend nope 0 0 1\r\nx\r\n"))
+                    .isEqualTo("NOT_STORED\r\nNOT_STORED\r\nNOT_STORED\r\n");
+            assertThat(send("append k 9 0 1\r\nc\r\nprepend k 9 0 1\r\na\r\nget k\r\n"))
+                    .isEqualTo("STORED\r\nSTORED\r\nVALUE k 3 3\r\nabc\r\nEND\r\n");
+            assertThat(send("replace k 4 0 2\r\nzz\r\nget k\r\n")).isEqualTo("STORED\r\nVALUE k 4 2\r\nzz\r\nEND\r\n");
+        }
+
+        @Test
+        void noreplySuppressesReplies() {
+            String out = send("set n 0 0 1 noreply\r\n1\r\n"
+                    + "add n 0 0 1 noreply\r\n2\r\n"
+                    + "incr n 5 noreply\r\n"
+                    + "decr n 2 noreply\r\n"
+                    + "touch n 100 noreply\r\n"
+                    + "delete nope noreply\r\n"
+                    + "verbosity 1 noreply\r\n"
+                    + "cas n 0 0 1 1 noreply\r\n9\r\n"
+                    + "get n\r\n");
+            assertThat(out).isEqualTo("VALUE n 0 1\r\n4\r\nEND\r\n");
+            assertThat(send("delete n noreply\r\nflush_all noreply\r\nget n\r\n")).isEqualTo("END\r\n");
+        }
+
+        @Test
+        void pipelinedRequestsAreAnsweredInOrder() {
+            String in = "set a 0 0 1\r\n1\r\nget a\r\nincr a 9\r\ndecr a 100\r\ndelete a\r\ndelete a\r\n"
+                    + "touch a 1\r\nversion\r\nverbosity 1\r\nmn\r\nbogus\r\nincr a\r\nflush_all\r\nget a b\r\n";
+            String expected = "STORED\r\nVALUE a 0 1\r\n1\r\nEND\r\n10\r\n0\r\nDELETED\r\nNOT_FOUND\r\n"
+                    + "NOT_FOUND\r\nVERSION 1.6.38-spoolkv\r\nOK\r\nMN\r\nERROR\r\nERROR\r\nOK\r\nEND\r\n";
+            assertThat(send(in)).isEqualTo(expected);
+
+            // The same bytes one at a time answer identically.
+            StringBuilder out = new StringBuilder();
+            for (byte b : in.getBytes(ISO_8859_1)) {
+                channel.writeInbound(Unpooled.wrappedBuffer(new byte[] {b}));
+                out.append(output());
+            }
+            assertThat(out.toString()).isEqualTo(expected);
+        }
+
+        @Test
+        void arithmetic() {
+            send("set n 0 0 20\r\n18446744073709551615\r\nset t 0 0 3\r\nabc\r\n");
+            assertThat(send("incr n 1\r\n")).isEqualTo("0\r\n");
+            assertThat(send("incr n 18446744073709551615\r\n")).isEqualTo("18446744073709551615\r\n");
+            assertThat(send("decr n 18446744073709551615\r\ndecr n 5\r\n")).isEqualTo("0\r\n0\r\n");
+            assertThat(send("incr t 1\r\n"))
+                    .isEqualTo("CLIENT_ERROR cannot increment or decrement non-numeric value\r\n");
+            assertThat(send("incr nope 1\r\ndecr nope 1\r\n")).isEqualTo("NOT_FOUND\r\nNOT_FOUND\r\n");
+            assertThat(send("incr n -1\r\n")).isEqualTo("CLIENT_ERROR invalid numeric delta argument\r\n");
+        }
+
+        @Test
+        void touchAndGat() {
+            send("set k 0 0 1\r\nv\r\n");
+            assertThat(send("touch k 100\r\ntouch nope 100\r\n")).isEqualTo("TOUCHED\r\nNOT_FOUND\r\n");
+            assertThat(send("gat 0 k nope\r\n")).isEqualTo("VALUE k 0 1\r\nv\r\nEND\r\n");
+            assertThat(send("gats 0 k\r\n")).isEqualTo("VALUE k 0 1 " + casOf("k") + "\r\nv\r\nEND\r\n");
+            assertThat(send("gat -1 k\r\nget k\r\n")).isEqualTo("VALUE k 0 1\r\nv\r\nEND\r\nEND\r\n");
+        }
+
+        @Test
+        void statsGroups() {
+            String general = send("stats\r\n");
+            assertThat(general).startsWith("STAT pid ").endsWith("END\r\n")
+                    .contains("\r\nSTAT version 1.6.38-spoolkv\r\n", "\r\nSTAT curr_connections 1\r\n",
+                            "\r\nSTAT cmd_get 0\r\n", "\r\nSTAT threads 1\r\n");
+            assertThat(send("stats settings\r\n")).contains("STAT item_size_max 1048576\r\n", "STAT maxconns 16\r\n")
+                    .endsWith("END\r\n");
+            assertThat(send("stats sizes\r\n")).isEqualTo("STAT sizes_status disabled\r\nEND\r\n");
+            assertThat(send("stats bogus\r\n")).isEqualTo("ERROR\r\n");
+        }
+
+        @Test
+        void backgroundCommandsGoToStreams() {
+            assertThat(send("lru_crawler metadump all\r\nwatch\r\nmn\r\n")).isEqualTo("ERROR\r\nERROR\r\nMN\r\n");
+            assertThat(streamed).containsExactly(new TextRequest.LruCrawler("metadump", "all"),
+                    new TextRequest.Watch(List.of()));
+        }
+
+        @Test
+        void errorsAreAnsweredAndTheConnectionStaysOpen() {
+            String big = "x".repeat(1024 * 1024 + 1);
+            String out = send("set big 0 0 " + big.length() + "\r\n" + big + "\r\nset k 0 0 1\r\nab\r\n"
+                    + "get " + "k".repeat(251) + "\r\ndelete k 5\r\nget k\r\n");
+            assertThat(out).isEqualTo("SERVER_ERROR object too large for cache\r\nCLIENT_ERROR bad data chunk\r\n"
+                    + "ERROR\r\nCLIENT_ERROR bad command line format\r\n"
+                    + "CLIENT_ERROR bad command line format.  Usage: delete <key> [noreply]\r\nEND\r\n");
+            assertThat(channel.isOpen()).isTrue();
+        }
+
+        /**
+         * memcached's process_update_command, when a set is refused as too large, unlinks the key's
+         * current item ("Avoid stale data persisting in cache because we failed alloc").
+         */
+        @Test
+        void tooLargeSetRemovesTheOldValue() {
+            String big = "x".repeat(1024 * 1024 + 1);
+            assertThat(send("set foo 0 0 1\r\na\r\nset foo 0 0 " + big.length() + "\r\n" + big + "\r\nget foo\r\n"))
+                    .isEqualTo("STORED\r\nSERVER_ERROR object too large for cache\r\nEND\r\n");
+        }
+
+        /** memcached's out_string skips the reply when the command said noreply, errors included. */
+        @Test
+        void tooLargeSetWithNoreplyAnswersNothing() {
+            String big = "x".repeat(1024 * 1024 + 1);
+            assertThat(send("set foo 0 0 " + big.length() + " noreply\r\n" + big + "\r\nmn\r\n")).isEqualTo("MN\r\n");
+        }
+
+        @Test
+        void quitCloses() {
+            assertThat(send("get a\r\nquit\r\nget b\r\n")).isEqualTo("END\r\n");
+            assertThat(channel.isOpen()).isFalse();
+        }
+
+        @Test
+        void lineTooLongAnswersThenCloses() {
+            assertThat(send("mn\r\n" + "y".repeat(3000))).isEqualTo("MN\r\nCLIENT_ERROR line too long\r\n");
+            assertThat(channel.isOpen()).isFalse();
+        }
+    }
+
+    // ---------------------------------------------------------------- meta commands
+
+    @Nested
+    class Meta {
+
+        @Test
+        void mgWithReturnFlags() {
+            send("set foo 5 0 3\r\nbar\r\n");
+            long cas = casOf("foo");
+            assertThat(send("mg foo v f c k Oabc t s\r\n"))
+                    .isEqualTo("VA 3 f5 c" + cas + " kfoo Oabc t-1 s3\r\nbar\r\n");
+            assertThat(send("mg foo f k\r\n")).isEqualTo("HD f5 kfoo\r\n");
+            assertThat(send("mg foo\r\n")).isEqualTo("HD\r\n");
+        }
+
+        @Test
+        void mgMissEchoesOpaqueAndKey() {
+            assertThat(send("mg nope v Oxyz k\r\n")).isEqualTo("EN Oxyz knope\r\n");
+            assertThat(send("mg nope v\r\n")).isEqualTo("EN\r\n");
+        }
+
+        @Test
+        void mgQuietSuppressesOnlyTheMiss() {
+            send("set foo 0 0 3\r\nbar\r\n");
+            assertThat(send("mg nope v q\r\nmg foo v q\r\nmn\r\n")).isEqualTo("VA 3\r\nbar\r\nMN\r\n");
+        }
+
+        @Test
+        void mgTtlAndTouch() {
+            send("set foo 0 100 3\r\nbar\r\n");
+            assertThat(send("mg foo t v\r\n")).isEqualTo("VA 3 t100\r\nbar\r\n");
+            assertThat(send("mg foo T50 t\r\n")).isEqualTo("HD t50\r\n");
+            assertThat(send("mg foo t\r\n")).isEqualTo("HD t50\r\n");
+        }
+
+        @Test
+        void mgBase64Key() {
+            send("set foo 0 0 3\r\nbar\r\n");
+            assertThat(send("mg Zm9v b k v\r\n")).isEqualTo("VA 3 b kZm9v\r\nbar\r\n");
+        }
+
+        @Test
+        void mgVivifyOnMiss() {
+            String out = send("mg viv N30 v c\r\n");
+            assertThat(out).isEqualTo("VA 0 c" + casOf("viv") + " W\r\n\r\n");
+        }
+
+        @Test
+        void msSetAndReturnCas() {
+            assertThat(send("ms foo 3 T0 F7\r\nnew\r\n")).isEqualTo("HD\r\n");
+            assertThat(send("ms foo 3 c k O1\r\nxyz\r\n")).isEqualTo("HD c" + casOf("foo") + " kfoo O1\r\n");
+            assertThat(send("get foo\r\n")).isEqualTo("VALUE foo 0 3\r\nxyz\r\nEND\r\n");
+            assertThat(send("ms foo 1 F7 T100\r\nq\r\nmg foo f t v\r\n")).isEqualTo("HD\r\nVA 1 f7 t100\r\nq\r\n");
+        }
+
+        @Test
+        void msQuietSuppressesHd() {
+            assertThat(send("ms foo 1 q\r\nx\r\nmn\r\n")).isEqualTo("MN\r\n");
+        }
+
+        @Test
+        void msModes() {
+            assertThat(send("ms m 1 ME\r\na\r\n")).isEqualTo("HD\r\n");
+            assertThat(send("ms m 1 ME\r\nb\r\n")).isEqualTo("NS\r\n");
+            assertThat(send("ms m 1 MA\r\nc\r\nms m 1 MP\r\nd\r\nmg m v\r\n")).isEqualTo("HD\r\nHD\r\nVA 3\r\ndac\r\n");
+            assertThat(send("ms m 1 MR\r\ne\r\nmg m v\r\n")).isEqualTo("HD\r\nVA 1\r\ne\r\n");
+            assertThat(send("ms m 1 Ms\r\nf\r\nmg m v\r\n")).isEqualTo("HD\r\nVA 1\r\nf\r\n");
+            assertThat(send("ms none 1 MR\r\nx\r\nms none 1 MA\r\nx\r\nms none 1 MP\r\nx\r\n"))
+                    .isEqualTo("NS\r\nNS\r\nNS\r\n");
+            assertThat(send("ms m 1 MX\r\ng\r\n")).isEqualTo("CLIENT_ERROR invalid mode for ms STORE\r\n");
+            assertThat(send("mg m v\r\nmg none v\r\n")).isEqualTo("VA 1\r\nf\r\nEN\r\n");
+        }
+
+        @Test
+        void msCompareCas() {
+            send("ms foo 1\r\na\r\n");
+            long cas = casOf("foo");
+            assertThat(send("ms foo 1 C" + (cas + 1) + "\r\nb\r\n")).isEqualTo("EX\r\n");
+            assertThat(send("ms nope 1 C" + cas + "\r\nb\r\n")).isEqualTo("NF\r\n");
+            assertThat(send("ms foo 1 C" + cas + "\r\nc\r\nmg foo v\r\n")).isEqualTo("HD\r\nVA 1\r\nc\r\n");
+        }
+
+        @Test
+        void msBadToken() {
+            assertThat(send("ms foo 1 Fabc\r\nx\r\nmn\r\n"))
+                    .isEqualTo("CLIENT_ERROR bad token in command line format\r\nMN\r\n");
+        }
+
+        @Test
+        void md() {
+            send("set foo 0 0 3\r\nbar\r\nset bar 0 0 1\r\nx\r\n");
+            long cas = casOf("foo");
+            assertThat(send("md foo C" + (cas + 1) + "\r\n")).isEqualTo("EX\r\n");
+            assertThat(send("md foo O5 k\r\n")).isEqualTo("HD O5 kfoo\r\n");
+            assertThat(send("md foo\r\n")).isEqualTo("NF\r\n");
+            assertThat(send("md bar q\r\nmn\r\nget bar\r\n")).isEqualTo("MN\r\nEND\r\n");
+        }
+
+        @Test
+        void ma() {
+            assertThat(send("ma cnt\r\n")).isEqualTo("NF\r\n");
+            assertThat(send("ma cnt N0 J10 v\r\n")).isEqualTo("VA 2\r\n10\r\n");
+            assertThat(send("ma cnt D5 v\r\n")).isEqualTo("VA 2\r\n15\r\n");
+            assertThat(send("ma cnt\r\nma cnt q\r\nmn\r\n")).isEqualTo("HD\r\nMN\r\n");
+            assertThat(send("get cnt\r\n")).isEqualTo("VALUE cnt 0 2\r\n17\r\nEND\r\n");
+            assertThat(send("ma cnt MD D100 v\r\n")).isEqualTo("VA 1\r\n0\r\n");
+            assertThat(send("ma cnt M+ D18446744073709551615 v t c\r\n"))
+                    .isEqualTo("VA 20 t-1 c" + casOf("cnt") + "\r\n18446744073709551615\r\n");
+            assertThat(send("ma cnt MX\r\n")).isEqualTo("CLIENT_ERROR invalid mode for ma\r\n");
+            assertThat(send("ma cnt Dabc\r\n")).isEqualTo("CLIENT_ERROR bad token in command line format\r\n");
+            send("set txt 0 0 3\r\nabc\r\n");
+            assertThat(send("ma txt\r\n")).isEqualTo("CLIENT_ERROR cannot increment or decrement non-numeric value\r\n");
+        }
+
+        @Test
+        void me() {
+            send("set foo 0 0 3\r\nbar\r\n");
+            long cas = casOf("foo");
+            assertThat(send("me foo\r\n"))
+                    .isEqualTo("ME foo exp=-1 la=0 cas=" + cas + " fetch=no cls=1 size=134\r\n");
+            send("get foo\r\n");
+            assertThat(send("me foo\r\n"))
+                    .isEqualTo("ME foo exp=-1 la=0 cas=" + cas + " fetch=yes cls=1 size=134\r\n");
+            assertThat(send("me nope\r\n")).isEqualTo("EN\r\n");
+        }
+
+        @Test
+        void mn() {
+            assertThat(send("mn\r\n")).isEqualTo("MN\r\n");
+        }
+
+        @Test
+        void metaParseErrors() {
+            assertThat(send("mg foo v v\r\nmg foo !\r\nmg\r\nmg @@@@ b\r\n")).isEqualTo(
+                    "CLIENT_ERROR duplicate flag\r\nCLIENT_ERROR invalid flag\r\n"
+                            + "CLIENT_ERROR bad command line format\r\nCLIENT_ERROR error decoding key\r\n");
+        }
+    }
+}
