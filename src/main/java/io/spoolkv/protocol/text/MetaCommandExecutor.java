@@ -125,7 +125,8 @@ final class MetaCommandExecutor {
         }
         return switch (outcome) {
             case DELETED -> m.has('q') ? null : reply("HD", m, null);
-            case NOT_FOUND -> reply("NF", m, null);
+            // Quiet deletes hide misses too: the key is gone either way.
+            case NOT_FOUND -> m.has('q') ? null : reply("NF", m, null);
             case EXISTS -> reply("EX", m, null);
         };
     }

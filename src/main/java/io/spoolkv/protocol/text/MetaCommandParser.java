@@ -35,12 +35,8 @@ final class MetaCommandParser {
         if (type == 's' && tokens.size() < 3) {
             return TextCommandParser.invalid(TextCommandParser.BAD_FORMAT);
         }
-        List<MetaFlag> flags = flags(tokens, firstFlag);
-        boolean base64 = flags.stream().anyMatch(f -> f.name() == 'b');
-        Key key = key(tokens.get(1), base64);
-        MetaCommand command = new MetaCommand(type, key, base64, flags, null);
         if (type != 's') {
-            return new ParsedLine.Complete(new TextRequest.Meta(command));
+            return new ParsedLine.Complete(new TextRequest.Meta(command(type, tokens, firstFlag)));
         }
         int length;
         try {
@@ -48,10 +44,26 @@ final class MetaCommandParser {
         } catch (BadCommandException e) {
             return TextCommandParser.invalid(BAD_DATA_CHUNK);
         }
+        MetaCommand command;
+        try {
+            command = command(type, tokens, firstFlag);
+        } catch (BadCommandException e) {
+            // The length is known, so the data block can be skipped and the client stays in step.
+            return new ParsedLine.Swallow(new TextRequest.Refused(e.getMessage(), null, false), length);
+        }
         if (length > text.maxItemSize()) {
-            return new ParsedLine.Swallow(TextCommandParser.TOO_LARGE, length);
+            MetaFlag mode = command.flag('M');
+            boolean set = mode == null || mode.token().equalsIgnoreCase("S");
+            return new ParsedLine.Swallow(
+                    new TextRequest.Refused(TextCommandParser.TOO_LARGE, set ? command.key() : null, false), length);
         }
         return new ParsedLine.AwaitData(length, data -> new TextRequest.Meta(command.withValue(data)));
+    }
+
+    private MetaCommand command(char type, List<String> tokens, int firstFlag) {
+        List<MetaFlag> flags = flags(tokens, firstFlag);
+        boolean base64 = flags.stream().anyMatch(f -> f.name() == 'b');
+        return new MetaCommand(type, key(tokens.get(1), base64), base64, flags, null);
     }
 
     private static List<MetaFlag> flags(List<String> tokens, int from) {

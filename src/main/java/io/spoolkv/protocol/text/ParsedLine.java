@@ -12,8 +12,8 @@ sealed interface ParsedLine {
     /** A storage command whose data block follows; {@link #complete} builds the request from it. */
     record AwaitData(int length, DataConsumer consumer) implements ParsedLine { }
 
-    /** An error answered at once whose data block is discarded unread (memcached's swallow). */
-    record Swallow(String reply, int length) implements ParsedLine { }
+    /** A refused storage command whose data block is discarded unread (memcached's swallow). */
+    record Swallow(TextRequest.Refused request, int length) implements ParsedLine { }
 
     @FunctionalInterface
     interface DataConsumer {

@@ -57,6 +57,11 @@ public final class TextCommandExecutor {
             return VERSION;
         } else if (request instanceof TextRequest.Verbosity v) {
             return quietly(v.noreply(), TextResponse.Line.OK);
+        } else if (request instanceof TextRequest.Refused r) {
+            if (r.unlink() != null) {
+                commands.store().delete(r.unlink(), 0, false);
+            }
+            return quietly(r.noreply(), TextResponse.Line.of(r.reply()));
         } else if (request instanceof TextRequest.Invalid i) {
             return TextResponse.Line.of(i.reply());
         }
@@ -75,6 +80,10 @@ public final class TextCommandExecutor {
     }
 
     private TextResponse store(int clientId, TextRequest.Storage s) {
+        if (s.cas() && s.request().compareCas() == 0) {
+            // No item ever has CAS 0, so memcached never stores this; the store reads 0 as "no CAS".
+            return commands.peek(s.request().key()) != null ? TextResponse.Line.EXISTS : TextResponse.Line.NOT_FOUND;
+        }
         StoreResult result = commands.store(clientId, s.request());
         return switch (result.outcome()) {
             case STORED -> TextResponse.Line.STORED;

@@ -92,17 +92,18 @@ final class TextCommandParser {
         int length = length(tokens.get(4));
         long compareCas = cas ? unsigned64(tokens.get(5)) : 0;
         boolean noreply = noreply(tokens, required);
-        if (length > maxItemSize) {
-            return new ParsedLine.Swallow(TOO_LARGE, length);
-        }
         if (!Tokens.validKey(keyToken)) {
             // memcached leaves the data block to be read as commands; skipping it keeps the
             // connection in step, which is what every client wants.
-            return new ParsedLine.Swallow(BAD_FORMAT, length);
+            return new ParsedLine.Swallow(new TextRequest.Refused(BAD_FORMAT, null, noreply), length);
         }
         Key key = Key.wrap(Tokens.bytes(keyToken));
+        if (length > maxItemSize) {
+            Key unlink = mode == StoreMode.SET && !cas ? key : null;
+            return new ParsedLine.Swallow(new TextRequest.Refused(TOO_LARGE, unlink, noreply), length);
+        }
         return new ParsedLine.AwaitData(length, data -> new TextRequest.Storage(
-                new StoreRequest(mode, key, data, flags, exptime, cas ? compareCas : 0, 0, false), noreply));
+                new StoreRequest(mode, key, data, flags, exptime, compareCas, 0, false), cas, noreply));
     }
 
     private ParsedLine delete(List<String> tokens) {
@@ -155,10 +156,8 @@ final class TextCommandParser {
         long delay = 0;
         int args = tokens.size() - 1 - (noreply ? 1 : 0);
         if (args == 1) {
-            delay = signedLong(tokens.get(1));
-            if (delay < 0) {
-                throw new BadCommandException(BAD_FORMAT);
-            }
+            // A negative delay means "now", as in memcached.
+            delay = Math.max(0, signedLong(tokens.get(1)));
         } else if (args > 1) {
             return invalid(ERROR);
         }

@@ -11,8 +11,12 @@ import java.util.List;
  */
 public sealed interface TextRequest {
 
-    /** set, add, replace, append, prepend, cas. */
-    record Storage(StoreRequest request, boolean noreply) implements TextRequest { }
+    /**
+     * set, add, replace, append, prepend, cas.
+     *
+     * @param cas the command was {@code cas}: its unique is compared even when it is 0
+     */
+    record Storage(StoreRequest request, boolean cas, boolean noreply) implements TextRequest { }
 
     /** get, gets, gat, gats; {@code touch} carries {@code exptime}. */
     record Retrieval(List<Key> keys, boolean withCas, boolean touch, long exptime) implements TextRequest { }
@@ -43,6 +47,16 @@ public sealed interface TextRequest {
 
     /** watch [streams...]. */
     record Watch(List<String> streams) implements TextRequest { }
+
+    /**
+     * A storage command refused before its data was read (too large, bad key, bad flag).
+     *
+     * @param reply the error to send
+     * @param unlink a key whose current item must go (memcached drops the old value when a set
+     *               fails for size, so no stale value outlives the failed write); null for none
+     * @param noreply the client asked for no reply, errors included
+     */
+    record Refused(String reply, Key unlink, boolean noreply) implements TextRequest { }
 
     /**
      * A request that could not be decoded: the reply is sent in order, then the connection

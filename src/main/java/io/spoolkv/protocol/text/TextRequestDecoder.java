@@ -67,13 +67,13 @@ public final class TextRequestDecoder extends ByteToMessageDecoder {
         if (eol < 0) {
             if (in.readableBytes() > MAX_LINE && !isRetrieval(in, start)
                     || in.readableBytes() > MAX_RETRIEVAL_LINE) {
-                fail(out, LINE_TOO_LONG);
+                fail(in, out, LINE_TOO_LONG);
             }
             return false;
         }
         int end = eol > start && in.getByte(eol - 1) == '\r' ? eol - 1 : eol;
         if (end - start > MAX_LINE && !isRetrieval(in, start)) {
-            fail(out, LINE_TOO_LONG);
+            fail(in, out, LINE_TOO_LONG);
             return false;
         }
         String line = in.toString(start, end - start, StandardCharsets.ISO_8859_1);
@@ -84,7 +84,7 @@ public final class TextRequestDecoder extends ByteToMessageDecoder {
         } else if (parsed instanceof ParsedLine.AwaitData a) {
             awaiting = a;
         } else if (parsed instanceof ParsedLine.Swallow s) {
-            out.add(new TextRequest.Invalid(s.reply(), false));
+            out.add(s.request());
             swallowing = s.length() + 2L;
         }
         return true;
@@ -106,7 +106,10 @@ public final class TextRequestDecoder extends ByteToMessageDecoder {
         return true;
     }
 
-    private void fail(List<Object> out, String reply) {
+    private void fail(ByteBuf in, List<Object> out, String reply) {
+        // Consume what is there: nothing after this point is a request, and a decoder must not
+        // emit a message without reading.
+        in.skipBytes(in.readableBytes());
         failed = true;
         out.add(new TextRequest.Invalid(reply, true));
     }

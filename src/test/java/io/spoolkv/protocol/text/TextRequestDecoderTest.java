@@ -120,13 +120,17 @@ class TextRequestDecoderTest {
         return requests.stream().map(TextRequestDecoderTest::render).toList();
     }
 
+    static TextRequest.Refused refused(String reply, String unlink) {
+        return new TextRequest.Refused(reply, unlink == null ? null : key(unlink), false);
+    }
+
     static TextRequest.Invalid invalid(String reply) {
         return new TextRequest.Invalid(reply, false);
     }
 
     static String storage(StoreMode mode, String key, int flags, long exp, long cas, String data, boolean noreply) {
         return render(new TextRequest.Storage(
-                new StoreRequest(mode, key(key), bytes(data), flags, exp, cas, 0, false), noreply));
+                new StoreRequest(mode, key(key), bytes(data), flags, exp, cas, 0, false), cas != 0, noreply));
     }
 
     static String retrieval(boolean cas, boolean touch, long exp, String... keys) {
@@ -290,7 +294,7 @@ class TextRequestDecoderTest {
         void tooLargeValueIsRefusedAndSwallowed() {
             String big = "x".repeat(MAX_ITEM + 1);
             List<TextRequest> out = decode("set big 0 0 " + big.length() + "\r\n" + big + "\r\nget foo\r\n");
-            assertThat(renderAll(out)).containsExactly(render(invalid(TOO_LARGE)), retrieval(false, false, 0, "foo"));
+            assertThat(renderAll(out)).containsExactly(render(refused(TOO_LARGE, "big")), retrieval(false, false, 0, "foo"));
         }
 
         @Test
@@ -303,7 +307,7 @@ class TextRequestDecoderTest {
                 chunks.add(block.substring(i, Math.min(block.length(), i + 65536)));
             }
             List<TextRequest> out = decode(chunks.toArray(String[]::new));
-            assertThat(renderAll(out)).containsExactly(render(invalid(TOO_LARGE)),
+            assertThat(renderAll(out)).containsExactly(render(refused(TOO_LARGE, "big")),
                     render(new TextRequest.Arith(Arithmetic.of(key("n"), true, 1), false)));
         }
 
@@ -319,7 +323,7 @@ class TextRequestDecoderTest {
         void tooLargeMetaSetIsRefusedAndSwallowed() {
             String big = "x".repeat(MAX_ITEM + 1);
             List<TextRequest> out = decode("ms big " + big.length() + " T0\r\n" + big + "\r\nmn\r\n");
-            assertThat(renderAll(out)).containsExactly(render(invalid(TOO_LARGE)), meta('n', null, false, null));
+            assertThat(renderAll(out)).containsExactly(render(refused(TOO_LARGE, "big")), meta('n', null, false, null));
         }
 
         @Test
@@ -346,7 +350,7 @@ class TextRequestDecoderTest {
         void invalidKeyOnStorageSwallowsTheDataBlock() {
             // Documented choice of TextCommandParser: the data block is skipped to stay in step.
             List<TextRequest> out = decode("set " + "k".repeat(251) + " 0 0 5\r\nhello\r\nget a\r\n");
-            assertThat(renderAll(out)).containsExactly(render(invalid(BAD_FORMAT)), retrieval(false, false, 0, "a"));
+            assertThat(renderAll(out)).containsExactly(render(refused(BAD_FORMAT, null)), retrieval(false, false, 0, "a"));
         }
     }
 
@@ -621,14 +625,14 @@ class TextRequestDecoderTest {
         @Test
         void msWithInvalidFlagSwallowsItsDataBlock() {
             List<TextRequest> out = decode("ms foo 2 !\r\nhi\r\nmn\r\n");
-            assertThat(renderAll(out)).containsExactly(render(invalid("CLIENT_ERROR invalid flag")),
+            assertThat(renderAll(out)).containsExactly(render(refused("CLIENT_ERROR invalid flag", null)),
                     meta('n', null, false, null));
         }
 
         @Test
         void msWithDuplicateFlagSwallowsItsDataBlock() {
             List<TextRequest> out = decode("ms foo 5 T1 T2\r\nget x\r\nmn\r\n");
-            assertThat(renderAll(out)).containsExactly(render(invalid("CLIENT_ERROR duplicate flag")),
+            assertThat(renderAll(out)).containsExactly(render(refused("CLIENT_ERROR duplicate flag", null)),
                     meta('n', null, false, null));
         }
     }
@@ -755,7 +759,7 @@ class TextRequestDecoderTest {
                 byte[] a = java.util.Arrays.copyOfRange(all, 0, cut);
                 byte[] b = java.util.Arrays.copyOfRange(all, cut, all.length);
                 assertThat(renderAll(decodeChunks(List.of(a, b)))).as("cut at %d", cut)
-                        .containsExactly(render(invalid(TOO_LARGE)), retrieval(false, false, 0, "foo"));
+                        .containsExactly(render(refused(TOO_LARGE, "big")), retrieval(false, false, 0, "foo"));
             }
         }
     }
