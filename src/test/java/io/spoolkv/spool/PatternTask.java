@@ -59,8 +59,13 @@ class PatternTask extends StreamingTask {
 
     /** Reads {@code total} bytes and checks each against the pattern. */
     static void readAndVerify(InputStream in, long total) throws IOException {
+        readAndVerify(in, 0, total);
+    }
+
+    /** Reads the pattern's bytes from {@code from} (inclusive) to {@code total} (exclusive) and checks each. */
+    static void readAndVerify(InputStream in, long from, long total) throws IOException {
         byte[] buf = new byte[8192];
-        long seen = 0;
+        long seen = from;
         while (seen < total) {
             int n = in.read(buf, 0, (int) Math.min(buf.length, total - seen));
             if (n < 0) {
