@@ -44,7 +44,7 @@ class SpoolConcurrencyTest {
         try (SpoolTestSupport support = new SpoolTestSupport(props(Mode.SPOOLED, 16 * 1024, 4 * 1024, 16 * 1024), 2)) {
             WritabilityCounter flips = new WritabilityCounter();
             try (LoopbackServer server = new LoopbackServer(support.service, flips, 1024, 4096, 4096)) {
-                for (int round = 0; round < 4; round++) {
+                for (int round = 0; round < Integer.getInteger("rounds", 4); round++) {
                     runRound(support, server, round % 2 == 1);
                 }
             }
