@@ -396,7 +396,7 @@ public final class ConnectionSpool {
             bytes += size;
         }
         endPass(pass, last);
-        if (closed) { // a write failure closed the channel inline
+        if (closed) { // close() ran re-entrantly during this pass and, seeing the flag held, left the discard to us
             discardQueued();
             releaseDrainFlag();
         } else if (queue.isEmpty()) {
