@@ -47,6 +47,10 @@ import org.slf4j.LoggerFactory;
  * until the socket has taken it: the depth covers both this queue and Netty's outbound buffer, so one bound
  * holds both.
  *
+ * <p><b>Flush latency</b> ({@code spoolkv.spool.flush.latency}) records, once per drain pass, the time from
+ * the offer of the pass's oldest fragment until the socket took the pass's last fragment (its write promise
+ * completed): the worst case of the pass, not every fragment. Direct mode records it for every fragment.
+ *
  * <p><b>Direct mode</b> ({@link SpoolProperties.Mode#DIRECT}) exists only as a benchmark baseline: offer calls
  * {@code channel.writeAndFlush(fragment)} from the producer's thread for every fragment, as plain Netty allows
  * (one task, one wakeup and one syscall per fragment), with the same accounting, watermarks and resumes, so
@@ -392,7 +396,7 @@ public final class ConnectionSpool {
             bytes += size;
         }
         endPass(pass, last);
-        if (closed) { // a write failure closed the channel inline
+        if (closed) { // close() ran re-entrantly during this pass and, seeing the flag held, left the discard to us
             discardQueued();
             releaseDrainFlag();
         } else if (queue.isEmpty()) {
@@ -402,7 +406,7 @@ public final class ConnectionSpool {
             // writability event. Unwritable now means a later event will come and find us parked.
             parked = true;
         } else {
-            loop.execute(drainTask); // budget spent: yield to other channels, keep the flag
+            submitDrain(); // budget spent: yield to other channels, keep the flag
         }
     }
 

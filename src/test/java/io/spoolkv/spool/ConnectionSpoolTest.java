@@ -129,6 +129,16 @@ class ConnectionSpoolTest {
         assertThat((Object) ch.readOutbound()).isNull();
         assertThat(support.counter("spoolkv.spool.drain.passes"))
                 .as("offers to a parked spool do not wake the loop").isEqualTo(1);
+        spool.command("lru_crawler metadump");
+        SpoolStats stats = spool.stats();
+        assertThat(stats.id()).isEqualTo(ch.id().asShortText());
+        assertThat(stats.depthBytes()).isEqualTo(30);
+        assertThat(stats.depthFragments()).isEqualTo(3);
+        assertThat(stats.writable()).isFalse();
+        assertThat(stats.producerPaused()).isFalse();
+        assertThat(stats.command()).isEqualTo("lru_crawler metadump");
+        assertThat(stats.oldestPendingMillis()).isGreaterThanOrEqualTo(0);
+        assertThat(stats.lastProgress()).isNotNull();
 
         setWritable(ch, true);
 
@@ -138,6 +148,8 @@ class ConnectionSpoolTest {
             out.release();
         }
         assertThat(spool.depthBytes()).isZero();
+        assertThat(spool.stats().bytesSent()).isEqualTo(30);
+        assertThat(spool.stats().oldestPendingMillis()).isZero();
     }
 
     @Test
