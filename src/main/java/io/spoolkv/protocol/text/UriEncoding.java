@@ -26,14 +26,17 @@ public final class UriEncoding {
     private UriEncoding() {
     }
 
+    /** Writes {@code key} encoded; runs of plain characters go out in one copy, as most keys are plain. */
     public static void write(ByteBuf out, byte[] key) {
-        for (byte b : key) {
-            int c = b & 0xff;
-            if (UNRESERVED[c]) {
-                out.writeByte(c);
-            } else {
+        int runStart = 0;
+        for (int i = 0; i < key.length; i++) {
+            int c = key[i] & 0xff;
+            if (!UNRESERVED[c]) {
+                out.writeBytes(key, runStart, i - runStart);
                 out.writeByte('%').writeByte(HEX[c >> 4]).writeByte(HEX[c & 0xf]);
+                runStart = i + 1;
             }
         }
+        out.writeBytes(key, runStart, key.length - runStart);
     }
 }
