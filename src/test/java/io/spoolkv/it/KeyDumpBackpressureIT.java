@@ -11,10 +11,9 @@ import io.spoolkv.store.ItemStore;
 import io.spoolkv.store.Key;
 import io.spoolkv.store.StoreMode;
 import io.spoolkv.store.StoreRequest;
+import io.spoolkv.testsupport.MaxSampler;
 import io.spoolkv.testsupport.TextClient;
 import java.time.Duration;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -60,18 +59,9 @@ class KeyDumpBackpressureIT {
 
     @Test
     void slowReaderParksTheDumpUnderTheBoundAndGetsEveryKeyOnce() throws Exception {
-        AtomicLong maxDepth = new AtomicLong();
-        AtomicBoolean sampling = new AtomicBoolean(true);
-        Thread sampler = new Thread(() -> {
-            while (sampling.get()) {
-                for (ConnectionSpool spool : spools.spools()) {
-                    maxDepth.accumulateAndGet(spool.depthBytes(), Math::max);
-                }
-                java.util.concurrent.locks.LockSupport.parkNanos(100_000);
-            }
-        });
-        sampler.start();
-        try (TextClient client = new TextClient(server.port(), 16 * 1024)) {
+        MaxSampler maxDepth = new MaxSampler(
+                () -> spools.spools().stream().mapToLong(ConnectionSpool::depthBytes).max().orElse(0));
+        try (maxDepth; TextClient client = new TextClient(server.port(), 16 * 1024)) {
             client.send("lru_crawler metadump all\r\nget key:0000000\r\n");
 
             // Not reading: the dump must pause, and give its thread back while paused.
@@ -95,11 +85,8 @@ class KeyDumpBackpressureIT {
             assertThat(client.line()).isEqualTo("VALUE key:0000000 0 16");
             client.bytes(18);
             assertThat(client.line()).isEqualTo("END");
-        } finally {
-            sampling.set(false);
-            sampler.join();
         }
-        assertThat(maxDepth.get()).isPositive().isLessThanOrEqualTo(HIGH_WATER);
+        assertThat(maxDepth.max()).isPositive().isLessThanOrEqualTo(HIGH_WATER);
         assertThat(spools.totals().resumes()).isPositive();
         await().atMost(Duration.ofSeconds(5)).until(() -> spools.totals().depthBytes() == 0);
     }

@@ -4,9 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.spoolkv.server.MemcachedServer;
 import io.spoolkv.spool.SpoolService;
+import io.spoolkv.testsupport.MaxSampler;
 import io.spoolkv.testsupport.TextClient;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -50,19 +49,11 @@ class SlowWatcherIT {
 
     @Test
     void slowWatcherLosesLinesAndIsToldHowMany() throws Exception {
-        AtomicLong maxDepth = new AtomicLong();
-        AtomicBoolean sampling = new AtomicBoolean(true);
-        Thread sampler = new Thread(() -> {
-            while (sampling.get()) {
-                maxDepth.accumulateAndGet(spools.totals().depthBytes(), Math::max);
-                java.util.concurrent.locks.LockSupport.parkNanos(200_000);
-            }
-        });
-        try (TextClient watcher = new TextClient(server.port(), 8 * 1024);
+        MaxSampler maxDepth = new MaxSampler(() -> spools.totals().depthBytes());
+        try (maxDepth; TextClient watcher = new TextClient(server.port(), 8 * 1024);
              TextClient writer = new TextClient(server.port())) {
             watcher.send("watch mutations\r\n");
             assertThat(watcher.line()).isEqualTo("OK");
-            sampler.start();
 
             StringBuilder batch = new StringBuilder();
             for (int i = 0; i < SETS; i++) {
@@ -97,12 +88,7 @@ class SlowWatcherIT {
             long skipped = tally.skipped;
             assertThat(skipped).as("lines lost by the slow watcher").isPositive();
             assertThat(delivered + skipped).isEqualTo(SETS + 1);
-        } finally {
-            sampling.set(false);
-            if (sampler.isAlive()) {
-                sampler.join();
-            }
         }
-        assertThat(maxDepth.get()).isLessThanOrEqualTo(64 * 1024);
+        assertThat(maxDepth.max()).isLessThanOrEqualTo(64 * 1024);
     }
 }
