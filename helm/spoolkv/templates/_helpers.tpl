@@ -1,0 +1,192 @@
+{{/* Chart name, truncated to the 63 characters a DNS label allows. */}}
+{{- define "spoolkv.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* Fully qualified app name: release-chart unless the release name already contains the chart name. */}}
+{{- define "spoolkv.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* Name of the management Service. */}}
+{{- define "spoolkv.managementName" -}}
+{{- printf "%s-management" (include "spoolkv.fullname" . | trunc 52 | trimSuffix "-") }}
+{{- end }}
+
+{{- define "spoolkv.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* Standard labels. */}}
+{{- define "spoolkv.labels" -}}
+helm.sh/chart: {{ include "spoolkv.chart" . }}
+{{ include "spoolkv.selectorLabels" . }}
+{{- if .Chart.AppVersion }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+{{- end }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: spoolkv
+{{- end }}
+
+{{/* Selector labels (stable across upgrades). */}}
+{{- define "spoolkv.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "spoolkv.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{- define "spoolkv.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "spoolkv.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- default "default" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{/*
+Spring Duration (simple form, as values.schema.json allows: 10s, 500ms, 5m, or a bare number of
+milliseconds) to whole seconds, rounded up.
+*/}}
+{{- define "spoolkv.durationSeconds" -}}
+{{- $d := toString . -}}
+{{- if not (regexMatch "^[0-9]+(ns|us|ms|s|m|h|d)?$" $d) -}}
+{{- fail (printf "not a Spring duration in simple form: %q" $d) -}}
+{{- end -}}
+{{- $n := regexReplaceAll "^([0-9]+).*$" $d "${1}" | int64 -}}
+{{- $u := regexReplaceAll "^[0-9]+" $d "" -}}
+{{- if eq $u "ns" }}{{ div (add $n 999999999) 1000000000 }}
+{{- else if eq $u "us" }}{{ div (add $n 999999) 1000000 }}
+{{- else if or (eq $u "ms") (eq $u "") }}{{ div (add $n 999) 1000 }}
+{{- else if eq $u "s" }}{{ $n }}
+{{- else if eq $u "m" }}{{ mul $n 60 }}
+{{- else if eq $u "h" }}{{ mul $n 3600 }}
+{{- else }}{{ mul $n 86400 }}
+{{- end -}}
+{{- end }}
+
+{{/* Spring DataSize (64MB, 256KB, 1024; binary units as Spring uses them) to bytes. */}}
+{{- define "spoolkv.dataSizeBytes" -}}
+{{- $s := toString . -}}
+{{- if not (regexMatch "^[0-9]+(B|KB|MB|GB|TB)?$" $s) -}}
+{{- fail (printf "not a Spring DataSize: %q" $s) -}}
+{{- end -}}
+{{- $n := regexReplaceAll "^([0-9]+).*$" $s "${1}" | int64 -}}
+{{- $u := regexReplaceAll "^[0-9]+" $s "" -}}
+{{- if or (eq $u "B") (eq $u "") }}{{ $n }}
+{{- else if eq $u "KB" }}{{ mul $n 1024 }}
+{{- else if eq $u "MB" }}{{ mul $n 1048576 }}
+{{- else if eq $u "GB" }}{{ mul $n 1073741824 }}
+{{- else }}{{ mul $n 1099511627776 }}
+{{- end -}}
+{{- end }}
+
+{{/* Kubernetes memory quantity in Ki/Mi/Gi/Ti/K/M/G/T or plain bytes to bytes; empty when another form. */}}
+{{- define "spoolkv.quantityBytes" -}}
+{{- $q := toString . -}}
+{{- if regexMatch "^[0-9]+(Ki|Mi|Gi|Ti|K|M|G|T)?$" $q -}}
+{{- $n := regexReplaceAll "^([0-9]+).*$" $q "${1}" | int64 -}}
+{{- $u := regexReplaceAll "^[0-9]+" $q "" -}}
+{{- $f := dict "" 1 "Ki" 1024 "Mi" 1048576 "Gi" 1073741824 "Ti" 1099511627776 "K" 1000 "M" 1000000 "G" 1000000000 "T" 1000000000000 -}}
+{{- mul $n (get $f $u) -}}
+{{- end -}}
+{{- end }}
+
+{{/*
+Pod terminationGracePeriodSeconds: the explicit value, which must exceed spoolkv.server.shutdown-timeout,
+or ceil(shutdown-timeout) + terminationGraceMarginSeconds.
+*/}}
+{{- define "spoolkv.terminationGracePeriodSeconds" -}}
+{{- $shutdown := include "spoolkv.durationSeconds" .Values.spoolkv.server.shutdownTimeout | int64 -}}
+{{- if kindIs "invalid" .Values.terminationGracePeriodSeconds -}}
+{{- add $shutdown (int64 .Values.terminationGraceMarginSeconds) -}}
+{{- else -}}
+{{- $explicit := int64 .Values.terminationGracePeriodSeconds -}}
+{{- if le $explicit $shutdown -}}
+{{- fail (printf "terminationGracePeriodSeconds (%d) must exceed spoolkv.server.shutdownTimeout (%s = %ds), or the kubelet kills spoolkv before its spools drain" $explicit (toString .Values.spoolkv.server.shutdownTimeout) $shutdown) -}}
+{{- end -}}
+{{- $explicit -}}
+{{- end -}}
+{{- end }}
+
+{{/* -XX:MaxDirectMemorySize in bytes: explicit, or spool max-total-bytes + jvm.directMemoryOverhead. */}}
+{{- define "spoolkv.maxDirectMemoryBytes" -}}
+{{- if .Values.jvm.maxDirectMemorySize -}}
+{{- include "spoolkv.dataSizeBytes" .Values.jvm.maxDirectMemorySize -}}
+{{- else -}}
+{{- add (include "spoolkv.dataSizeBytes" .Values.spoolkv.spool.maxTotalBytes | int64) (include "spoolkv.dataSizeBytes" .Values.jvm.directMemoryOverhead | int64) -}}
+{{- end -}}
+{{- end }}
+
+{{/* JVM flags derived from values. */}}
+{{- define "spoolkv.jvmArgs" -}}
+- {{ printf "-XX:MaxRAMPercentage=%.1f" (float64 .Values.jvm.maxRAMPercentage) | quote }}
+{{- $direct := include "spoolkv.maxDirectMemoryBytes" . | int64 }}
+{{- if eq (mod $direct 1048576) 0 }}
+- {{ printf "-XX:MaxDirectMemorySize=%dm" (div $direct 1048576) | quote }}
+{{- else }}
+- {{ printf "-XX:MaxDirectMemorySize=%d" $direct | quote }}
+{{- end }}
+- "-XX:+ExitOnOutOfMemoryError"
+- "-Djava.io.tmpdir=/tmp"
+{{- range .Values.jvm.extraOpts }}
+- {{ . | quote }}
+{{- end }}
+{{- end }}
+
+{{/*
+Cross-value checks the schema cannot express. They mirror the server's own startup validators
+(src/main/java/io/spoolkv/config) so a bad combination fails at install, not in a crash loop.
+*/}}
+{{- define "spoolkv.validate" -}}
+{{- $s := .Values.spoolkv -}}
+{{- $b := dict -}}
+{{- range $k, $v := dict "maxMemory" $s.store.maxMemory "maxItemSize" $s.store.maxItemSize "high" $s.spool.highWaterBytes "low" $s.spool.lowWaterBytes "total" $s.spool.maxTotalBytes "drain" $s.spool.drainMaxBytes "chunk" $s.background.chunkBytes -}}
+{{- $_ := set $b $k (include "spoolkv.dataSizeBytes" $v | int64) -}}
+{{- end -}}
+{{- if or (le (get $b "maxItemSize") 0) (gt (get $b "maxItemSize") (get $b "maxMemory")) -}}
+{{- fail "spoolkv.store.maxItemSize must be positive and not above spoolkv.store.maxMemory" -}}
+{{- end -}}
+{{- if ge (get $b "low") (get $b "high") -}}
+{{- fail "spoolkv.spool.lowWaterBytes must be below spoolkv.spool.highWaterBytes" -}}
+{{- end -}}
+{{- if lt (get $b "total") (get $b "high") -}}
+{{- fail "spoolkv.spool.maxTotalBytes must be at least spoolkv.spool.highWaterBytes" -}}
+{{- end -}}
+{{- if le (get $b "drain") 0 -}}
+{{- fail "spoolkv.spool.drainMaxBytes must be positive" -}}
+{{- end -}}
+{{- if le (include "spoolkv.durationSeconds" $s.spool.stuckTimeout | int64) 0 -}}
+{{- fail "spoolkv.spool.stuckTimeout must be positive" -}}
+{{- end -}}
+{{- if or (lt (get $b "chunk") 256) (gt (get $b "chunk") 1048576) -}}
+{{- fail "spoolkv.background.chunkBytes must be between 256B and 1MB" -}}
+{{- end -}}
+{{- $mc := int64 $s.server.port -}}
+{{- $http := int64 .Values.server.port -}}
+{{- $mgmt := int64 .Values.management.server.port -}}
+{{- if or (eq $mgmt $mc) (eq $mgmt $http) (eq $http $mc) -}}
+{{- fail (printf "spoolkv.server.port (%d), server.port (%d) and management.server.port (%d) must all differ: the actuator's operator-only operations must not share the public ports" $mc $http $mgmt) -}}
+{{- end -}}
+{{- $limit := "" -}}
+{{- if and .Values.resources .Values.resources.limits .Values.resources.limits.memory -}}
+{{- $limit = include "spoolkv.quantityBytes" .Values.resources.limits.memory -}}
+{{- end -}}
+{{- if $limit -}}
+{{- $heap := div (mul (int64 $limit) (int64 .Values.jvm.maxRAMPercentage)) 100 -}}
+{{- $direct := include "spoolkv.maxDirectMemoryBytes" . | int64 -}}
+{{- if gt (add $heap $direct) (int64 $limit) -}}
+{{- fail (printf "heap (%d%% of resources.limits.memory = %d bytes) + MaxDirectMemorySize (%d bytes) exceed resources.limits.memory (%d bytes): raise the limit or lower jvm.maxRAMPercentage / spoolkv.spool.maxTotalBytes" (int64 .Values.jvm.maxRAMPercentage) $heap $direct (int64 $limit)) -}}
+{{- end -}}
+{{- if gt (get $b "maxMemory") $heap -}}
+{{- fail (printf "spoolkv.store.maxMemory (%d bytes) lives on the Java heap but the heap is only %d bytes (%d%% of resources.limits.memory): raise the limit or jvm.maxRAMPercentage" (get $b "maxMemory") $heap (int64 .Values.jvm.maxRAMPercentage)) -}}
+{{- end -}}
+{{- end -}}
+{{- end }}
