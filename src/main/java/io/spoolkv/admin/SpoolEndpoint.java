@@ -15,6 +15,7 @@ import org.springframework.boot.actuate.endpoint.annotation.DeleteOperation;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
 import org.springframework.boot.actuate.endpoint.annotation.Selector;
+import org.springframework.boot.actuate.endpoint.web.WebEndpointResponse;
 import org.springframework.stereotype.Component;
 
 /**
@@ -59,10 +60,10 @@ public class SpoolEndpoint {
 
     /** Closes the connection, which releases its spool; 404 when no open connection has that id. */
     @DeleteOperation
-    public ClosedConnection close(@Selector String id) {
+    public WebEndpointResponse<ClosedConnection> close(@Selector String id) {
         ConnectionSpool spool = find(id);
         if (spool == null) {
-            return null;
+            return new WebEndpointResponse<>(WebEndpointResponse.STATUS_NOT_FOUND);
         }
         SpoolStats before = spool.stats();
         Channel channel = spool.channel();
@@ -70,10 +71,10 @@ public class SpoolEndpoint {
                 before.depthBytes(), before.command());
         boolean closed = channel.close().awaitUninterruptibly(CLOSE_WAIT_MILLIS, TimeUnit.MILLISECONDS);
         boolean released = closed && awaitReleased(spool);
-        return new ClosedConnection(before.id(), before.remoteAddress(), before.command(), closed && released,
-                before.depthBytes(), before.depthFragments(), spool.depthBytes(), spool.bytesSent(),
-                closed && released ? "connection closed, spool released"
-                        : "close requested; the connection is still closing");
+        return new WebEndpointResponse<>(new ClosedConnection(before.id(), before.remoteAddress(),
+                before.command(), closed && released, before.depthBytes(), before.depthFragments(),
+                spool.depthBytes(), spool.bytesSent(), closed && released ? "connection closed, spool released"
+                        : "close requested; the connection is still closing"));
     }
 
     /**

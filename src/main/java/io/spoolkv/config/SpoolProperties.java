@@ -58,7 +58,7 @@ public record SpoolProperties(
         }
         if (highWaterValid && totalValid && p.maxTotalBytes.toBytes() < p.highWaterBytes.toBytes()) {
             errors.rejectValue("max-total-bytes", "belowHighWater",
-                    "must be at least spoolkv.spool.high-water-bytes (" + p.highWaterBytes
+                    "must be at least spoolkv.spool.high-water-bytes (" + Sizes.format(p.highWaterBytes)
                             + "), one connection's share");
         }
         if (p.stuckTimeout.isNegative() || p.stuckTimeout.isZero()) {
