@@ -108,6 +108,8 @@ public class MemcachedServer implements SmartLifecycle {
         AvailabilityChangeEvent.publish(events, this, ReadinessState.REFUSING_TRAFFIC);
         listener.close().syncUninterruptibly();
         listener = null;
+        LOG.info("memcached listener closed; draining {} connection(s) for up to {}", registry.channels().size(),
+                properties.shutdownTimeout());
         int left = drainConnections(properties.shutdownTimeout().toNanos());
         if (left > 0) {
             LOG.warn("closing {} memcached connection(s) still busy after spoolkv.server.shutdown-timeout ({})",
