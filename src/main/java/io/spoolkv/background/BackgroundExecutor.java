@@ -40,9 +40,11 @@ public class BackgroundExecutor implements Executor {
                 new LinkedBlockingQueue<>(), daemonThreads());
         Gauge.builder("spoolkv.background.active", pool, ThreadPoolExecutor::getActiveCount)
                 .description("Background threads currently running a command")
+                .baseUnit("threads")
                 .register(registry);
         Gauge.builder("spoolkv.background.queued", pool, p -> p.getQueue().size())
                 .description("Background commands and continuations waiting for a thread")
+                .baseUnit("tasks")
                 .register(registry);
     }
 

@@ -1,12 +1,13 @@
 package io.spoolkv.config;
 
-import jakarta.validation.constraints.AssertTrue;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotNull;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.util.unit.DataSize;
+import org.springframework.validation.Errors;
+import org.springframework.validation.Validator;
 import org.springframework.validation.annotation.Validated;
 
 /**
@@ -21,10 +22,18 @@ import org.springframework.validation.annotation.Validated;
 public record BackgroundProperties(
         @DefaultValue("2") @Min(1) @Max(256) int threads,
         @DefaultValue("1024") @Min(1) int queueCapacity,
-        @DefaultValue("16KB") @NotNull DataSize chunkBytes) {
+        @DefaultValue("16KB") @NotNull DataSize chunkBytes) implements Validator {
 
-    @AssertTrue(message = "spoolkv.background.chunk-bytes must be between 256B and 1MB")
-    public boolean isChunkBytesInRange() {
-        return chunkBytes.toBytes() >= 256 && chunkBytes.toBytes() <= 1024 * 1024;
+    @Override
+    public boolean supports(Class<?> type) {
+        return BackgroundProperties.class.isAssignableFrom(type);
+    }
+
+    @Override
+    public void validate(Object target, Errors errors) {
+        DataSize chunk = ((BackgroundProperties) target).chunkBytes;
+        if (chunk != null && (chunk.toBytes() < 256 || chunk.toBytes() > 1024 * 1024)) {
+            errors.rejectValue("chunk-bytes", "outOfRange", "must be between 256B and 1MB");
+        }
     }
 }

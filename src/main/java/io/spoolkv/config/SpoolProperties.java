@@ -1,12 +1,13 @@
 package io.spoolkv.config;
 
-import jakarta.validation.constraints.AssertTrue;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotNull;
 import java.time.Duration;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.util.unit.DataSize;
+import org.springframework.validation.Errors;
+import org.springframework.validation.Validator;
 import org.springframework.validation.annotation.Validated;
 
 /**
@@ -29,27 +30,39 @@ public record SpoolProperties(
         @DefaultValue("64MB") @NotNull DataSize maxTotalBytes,
         @DefaultValue("256") @Min(1) int drainMaxFragments,
         @DefaultValue("1MB") @NotNull DataSize drainMaxBytes,
-        @DefaultValue("360s") @NotNull Duration stuckTimeout) {
+        @DefaultValue("360s") @NotNull Duration stuckTimeout) implements Validator {
 
     public enum Mode { SPOOLED, DIRECT }
 
-    @AssertTrue(message = "spoolkv.spool.low-water-bytes must be at least 0 and below spoolkv.spool.high-water-bytes")
-    public boolean isLowWaterBelowHighWater() {
-        return lowWaterBytes.toBytes() >= 0 && lowWaterBytes.toBytes() < highWaterBytes.toBytes();
+    @Override
+    public boolean supports(Class<?> type) {
+        return SpoolProperties.class.isAssignableFrom(type);
     }
 
-    @AssertTrue(message = "spoolkv.spool.max-total-bytes must be at least spoolkv.spool.high-water-bytes")
-    public boolean isTotalCapAboveHighWater() {
-        return maxTotalBytes.toBytes() >= highWaterBytes.toBytes();
-    }
-
-    @AssertTrue(message = "spoolkv.spool.drain-max-bytes must be positive")
-    public boolean isDrainMaxBytesPositive() {
-        return drainMaxBytes.toBytes() > 0;
-    }
-
-    @AssertTrue(message = "spoolkv.spool.stuck-timeout must be positive")
-    public boolean isStuckTimeoutPositive() {
-        return !stuckTimeout.isNegative() && !stuckTimeout.isZero();
+    /** Checks across fields, each error on the property to change, so the startup failure names it. */
+    @Override
+    public void validate(Object target, Errors errors) {
+        SpoolProperties p = (SpoolProperties) target;
+        if (p.highWaterBytes == null || p.lowWaterBytes == null || p.maxTotalBytes == null || p.drainMaxBytes == null
+                || p.stuckTimeout == null) {
+            return; // @NotNull reports it
+        }
+        boolean highWaterValid = Sizes.requirePositive(errors, "high-water-bytes", p.highWaterBytes);
+        boolean totalValid = Sizes.requirePositive(errors, "max-total-bytes", p.maxTotalBytes);
+        Sizes.requirePositive(errors, "drain-max-bytes", p.drainMaxBytes);
+        if (p.lowWaterBytes.toBytes() < 0) {
+            errors.rejectValue("low-water-bytes", "negative", "must not be negative");
+        } else if (highWaterValid && p.lowWaterBytes.toBytes() >= p.highWaterBytes.toBytes()) {
+            errors.rejectValue("low-water-bytes", "aboveHighWater",
+                    "must be below spoolkv.spool.high-water-bytes (" + Sizes.format(p.highWaterBytes) + ")");
+        }
+        if (highWaterValid && totalValid && p.maxTotalBytes.toBytes() < p.highWaterBytes.toBytes()) {
+            errors.rejectValue("max-total-bytes", "belowHighWater",
+                    "must be at least spoolkv.spool.high-water-bytes (" + Sizes.format(p.highWaterBytes)
+                            + "), one connection's share");
+        }
+        if (p.stuckTimeout.isNegative() || p.stuckTimeout.isZero()) {
+            errors.rejectValue("stuck-timeout", "notPositive", "must be positive");
+        }
     }
 }

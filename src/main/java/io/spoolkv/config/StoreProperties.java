@@ -1,10 +1,11 @@
 package io.spoolkv.config;
 
-import jakarta.validation.constraints.AssertTrue;
 import jakarta.validation.constraints.NotNull;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.util.unit.DataSize;
+import org.springframework.validation.Errors;
+import org.springframework.validation.Validator;
 import org.springframework.validation.annotation.Validated;
 
 /**
@@ -17,10 +18,25 @@ import org.springframework.validation.annotation.Validated;
 @ConfigurationProperties("spoolkv.store")
 public record StoreProperties(
         @DefaultValue("64MB") @NotNull DataSize maxMemory,
-        @DefaultValue("1MB") @NotNull DataSize maxItemSize) {
+        @DefaultValue("1MB") @NotNull DataSize maxItemSize) implements Validator {
 
-    @AssertTrue(message = "spoolkv.store.max-item-size must be positive and not above spoolkv.store.max-memory")
-    public boolean isItemSizeWithinMemory() {
-        return maxItemSize.toBytes() > 0 && maxItemSize.toBytes() <= maxMemory.toBytes();
+    @Override
+    public boolean supports(Class<?> type) {
+        return StoreProperties.class.isAssignableFrom(type);
+    }
+
+    /** Checks across fields, each error on the property to change, so the startup failure names it. */
+    @Override
+    public void validate(Object target, Errors errors) {
+        StoreProperties p = (StoreProperties) target;
+        if (p.maxMemory == null || p.maxItemSize == null) {
+            return; // @NotNull reports it
+        }
+        boolean memoryValid = Sizes.requirePositive(errors, "max-memory", p.maxMemory);
+        if (Sizes.requirePositive(errors, "max-item-size", p.maxItemSize) && memoryValid
+                && p.maxItemSize.toBytes() > p.maxMemory.toBytes()) {
+            errors.rejectValue("max-item-size", "aboveMaxMemory",
+                    "must not be above spoolkv.store.max-memory (" + Sizes.format(p.maxMemory) + ")");
+        }
     }
 }

@@ -11,20 +11,33 @@ import io.netty.util.NettyRuntime;
 import io.spoolkv.command.StatsReporter;
 import io.spoolkv.config.ServerProperties;
 import io.spoolkv.config.StoreProperties;
+import io.spoolkv.protocol.text.DrainConnection;
 import io.spoolkv.protocol.text.StreamCommands;
 import io.spoolkv.protocol.text.TextCommandExecutor;
 import io.spoolkv.command.CacheCommands;
 import io.spoolkv.spool.SpoolService;
 import java.net.InetSocketAddress;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.boot.availability.AvailabilityChangeEvent;
+import org.springframework.boot.availability.ReadinessState;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 
 /**
  * The memcached listener and the event loops that serve it. Started after the rest of the
- * context (so every command dependency is ready) and stopped before it.
+ * context (so every command dependency is ready) and stopped before it, and before the HTTP
+ * server, so the readiness probe can report the drain.
+ *
+ * <p>Stopping is graceful: readiness goes to REFUSING_TRAFFIC, the listener closes, and each
+ * connection is told to drain ({@link DrainConnection}): it answers the requests it has read, lets
+ * a streaming command finish and its spool empty, then closes. Connections still open after
+ * {@code spoolkv.server.shutdown-timeout} are closed, which releases their spools.
  */
 @Component
 public class MemcachedServer implements SmartLifecycle {
@@ -34,17 +47,20 @@ public class MemcachedServer implements SmartLifecycle {
     private final ServerProperties properties;
     private final ConnectionRegistry registry;
     private final MemcachedChannelInitializer initializer;
+    private final ApplicationEventPublisher events;
     private final Transport transport = Transport.best();
 
     private EventLoopGroup bossGroup;
     private EventLoopGroup workerGroup;
     private volatile Channel listener;
     private volatile InetSocketAddress boundAddress;
+    private volatile boolean draining;
 
     public MemcachedServer(ServerProperties properties, StoreProperties store, ConnectionRegistry registry,
                            CacheCommands commands, StatsReporter stats, StreamCommands streams,
-                           SpoolService spools) {
+                           SpoolService spools, ApplicationEventPublisher events) {
         this.properties = properties;
+        this.events = events;
         this.registry = registry;
         this.initializer = new MemcachedChannelInitializer(registry, spools.channelHandler(),
                 new TextCommandExecutor(commands, stats), streams, store);
@@ -78,6 +94,7 @@ public class MemcachedServer implements SmartLifecycle {
                     + properties.port() + " (spoolkv.server.host / spoolkv.server.port): " + e.getMessage(), e);
         }
         boundAddress = (InetSocketAddress) listener.localAddress();
+        draining = false;
         LOG.info("memcached listener on {}:{} ({}, {} io threads)", boundAddress.getHostString(),
                 boundAddress.getPort(), transport.label(), threads);
     }
@@ -87,10 +104,48 @@ public class MemcachedServer implements SmartLifecycle {
         if (listener == null) {
             return;
         }
+        draining = true;
+        AvailabilityChangeEvent.publish(events, this, ReadinessState.REFUSING_TRAFFIC);
         listener.close().syncUninterruptibly();
         listener = null;
+        LOG.info("memcached listener closed; draining {} connection(s) for up to {}", registry.channels().size(),
+                properties.shutdownTimeout());
+        int left = drainConnections(properties.shutdownTimeout().toNanos());
+        if (left > 0) {
+            LOG.warn("closing {} memcached connection(s) still busy after spoolkv.server.shutdown-timeout ({})",
+                    left, properties.shutdownTimeout());
+        }
         registry.channels().close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         shutdownGroups();
+        boundAddress = null;
+    }
+
+    /**
+     * Tells every connection to drain and waits until all have closed or the timeout passed. Re-scans
+     * while waiting: a connection accepted just before the listener closed may register late.
+     *
+     * @return the connections still open
+     */
+    private int drainConnections(long timeoutNanos) {
+        long deadline = System.nanoTime() + timeoutNanos;
+        Set<Channel> told = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (;;) {
+            for (Channel channel : registry.channels()) {
+                if (told.add(channel)) {
+                    channel.pipeline().fireUserEventTriggered(DrainConnection.INSTANCE);
+                }
+            }
+            int open = registry.channels().size();
+            if (open == 0 || System.nanoTime() - deadline >= 0) {
+                return open;
+            }
+            try {
+                Thread.sleep(Math.min(20, Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()))));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return registry.channels().size();
+            }
+        }
     }
 
     private void shutdownGroups() {
@@ -107,6 +162,15 @@ public class MemcachedServer implements SmartLifecycle {
     @Override
     public boolean isRunning() {
         return listener != null;
+    }
+
+    /** Bound and not shutting down: the readiness probe's view of the listener. */
+    public boolean isAcceptingConnections() {
+        return listener != null && !draining;
+    }
+
+    public boolean isDraining() {
+        return draining;
     }
 
     /** The port actually bound (useful with {@code spoolkv.server.port=0}); -1 before start. */

@@ -1,5 +1,7 @@
 package io.spoolkv.protocol.text;
 
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.ReferenceCountUtil;
@@ -12,6 +14,9 @@ import org.slf4j.LoggerFactory;
  * and flushed once per read batch. While a background command streams, requests that were already
  * decoded wait here (reading is off, so at most one read's worth) and run, in order, after the
  * stream's last fragment has gone to the channel: replies never interleave with streamed output.
+ *
+ * <p>On {@link DrainConnection} (server shutdown) it stops reading, answers what was already read,
+ * lets a streaming command finish, and closes the connection once all of it is flushed.
  */
 public final class TextCommandHandler extends ChannelInboundHandlerAdapter {
 
@@ -28,6 +33,8 @@ public final class TextCommandHandler extends ChannelInboundHandlerAdapter {
     private boolean streaming;
     /** The connection became a watcher (or is quitting): it serves no further requests. */
     private boolean done;
+    /** The server is shutting down: read nothing more, close when the last answer is flushed. */
+    private boolean draining;
 
     public TextCommandHandler(TextCommandExecutor executor, StreamCommands streams, int clientId) {
         this.executor = executor;
@@ -106,9 +113,36 @@ public final class TextCommandHandler extends ChannelInboundHandlerAdapter {
             run(waiting.poll());
         }
         ctx.flush();
-        if (!streaming && ctx.channel().isActive()) {
+        if (streaming) {
+            return;
+        }
+        if (draining) {
+            closeWhenFlushed();
+        } else if (ctx.channel().isActive()) {
             ctx.channel().config().setAutoRead(true);
         }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt != DrainConnection.INSTANCE) {
+            ctx.fireUserEventTriggered(evt);
+            return;
+        }
+        if (draining) {
+            return;
+        }
+        draining = true;
+        ctx.channel().config().setAutoRead(false);
+        // A watcher never finishes on its own: it is closed like an idle connection.
+        if (!streaming) {
+            closeWhenFlushed();
+        }
+    }
+
+    /** Closes after every reply and fragment written so far has reached the socket (close() would drop them). */
+    private void closeWhenFlushed() {
+        ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
     }
 
     @Override

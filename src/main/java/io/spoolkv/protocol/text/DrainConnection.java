@@ -1,0 +1,9 @@
+package io.spoolkv.protocol.text;
+
+/**
+ * User event the server fires through each connection's pipeline on shutdown: stop reading, answer the
+ * requests already read, let a streaming command finish, then close once everything is flushed.
+ */
+public enum DrainConnection {
+    INSTANCE
+}
