@@ -30,8 +30,7 @@ class StreamingTaskTest {
     private static final int CHUNK = 1024;
 
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    private final BackgroundExecutor executor =
-            new BackgroundExecutor(new BackgroundProperties(1, 1, DataSize.ofBytes(CHUNK)), registry);
+    private final HoldingExecutor executor = new HoldingExecutor(registry);
     // High watermark = one chunk: every second offer is refused, so the task pauses and resumes each chunk.
     private final SpoolService service = new SpoolService(new SpoolProperties(SpoolProperties.Mode.SPOOLED,
             DataSize.ofBytes(CHUNK), DataSize.ofBytes(256), DataSize.ofKilobytes(64), 256, DataSize.ofMegabytes(1),
@@ -47,29 +46,39 @@ class StreamingTaskTest {
 
     @Test
     void streamsEveryChunkOncePausingAndResumingWithTheKeptChunk() {
+        executor.holdContinuations = true;
         CountDownLatch done = new CountDownLatch(1);
         CountingTask task = new CountingTask(5, done::countDown);
         assertThat(task.start()).isTrue();
         assertThat(spool.command()).isEqualTo("count");
 
         CompositeByteBuf received = Unpooled.compositeBuffer(64);
-        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-        while (done.getCount() > 0 && System.nanoTime() < deadline) {
-            awaitIdle();
-            channel.runPendingTasks(); // drain; the resume callback goes to the executor
-            for (ByteBuf out; (out = channel.readOutbound()) != null; ) {
-                received.addComponent(true, out);
+        try {
+            long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            while (done.getCount() > 0 && System.nanoTime() < deadline) {
+                // Touch the embedded loop only while the producer cannot: it is parked on a full spool, or
+                // it has offered everything and returned its thread.
+                await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(1)).until(() ->
+                        spool.producerPaused() || (spool.command() == null && executor.activeCount() == 0));
+                channel.runPendingTasks(); // drain; the resume callback is held
+                for (ByteBuf out; (out = channel.readOutbound()) != null; ) {
+                    received.addComponent(true, out);
+                }
+                executor.releaseHeld(); // the producer runs again only now that we are off the loop
             }
+            assertThat(done.getCount()).as("end-of-stream callback ran").isZero();
+            assertThat(task.fills).hasValue(5);
+            // The watermark is one chunk and the loop drains only while the producer is parked, so every
+            // chunk after the first is refused once, and each refusal is followed by exactly one resume.
+            assertThat(registry.get("spoolkv.spool.would.block").counter().count()).isEqualTo(4);
+            assertThat(registry.get("spoolkv.spool.resumes").counter().count()).isEqualTo(4);
+            assertThat(received.readableBytes()).isEqualTo(5 * CHUNK);
+            for (int i = 0; i < 5 * CHUNK; i++) {
+                assertThat(received.getByte(i)).isEqualTo((byte) (i / CHUNK));
+            }
+        } finally {
+            received.release();
         }
-        assertThat(done.getCount()).as("end-of-stream callback ran").isZero();
-        assertThat(task.fills).hasValue(5);
-        assertThat(registry.get("spoolkv.spool.would.block").counter().count()).isEqualTo(4);
-        assertThat(registry.get("spoolkv.spool.resumes").counter().count()).isEqualTo(4);
-        assertThat(received.readableBytes()).isEqualTo(5 * CHUNK);
-        for (int i = 0; i < 5 * CHUNK; i++) {
-            assertThat(received.getByte(i)).isEqualTo((byte) (i / CHUNK));
-        }
-        received.release();
         assertThat(spool.command()).isNull();
         assertThat(spool.depthBytes()).isZero();
     }
@@ -140,6 +149,35 @@ class StreamingTaskTest {
     private void awaitIdle() {
         await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(5))
                 .until(() -> executor.activeCount() == 0 && executor.queuedCount() == 0);
+    }
+
+    /**
+     * The background executor, able to hold resume callbacks until the test has finished with the embedded
+     * loop: EmbeddedChannel is not thread-safe, so the producer and the test must take turns.
+     */
+    private static final class HoldingExecutor extends BackgroundExecutor {
+        private final List<Runnable> held = new java.util.concurrent.CopyOnWriteArrayList<>();
+        volatile boolean holdContinuations;
+
+        HoldingExecutor(SimpleMeterRegistry registry) {
+            super(new BackgroundProperties(1, 1, DataSize.ofBytes(CHUNK)), registry);
+        }
+
+        @Override
+        public void execute(Runnable continuation) {
+            if (holdContinuations) {
+                held.add(continuation);
+            } else {
+                super.execute(continuation);
+            }
+        }
+
+        void releaseHeld() {
+            for (Runnable r : held) {
+                held.remove(r);
+                super.execute(r);
+            }
+        }
     }
 
     /** Writes {@code chunks} chunks; chunk i is filled with the byte i. */
