@@ -91,13 +91,23 @@ for line in open(os.path.join(RAW, "load.txt")):
     server, rest = line.split(" ", 1)
     loads[server] = kv(rest)
 
-slap = {}
-for f in glob.glob(os.path.join(RAW, "slap-*.txt")):
-    server = os.path.basename(f).split("-")[1]
-    text = open(f).read()
-    m = re.findall(r"Run time: .*?TPS: (\d+)", text)
+slap, cpu_per_op, getset_errors = {}, {}, {}
+for line in open(os.path.join(RAW, "getset.txt")):
+    server, _round, rest = line.split(" ", 2)
+    d = kv(rest)
+    slap.setdefault(server, []).append(float(d["ops_per_s"]))
+    cpu_per_op.setdefault(server, []).append(float(d["server_cpu_ticks"]) / os.sysconf("SC_CLK_TCK") / int(d["ops"]) * 1e6)
+    getset_errors[server] = getset_errors.get(server, 0) + int(d["errors"])
+memcaslap_ref = []
+for f in glob.glob(os.path.join(RAW, "slap-memcached-*.txt")):
+    m = re.findall(r"Run time: .*?TPS: (\d+)", open(f).read())
     if m:
-        slap.setdefault(server, []).append(float(m[-1]))
+        memcaslap_ref.append(float(m[-1]))
+slap_spoolkv = open(os.path.join(RAW, "slap-spoolkv.txt")).read() if os.path.exists(os.path.join(RAW, "slap-spoolkv.txt")) else ""
+m = re.search(r"client_errors=(\d+)", slap_spoolkv)
+slap_spoolkv_errors = int(m.group(1)) if m else -1
+m = re.search(r"Ops: (\d+)", slap_spoolkv)
+slap_spoolkv_ops = int(m.group(1)) if m else -1
 S = {s: med(v) for s, v in slap.items()}
 
 
@@ -135,7 +145,7 @@ def latency(before, after):
 lat = latency(os.path.join(RAW, "lat-hist-before.txt"), os.path.join(RAW, "lat-hist-after.txt"))
 dump_lat = latency(os.path.join(RAW, "dump-hist-before.txt"), os.path.join(RAW, "dump-hist-after.txt"))
 watch = kv(open(os.path.join(RAW, "lat-watch.txt")).read()) if os.path.exists(os.path.join(RAW, "lat-watch.txt")) else {}
-lat_tps = re.findall(r"Run time: .*?TPS: (\d+)", open(os.path.join(RAW, "lat-slap.txt")).read())
+lat_load = kv(open(os.path.join(RAW, "lat-load.txt")).read())
 slow_lines = open(os.path.join(RAW, "slow.txt")).read().splitlines()
 slow = kv(slow_lines[0]) if slow_lines else {}
 
@@ -174,7 +184,7 @@ if lat["fragments"]:
            per <= 31.25)
 if "spooled" in S and "memcached" in S:
     r = S["spooled"] / S["memcached"]
-    target("get/set (memcaslap, text): spoolkv / memcached ops/s", f"{r:.2f}", ">= 1.0", r >= 1.0)
+    target("get/set (GetSetLoad, memcaslap's shape, text): spoolkv / memcached ops/s", f"{r:.2f}", ">= 1.0", r >= 1.0)
 if "spooled" in D and "memcached" in D:
     r = D["spooled"] / D["memcached"]
     target("key dump: spooled / memcached keys/s", f"{r:.2f}x", ">= 2x", r >= 2)
@@ -222,13 +232,19 @@ md.append(f"| keys per dump | {'/'.join(map(str, sorted(keys_seen.get('spooled',
 md.append(f"| load {loads.get('spooled', {}).get('loaded', '?')} items (pipelined set noreply), s | "
           f"{loads.get('spooled', {}).get('seconds', '?')} | {loads.get('direct', {}).get('seconds', '?')} | "
           f"{loads.get('memcached', {}).get('seconds', '?')} |")
-md.append(f"| get/set 90/10, 100 B values, 32 conns, memcaslap text, ops/s (median of {len(slap.get('spooled', []))}) | "
+md.append(f"| get/set 90/10, 100 B values, 32 conns, text (GetSetLoad), ops/s (median of {len(slap.get('spooled', []))}) | "
           f"{si(S.get('spooled', 0))} | | {si(S.get('memcached', 0))} |")
+md.append(f"| server CPU per get/set op (utime+stime / ops), median | {med(cpu_per_op.get('spooled', [0])):.1f} us | | "
+          f"{med(cpu_per_op.get('memcached', [0])):.1f} us |")
+md.append(f"| get/set errors (GetSetLoad) | {getset_errors.get('spooled', '?')} | | {getset_errors.get('memcached', '?')} |")
+md.append(f"| memcaslap (libmemcached-tools) same shape, ops/s (median of {len(memcaslap_ref)}) | "
+          f"{slap_spoolkv_errors} CLIENT_ERROR of {slap_spoolkv_ops} ops (keys with 0x10 bytes) | | "
+          f"{si(med(memcaslap_ref)) if memcaslap_ref else '?'} |")
 md.append("")
 md.append(f"Flush latency (server timer `spoolkv_spool_flush_latency_seconds`, histogram bucket upper bounds), spooled mode:\n")
 md.append("| load | passes | p50 | p99 | p99.9 | drain passes / 1,000 fragments |")
 md.append("|---|---:|---:|---:|---:|---:|")
-for name, l in ((f"watch stream under memcaslap at 20k ops/s (measured {lat_tps[-1] if lat_tps else '?'} ops/s, "
+for name, l in ((f"watch stream under get/set paced at 20k ops/s (measured {lat_load.get('ops_per_s', '?')} ops/s, "
                  f"{watch.get('watch_lines', '?')} lines read)", lat), ("key dumps (saturating)", dump_lat)):
     per = 1000 * l["passes"] / l["fragments"] if l["fragments"] else float("nan")
     md.append(f"| {name} | {l['samples']:.0f} | {l['p50'] * 1e3:.3f} ms | {l['p99'] * 1e3:.3f} ms | "
@@ -259,6 +275,6 @@ json.dump({
     "jmh": [{"variant": v, "size": s, "threads": t, "ops_per_s": M[(v, s, t)],
              "alloc_bytes_per_op": A.get((v, s, t))} for (v, s, t) in sorted(M)],
     "drain_passes_per_1000": {f"{s}B/{t}": 1000 * p / n for (s, t), (p, n) in drain.items() if n},
-    "dump_keys_per_s": D, "getset_ops_per_s": S, "flush_latency_watch": lat, "flush_latency_dump": dump_lat,
+    "dump_keys_per_s": D, "getset_ops_per_s": S, "memcaslap_memcached_ops_per_s": memcaslap_ref, "flush_latency_watch": lat, "flush_latency_dump": dump_lat,
     "stalled_client": slow, "targets": targets,
 }, open(os.path.join(OUT, "results.json"), "w"), indent=1, default=str)

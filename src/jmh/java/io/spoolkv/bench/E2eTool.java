@@ -33,6 +33,7 @@ import java.util.Map;
  *       peaks.</li>
  *   <li>{@code watch HOST PORT MILLIS}: {@code watch fetchers mutations}, reads (and counts) the log lines for
  *       MILLIS, then closes: the steady spooled load of the flush-latency measurement.</li>
+ *   <li>{@code getset ...}: see {@link GetSetLoad}.</li>
  *   <li>{@code hist PROM_URL}: prints the flush-latency histogram buckets (cumulative counts) for the script to
  *       difference.</li>
  * </ul>
@@ -49,6 +50,7 @@ public final class E2eTool {
             case "dumps" -> dumps(Integer.parseInt(args[1]), java.util.Arrays.copyOfRange(args, 2, args.length));
             case "slow" -> slow(args[1], Integer.parseInt(args[2]), args[3], Long.parseLong(args[4]));
             case "hist" -> hist(args[1]);
+            case "getset" -> GetSetLoad.main(java.util.Arrays.copyOfRange(args, 1, args.length));
             case "watch" -> watch(args[1], Integer.parseInt(args[2]), Long.parseLong(args[3]));
             default -> throw new IllegalArgumentException(args[0]);
         }
