@@ -1,0 +1,280 @@
+#!/usr/bin/env python3
+"""Turns src/bench/run.sh's raw results into results.md, results.json and fragments.dat (for the chart).
+
+usage: report.py RAW_DIR OUT_DIR MAX_DIRECT_BYTES
+Every figure is a median: over all JMH measurement iterations of all rounds, over the dump rounds, over the
+memcaslap rounds, over the iperf3 runs. Ratios are ratios of medians measured in the same run.
+"""
+import glob
+import json
+import os
+import re
+import statistics
+import sys
+
+RAW, OUT, MAX_DIRECT = sys.argv[1], sys.argv[2], int(sys.argv[3])
+VARIANTS = ["WRITE_AND_FLUSH", "WRITE_FLUSH_N", "FLUSH_CONSOLIDATION", "SPOOL"]
+LABEL = {
+    "WRITE_AND_FLUSH": "writeAndFlush per fragment",
+    "WRITE_FLUSH_N": "write + flush every 32",
+    "FLUSH_CONSOLIDATION": "FlushConsolidationHandler",
+    "SPOOL": "SpoolService",
+}
+SIZES = [64, 1024, 16384]
+med = statistics.median
+
+
+def kv(line):
+    return dict(p.split("=", 1) for p in line.split() if "=" in p)
+
+
+def si(x, unit=""):
+    for div, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if abs(x) >= div:
+            return f"{x / div:.2f} {suffix}{unit}"
+    return f"{x:.0f} {unit}"
+
+
+def mib(x):
+    return f"{x / 1048576:.1f} MiB"
+
+
+# ---- machine / iperf ----------------------------------------------------------------------------------------
+machine = dict(l.rstrip("\n").split("=", 1) for l in open(os.path.join(RAW, "machine.txt")) if "=" in l)
+iperf = []
+for f in sorted(glob.glob(os.path.join(RAW, "iperf-*.json"))):
+    try:
+        iperf.append(json.load(open(f))["end"]["sum_received"]["bits_per_second"] / 8)
+    except (KeyError, ValueError):
+        pass
+loopback = med(iperf) if iperf else float("nan")
+
+# ---- JMH ----------------------------------------------------------------------------------------------------
+ops, alloc = {}, {}
+transport = "?"
+for f in sorted(glob.glob(os.path.join(RAW, "jmh-*.json"))):
+    for b in json.load(open(f)):
+        key = (b["params"]["variant"], int(b["params"]["size"]), b["threads"])
+        for it in b["primaryMetric"]["rawData"]:
+            ops.setdefault(key, []).extend(it)
+        norm = b["secondaryMetrics"].get("gc.alloc.rate.norm")
+        if norm:
+            for it in norm["rawData"]:
+                alloc.setdefault(key, []).extend(it)
+drain = {}
+for f in sorted(glob.glob(os.path.join(RAW, "drain-*.csv"))):
+    for line in open(f):
+        c = line.strip().split(",")
+        if len(c) < 8:
+            continue
+        transport = c[4]
+        if c[1] == "SPOOL":
+            k = (int(c[2]), int(c[3]))
+            p, n = drain.get(k, (0.0, 0.0))
+            drain[k] = (p + float(c[5]), n + float(c[6]))
+
+threads = sorted({k[2] for k in ops})
+M = {k: med(v) for k, v in ops.items()}
+A = {k: med(v) for k, v in alloc.items()}
+
+# ---- end to end ---------------------------------------------------------------------------------------------
+dumps = {}
+keys_seen = {}
+for line in open(os.path.join(RAW, "dump.txt")):
+    server, _round, rest = line.split(" ", 2)
+    d = kv(rest)
+    dumps.setdefault(server, []).append(float(d["keys_per_s"]))
+    keys_seen.setdefault(server, set()).add(int(d["keys"]))
+D = {s: med(v) for s, v in dumps.items()}
+loads = {}
+for line in open(os.path.join(RAW, "load.txt")):
+    server, rest = line.split(" ", 1)
+    loads[server] = kv(rest)
+
+slap, cpu_per_op, getset_errors = {}, {}, {}
+for line in open(os.path.join(RAW, "getset.txt")):
+    server, _round, rest = line.split(" ", 2)
+    d = kv(rest)
+    slap.setdefault(server, []).append(float(d["ops_per_s"]))
+    cpu_per_op.setdefault(server, []).append(float(d["server_cpu_ticks"]) / os.sysconf("SC_CLK_TCK") / int(d["ops"]) * 1e6)
+    getset_errors[server] = getset_errors.get(server, 0) + int(d["errors"])
+memcaslap_ref = []
+for f in glob.glob(os.path.join(RAW, "slap-memcached-*.txt")):
+    m = re.findall(r"Run time: .*?TPS: (\d+)", open(f).read())
+    if m:
+        memcaslap_ref.append(float(m[-1]))
+slap_spoolkv = open(os.path.join(RAW, "slap-spoolkv.txt")).read() if os.path.exists(os.path.join(RAW, "slap-spoolkv.txt")) else ""
+m = re.search(r"client_errors=(\d+)", slap_spoolkv)
+slap_spoolkv_errors = int(m.group(1)) if m else -1
+m = re.search(r"Ops: (\d+)", slap_spoolkv)
+slap_spoolkv_ops = int(m.group(1)) if m else -1
+S = {s: med(v) for s, v in slap.items()}
+
+
+def read_prom(path):
+    out = {}
+    for line in open(path):
+        name, _, value = line.strip().rpartition(" ")
+        out[name] = float(value)
+    return out
+
+
+def latency(before, after):
+    b, a = read_prom(before), read_prom(after)
+    buckets = []
+    for name, v in a.items():
+        m = re.match(r'spoolkv_spool_flush_latency_seconds_bucket\{.*le="([^"]+)"', name)
+        if m:
+            le = float("inf") if m.group(1) == "+Inf" else float(m.group(1))
+            buckets.append((le, v - b.get(name, 0.0)))
+    buckets.sort()
+    total = buckets[-1][1] if buckets else 0
+
+    def q(p):
+        for le, c in buckets:
+            if c >= p * total:
+                return le
+        return float("nan")
+
+    frag = a.get("spoolkv_spool_fragments_offered_total", 0) - b.get("spoolkv_spool_fragments_offered_total", 0)
+    passes = a.get("spoolkv_spool_drain_passes_total", 0) - b.get("spoolkv_spool_drain_passes_total", 0)
+    return {"samples": total, "p50": q(0.5), "p99": q(0.99), "p999": q(0.999),
+            "fragments": frag, "passes": passes}
+
+
+lat = latency(os.path.join(RAW, "lat-hist-before.txt"), os.path.join(RAW, "lat-hist-after.txt"))
+dump_lat = latency(os.path.join(RAW, "dump-hist-before.txt"), os.path.join(RAW, "dump-hist-after.txt"))
+watch = kv(open(os.path.join(RAW, "lat-watch.txt")).read()) if os.path.exists(os.path.join(RAW, "lat-watch.txt")) else {}
+lat_load = kv(open(os.path.join(RAW, "lat-load.txt")).read())
+slow_lines = open(os.path.join(RAW, "slow.txt")).read().splitlines()
+slow = kv(slow_lines[0]) if slow_lines else {}
+
+# ---- targets ------------------------------------------------------------------------------------------------
+targets = []
+
+
+def target(name, value, goal, ok):
+    targets.append((name, value, goal, "met" if ok else "MISSED"))
+
+
+for t in threads:
+    s64 = M.get(("SPOOL", 64, t))
+    if s64:
+        r1 = s64 / M[("WRITE_AND_FLUSH", 64, t)]
+        r2 = s64 / M[("WRITE_FLUSH_N", 64, t)]
+        target(f"64 B, {t} producer(s): spool / writeAndFlush", f"{r1:.2f}x", ">= 10x", r1 >= 10)
+        target(f"64 B, {t} producer(s): spool / write+flush every 32", f"{r2:.2f}x", ">= 1.5x", r2 >= 1.5)
+    s16 = M.get(("SPOOL", 16384, t))
+    if s16:
+        bw = s16 * 16384 / loopback
+        target(f"16 KiB, {t} producer(s): spool bytes/s / iperf3 loopback", f"{bw * 100:.0f}%", ">= 70%", bw >= 0.7)
+        worst = min(s16 / M[(v, 16384, t)] for v in VARIANTS if v != "SPOOL")
+        target(f"16 KiB, {t} producer(s): spool / best baseline", f"{worst:.2f}x", ">= 1.0x", worst >= 1.0)
+for (size, t), (p, n) in sorted(drain.items()):
+    if n > 0:
+        per = 1000 * p / n
+        target(f"JMH {size} B, {t} producer(s): drain passes per 1,000 fragments", f"{per:.1f}", "<= 31.25 (1 per 32)",
+               per <= 31.25)
+if dump_lat["fragments"]:
+    per = 1000 * dump_lat["passes"] / dump_lat["fragments"]
+    target("e2e key dumps: drain passes per 1,000 fragments", f"{per:.1f}", "<= 31.25", per <= 31.25)
+if lat["fragments"]:
+    per = 1000 * lat["passes"] / lat["fragments"]
+    target("e2e watch at 20k ops/s: drain passes per 1,000 fragments", f"{per:.1f}", "<= 31.25 (sustained load)",
+           per <= 31.25)
+if "spooled" in S and "memcached" in S:
+    r = S["spooled"] / S["memcached"]
+    target("get/set (GetSetLoad, memcaslap's shape, text): spoolkv / memcached ops/s", f"{r:.2f}", ">= 1.0", r >= 1.0)
+if "spooled" in D and "memcached" in D:
+    r = D["spooled"] / D["memcached"]
+    target("key dump: spooled / memcached keys/s", f"{r:.2f}x", ">= 2x", r >= 2)
+if "spooled" in D and "direct" in D:
+    r = D["spooled"] / D["direct"]
+    target("key dump: spooled / direct keys/s", f"{r:.2f}x", ">= 1.0x", r >= 1.0)
+if slow:
+    depth, direct = float(slow["peak_depth_bytes"]), float(slow["peak_direct_bytes"])
+    target("stalled client: peak spool depth / high watermark (1 MiB)", f"{mib(depth)} ({depth / 1048576 * 100:.0f}%)",
+           "<= 100%", depth <= 1048576)
+    target("stalled client: peak JVM direct memory / -XX:MaxDirectMemorySize",
+           f"{mib(direct)} of {mib(MAX_DIRECT)}", "< bound", direct < MAX_DIRECT)
+
+# ---- write --------------------------------------------------------------------------------------------------
+md = []
+md.append(f"Mode `{machine.get('mode')}`, {machine.get('date')}. Machine: {machine.get('cpu')}, {machine.get('cores')} cores, "
+          f"{machine.get('memory')}, Linux {machine.get('kernel')}, {machine.get('java')}, {machine.get('memcached')}. "
+          f"Load average at start {machine.get('loadavg_start')}, at end {machine.get('loadavg_end')} "
+          f"(the machine is shared). JMH transport: **{transport}**.\n")
+md.append(f"Loopback bandwidth, one stream (iperf3, median of {len(iperf)}): **{si(loopback, 'B/s')}**.\n")
+md.append("### Micro benchmarks (JMH, real loopback socket, medians of all measurement iterations)\n")
+md.append("| size | producers | variant | fragments/s | bytes/s | alloc B/fragment | drain passes / 1,000 | vs writeAndFlush |")
+md.append("|---:|---:|---|---:|---:|---:|---:|---:|")
+for t in threads:
+    for size in SIZES:
+        for v in VARIANTS:
+            k = (v, size, t)
+            if k not in M:
+                continue
+            dp = ""
+            if v == "SPOOL" and (size, t) in drain and drain[(size, t)][1]:
+                dp = f"{1000 * drain[(size, t)][0] / drain[(size, t)][1]:.1f}"
+            base = M.get(("WRITE_AND_FLUSH", size, t))
+            md.append(f"| {size} | {t} | {LABEL[v]} | {si(M[k])} | {si(M[k] * size, 'B/s')} | "
+                      f"{A.get(k, float('nan')):.0f} | {dp} | {M[k] / base:.2f}x |")
+md.append("")
+md.append("### End to end (target/spoolkv.jar vs Debian memcached on the same machine)\n")
+md.append("| measurement | spoolkv spooled | spoolkv direct | memcached |")
+md.append("|---|---:|---:|---:|")
+md.append(f"| key dump `lru_crawler metadump all`, keys/s (median of {len(dumps.get('spooled', []))}) | "
+          f"{si(D.get('spooled', 0))} | {si(D.get('direct', 0))} | {si(D.get('memcached', 0))} |")
+md.append(f"| keys per dump | {'/'.join(map(str, sorted(keys_seen.get('spooled', []))))} | "
+          f"{'/'.join(map(str, sorted(keys_seen.get('direct', []))))} | "
+          f"{'/'.join(map(str, sorted(keys_seen.get('memcached', []))))} |")
+md.append(f"| load {loads.get('spooled', {}).get('loaded', '?')} items (pipelined set noreply), s | "
+          f"{loads.get('spooled', {}).get('seconds', '?')} | {loads.get('direct', {}).get('seconds', '?')} | "
+          f"{loads.get('memcached', {}).get('seconds', '?')} |")
+md.append(f"| get/set 90/10, 100 B values, 32 conns, text (GetSetLoad), ops/s (median of {len(slap.get('spooled', []))}) | "
+          f"{si(S.get('spooled', 0))} | | {si(S.get('memcached', 0))} |")
+md.append(f"| server CPU per get/set op (utime+stime / ops), median | {med(cpu_per_op.get('spooled', [0])):.1f} us | | "
+          f"{med(cpu_per_op.get('memcached', [0])):.1f} us |")
+md.append(f"| get/set errors (GetSetLoad) | {getset_errors.get('spooled', '?')} | | {getset_errors.get('memcached', '?')} |")
+md.append(f"| memcaslap (libmemcached-tools) same shape, ops/s (median of {len(memcaslap_ref)}) | "
+          f"{slap_spoolkv_errors} CLIENT_ERROR of {slap_spoolkv_ops} ops (keys with 0x10 bytes) | | "
+          f"{si(med(memcaslap_ref)) if memcaslap_ref else '?'} |")
+md.append("")
+md.append(f"Flush latency (server timer `spoolkv_spool_flush_latency_seconds`, histogram bucket upper bounds), spooled mode:\n")
+md.append("| load | passes | p50 | p99 | p99.9 | drain passes / 1,000 fragments |")
+md.append("|---|---:|---:|---:|---:|---:|")
+for name, l in ((f"watch stream under get/set paced at 20k ops/s (measured {lat_load.get('ops_per_s', '?')} ops/s, "
+                 f"{watch.get('watch_lines', '?')} lines read)", lat), ("key dumps (saturating)", dump_lat)):
+    per = 1000 * l["passes"] / l["fragments"] if l["fragments"] else float("nan")
+    md.append(f"| {name} | {l['samples']:.0f} | {l['p50'] * 1e3:.3f} ms | {l['p99'] * 1e3:.3f} ms | "
+              f"{l['p999'] * 1e3:.3f} ms | {per:.1f} |")
+md.append("")
+if slow:
+    md.append(f"Client that stops reading for 3 s mid-dump: peak spool depth {mib(float(slow['peak_depth_bytes']))} "
+              f"(bound: high watermark 1 MiB per connection, 64 MiB all spools); peak JVM direct memory "
+              f"{mib(float(slow['peak_direct_bytes']))} (before the dump {mib(float(slow['direct_before_bytes']))}; "
+              f"bound -XX:MaxDirectMemorySize {mib(MAX_DIRECT)}); producer paused (would-block {slow['would_block_total']}, "
+              f"resumes {slow['resumes_total']}), {slow['samples']} samples; the dump then completed with "
+              f"{slow['keys']} keys.\n")
+md.append("### Targets\n")
+md.append("| target | measured | goal | |")
+md.append("|---|---:|---|---|")
+for name, value, goal, ok in targets:
+    md.append(f"| {name} | {value} | {goal} | {ok} |")
+md.append("")
+open(os.path.join(OUT, "results.md"), "w").write("\n".join(md) + "\n")
+
+with open(os.path.join(OUT, "fragments.dat"), "w") as f:
+    f.write("# size " + " ".join(f"{v}_{t}" for t in threads for v in VARIANTS) + "\n")
+    for size in SIZES:
+        f.write(f"{size} " + " ".join(f"{M.get((v, size, t), float('nan')):.0f}" for t in threads for v in VARIANTS) + "\n")
+
+json.dump({
+    "machine": machine, "transport": transport, "loopback_bytes_per_s": loopback,
+    "jmh": [{"variant": v, "size": s, "threads": t, "ops_per_s": M[(v, s, t)],
+             "alloc_bytes_per_op": A.get((v, s, t))} for (v, s, t) in sorted(M)],
+    "drain_passes_per_1000": {f"{s}B/{t}": 1000 * p / n for (s, t), (p, n) in drain.items() if n},
+    "dump_keys_per_s": D, "getset_ops_per_s": S, "memcaslap_memcached_ops_per_s": memcaslap_ref, "flush_latency_watch": lat, "flush_latency_dump": dump_lat,
+    "stalled_client": slow, "targets": targets,
+}, open(os.path.join(OUT, "results.json"), "w"), indent=1, default=str)
