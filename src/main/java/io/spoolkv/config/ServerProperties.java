@@ -16,7 +16,7 @@ import org.springframework.validation.annotation.Validated;
  *
  * @param host address to bind
  * @param port TCP port; 0 picks a free one (read it from the server bean)
- * @param ioThreads event-loop threads; 0 means Netty's default (2 x cores)
+ * @param ioThreads event-loop threads; 0 means one per core: the loops never block, so more threads only add context switches
  * @param maxConnections connections accepted at once; further ones are closed on accept
  * @param shutdownTimeout on shutdown, how long connections get to finish streaming commands and drain their
  *        spools before they are closed; 0 closes them at once

@@ -71,7 +71,7 @@ public class MemcachedServer implements SmartLifecycle {
         if (listener != null) {
             return;
         }
-        int threads = properties.ioThreads() > 0 ? properties.ioThreads() : NettyRuntime.availableProcessors() * 2;
+        int threads = properties.ioThreads() > 0 ? properties.ioThreads() : NettyRuntime.availableProcessors();
         bossGroup = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("spoolkv-accept", true),
                 transport.ioHandlerFactory());
         workerGroup = new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory("spoolkv-io", true),

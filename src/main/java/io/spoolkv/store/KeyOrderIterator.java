@@ -2,29 +2,31 @@ package io.spoolkv.store;
 
 import java.util.Iterator;
 import java.util.NoSuchElementException;
-import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
- * Walks the sorted key index and yields the live item behind each key, skipping keys whose item
- * vanished, expired or was flushed meanwhile. The index iterator is weakly consistent and yields
- * each key once, so this never fails and never repeats a key.
+ * Walks the sorted index's items and yields the live ones, skipping items that expired or were
+ * flushed. The index iterator is weakly consistent and yields each key once, so this never fails
+ * and never repeats a key.
  */
 final class KeyOrderIterator implements Iterator<Item> {
 
-    private final Iterator<Key> keys;
-    private final Function<Key, Item> liveItem;
+    private final Iterator<Item> items;
+    private final Predicate<Item> live;
     private Item next;
 
-    /** @param liveItem the live item for a key without recording a read, or null */
-    KeyOrderIterator(Iterator<Key> keys, Function<Key, Item> liveItem) {
-        this.keys = keys;
-        this.liveItem = liveItem;
+    KeyOrderIterator(Iterator<Item> items, Predicate<Item> live) {
+        this.items = items;
+        this.live = live;
     }
 
     @Override
     public boolean hasNext() {
-        while (next == null && keys.hasNext()) {
-            next = liveItem.apply(keys.next());
+        while (next == null && items.hasNext()) {
+            Item candidate = items.next();
+            if (live.test(candidate)) {
+                next = candidate;
+            }
         }
         return next != null;
     }

@@ -8,7 +8,7 @@ import io.spoolkv.config.StoreProperties;
 import java.time.Clock;
 import java.util.Iterator;
 import java.util.concurrent.ConcurrentMap;
-import java.util.concurrent.ConcurrentSkipListSet;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -17,10 +17,11 @@ import org.springframework.stereotype.Component;
 
 /**
  * The in-memory {@link ItemStore}. Caffeine owns the items, the memory bound (weigher = item
- * footprint, size evictions) and expiry (a ticker on the store's Clock). A sorted key index sits
- * beside it for range scans; it is changed only while Caffeine holds the key's lock: added inside
- * the compute that stores an item, removed inside the compute that drops one, or in the
- * synchronous eviction listener that Caffeine runs atomically with an eviction or expiry.
+ * footprint, size evictions) and expiry (a ticker on the store's Clock). A sorted index from key to
+ * item sits beside it for range scans; it is changed only while Caffeine holds the key's lock: set
+ * by every compute to the item it leaves (removed when it leaves none), or removed in the
+ * synchronous eviction listener that Caffeine runs atomically with an eviction or expiry. Holding
+ * the item, not just the key, lets a scan read items in key order without a hash lookup per key.
  */
 @Component
 public class MemoryItemStore implements ItemStore {
@@ -30,7 +31,7 @@ public class MemoryItemStore implements ItemStore {
     private final long maxMemory;
     private final long startMillis;
 
-    private final ConcurrentSkipListSet<Key> index = new ConcurrentSkipListSet<>();
+    private final ConcurrentSkipListMap<Key, Item> index = new ConcurrentSkipListMap<>();
     private final AtomicLong casCounter = new AtomicLong();
     private final AtomicReference<FlushHorizon> horizon = new AtomicReference<>(FlushHorizon.NONE);
     /** Set by "flush_all 0": flushed items still occupy the cache until the next sweep. */
@@ -104,13 +105,22 @@ public class MemoryItemStore implements ItemStore {
         return item != null && !item.expiredAt(now) && !horizon.get().flushed(item, now);
     }
 
-    /**
-     * Indexes the key and hands out its CAS. Called inside the key's compute; the key goes into
-     * the index before the CAS counter moves, so a flush that has seen this CAS also sees the key.
-     */
-    private long claimCas(Key key, long explicitCas) {
-        index.add(key);
+    /** Hands out the CAS of an item about to be stored (ms E gives its own). */
+    private long claimCas(long explicitCas) {
         return explicitCas != 0 ? explicitCas : casCounter.incrementAndGet();
+    }
+
+    /**
+     * What every compute returns: {@code item} (null to drop the key), mirrored into the index
+     * while Caffeine still holds the key's lock.
+     */
+    private Item commit(Key key, Item item) {
+        if (item == null) {
+            index.remove(key);
+        } else {
+            index.put(key, item);
+        }
+        return item;
     }
 
     /**
@@ -127,10 +137,7 @@ public class MemoryItemStore implements ItemStore {
 
     /** What a compute returns when it leaves the key as it found it (minus any dead item). */
     private Item unchanged(Key key, Item cur) {
-        if (cur == null) {
-            index.remove(key);
-        }
-        return cur;
+        return commit(key, cur);
     }
 
     /**
@@ -138,11 +145,7 @@ public class MemoryItemStore implements ItemStore {
      * past exptime), since Caffeine's timer wheel would otherwise count it for up to a second.
      */
     private Item keep(Key key, Item next, long now) {
-        if (next.expiredAt(now)) {
-            index.remove(key);
-            return null;
-        }
-        return next;
+        return commit(key, next.expiredAt(now) ? null : next);
     }
 
     @Override
@@ -171,12 +174,6 @@ public class MemoryItemStore implements ItemStore {
             return null;
         }
         return item;
-    }
-
-    /** The live item for a scan: no read recorded, nothing changed. */
-    private Item peekLive(Key key) {
-        Item item = cache.policy().getIfPresentQuietly(key);
-        return live(item, nowSeconds()) ? item : null;
     }
 
     /** Drops {@code dead} if it is still the key's item (lazy flush/expiry reclaim). */
@@ -289,7 +286,7 @@ public class MemoryItemStore implements ItemStore {
         if (stale) {
             expiresAt = cur.expiresAt(); // memcached keeps the TTL of the item it invalidates
         }
-        long cas = claimCas(key, request.newCas());
+        long cas = claimCas(request.newCas());
         result[0] = StoreResult.stored(cas);
         return new Item(key, value, flags, expiresAt, cas, now, stale);
     }
@@ -317,7 +314,7 @@ public class MemoryItemStore implements ItemStore {
                     return unchanged(k, null);
                 }
                 // ma N: create with J's initial value and return it as is (no delta applied)
-                long cas = claimCas(k, 0);
+                long cas = claimCas(0);
                 Item created = new Item(k, DecimalValue.format(request.initial()), 0,
                         Exptime.toExpiresAt(request.vivifyExptime(), now), cas, now, false);
                 totalItems.increment();
@@ -340,11 +337,11 @@ public class MemoryItemStore implements ItemStore {
             } else {
                 updated = Long.compareUnsigned(value, delta) < 0 ? 0 : value - delta;
             }
-            long cas = claimCas(k, 0);
+            long cas = claimCas(0);
             Item next = new Item(k, DecimalValue.format(updated), cur.flags(), cur.expiresAt(), cas, now,
                     cur.stale());
             result[0] = new ArithmeticResult(ArithmeticResult.Outcome.OK, updated, next);
-            return next;
+            return commit(k, next);
         });
         return result[0];
     }
@@ -365,10 +362,9 @@ public class MemoryItemStore implements ItemStore {
             outcome[0] = DeleteOutcome.DELETED;
             if (invalidate) {
                 // md I: keep the item but mark it stale under a new CAS
-                return cur.invalidated(claimCas(k, 0));
+                return commit(k, cur.invalidated(claimCas(0)));
             }
-            index.remove(k);
-            return null;
+            return commit(k, null);
         });
         return outcome[0];
     }
@@ -395,18 +391,17 @@ public class MemoryItemStore implements ItemStore {
             return;
         }
         FlushHorizon settled = horizon.updateAndGet(h -> h.settled(now));
-        for (Key key : index) {
-            Item item = cache.policy().getIfPresentQuietly(key);
-            if (item != null && settled.flushed(item, now)) {
+        index.forEach((key, item) -> {
+            if (settled.flushed(item, now)) {
                 removeDead(key, item);
             }
-        }
+        });
     }
 
     @Override
     public Iterator<Item> itemsFrom(Key from) {
-        Iterator<Key> keys = from == null ? index.iterator() : index.tailSet(from, true).iterator();
-        return new KeyOrderIterator(keys, this::peekLive);
+        Iterator<Item> items = (from == null ? index : index.tailMap(from, true)).values().iterator();
+        return new KeyOrderIterator(items, item -> live(item, nowSeconds()));
     }
 
     @Override
@@ -432,7 +427,7 @@ public class MemoryItemStore implements ItemStore {
     /** True when the index and the cache hold exactly the same keys; for tests (not atomic). */
     boolean indexMatchesCache() {
         cache.cleanUp();
-        return index.equals(map.keySet());
+        return index.keySet().equals(map.keySet());
     }
 
     /**
@@ -441,10 +436,10 @@ public class MemoryItemStore implements ItemStore {
      */
     boolean indexMatchesCacheIgnoringExpired() {
         cache.cleanUp();
-        if (!index.containsAll(map.keySet())) {
+        if (!index.keySet().containsAll(map.keySet())) {
             return false;
         }
-        for (Key key : index) {
+        for (Key key : index.keySet()) {
             if (!map.containsKey(key)
                     && cache.policy().expireVariably().orElseThrow().getExpiresAfter(key).isPresent()) {
                 return false;
