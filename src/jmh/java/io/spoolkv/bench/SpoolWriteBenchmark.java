@@ -225,6 +225,7 @@ public class SpoolWriteBenchmark {
 
     @TearDown(Level.Iteration)
     public void afterIteration(IterationParams iteration) {
+        child.flush(); // what WRITE_FLUSH_N producers wrote since their last flush
         if (iteration.getType() == IterationType.MEASUREMENT) {
             measuredPasses += counter("spoolkv.spool.drain.passes") - passesAtStart;
             measuredFragments += counter("spoolkv.spool.fragments.offered") - fragmentsAtStart;
@@ -300,12 +301,13 @@ public class SpoolWriteBenchmark {
         if (child.isWritable()) {
             return;
         }
-        if (producer.sinceFlush > 0) { // written but not flushed: flush, or writability never comes back
-            producer.sinceFlush = 0;
-            child.flush();
-        }
+        producer.sinceFlush = 0;
         Thread self = Thread.currentThread();
         while (!child.isWritable() && child.isActive()) {
+            // Flush on every turn, not only our own writes: another producer may have left written but
+            // unflushed data behind (it stopped at the end of an iteration), and then writability never
+            // comes back unless someone flushes.
+            child.flush();
             writabilityWaiters.add(self);
             if (!child.isWritable()) {
                 LockSupport.parkNanos(1_000_000); // the writability event unparks us; the timeout covers a race
