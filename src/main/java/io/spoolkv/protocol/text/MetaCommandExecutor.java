@@ -103,7 +103,7 @@ final class MetaCommandExecutor {
                 return TextResponse.Line.of(BAD_MODE);
             }
         }
-        int flags = m.has('F') ? (int) parseUnsigned32(m.flag('F').token()) : 0;
+        int flags = m.has('F') ? (int) Numbers.parseUnsigned32(m.flag('F').token()) : 0;
         long ttl = m.has('T') ? Long.parseLong(m.flag('T').token()) : 0;
         long compareCas = m.has('C') ? Numbers.parseUnsigned64(m.flag('C').token()) : 0;
         long newCas = m.has('E') ? Numbers.parseUnsigned64(m.flag('E').token()) : 0;
@@ -235,11 +235,4 @@ final class MetaCommandExecutor {
         return m.base64Key() ? Base64.getEncoder().encodeToString(m.key().bytes()) : Tokens.text(m.key().bytes());
     }
 
-    private static long parseUnsigned32(String token) {
-        long v = Long.parseLong(token);
-        if (v < 0 || v > 0xFFFF_FFFFL) {
-            throw new NumberFormatException(token);
-        }
-        return v;
-    }
 }

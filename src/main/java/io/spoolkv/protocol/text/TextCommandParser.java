@@ -190,11 +190,7 @@ final class TextCommandParser {
 
     static long unsigned32(String token) {
         try {
-            long v = Long.parseLong(token);
-            if (v < 0 || v > 0xFFFF_FFFFL) {
-                throw new BadCommandException(BAD_FORMAT);
-            }
-            return v;
+            return Numbers.parseUnsigned32(token);
         } catch (NumberFormatException e) {
             throw new BadCommandException(BAD_FORMAT);
         }
