@@ -6,7 +6,10 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.spoolkv.config.ServerProperties;
 import io.spoolkv.config.StoreProperties;
+import java.util.concurrent.TimeUnit;
 import io.spoolkv.protocol.text.StreamCommands;
 import io.spoolkv.protocol.text.TextCommandExecutor;
 import io.spoolkv.protocol.text.TextCommandHandler;
@@ -27,10 +30,15 @@ final class MemcachedChannelInitializer extends ChannelInitializer<SocketChannel
     private final TextCommandExecutor executor;
     private final StreamCommands streams;
     private final int maxItemSize;
+    private final long idleTimeoutNanos;
+    private final Runnable onIdleClose;
 
     MemcachedChannelInitializer(ConnectionRegistry registry, ChannelHandler spoolHandler,
-                                TextCommandExecutor executor, StreamCommands streams, StoreProperties store) {
+                                TextCommandExecutor executor, StreamCommands streams, StoreProperties store,
+                                ServerProperties server) {
         this.registry = registry;
+        this.idleTimeoutNanos = server.idleTimeout().toNanos();
+        this.onIdleClose = registry::idleClosed;
         this.spoolHandler = spoolHandler;
         this.executor = executor;
         this.streams = streams;
@@ -47,8 +55,12 @@ final class MemcachedChannelInitializer extends ChannelInitializer<SocketChannel
         ChannelPipeline p = ch.pipeline();
         // First, next to the socket: spooled fragments enter the pipeline here and pass no codec.
         p.addLast("spool", spoolHandler);
+        if (idleTimeoutNanos > 0) {
+            // Only when asked for: it costs a timer per connection.
+            p.addLast("idle", new IdleStateHandler(idleTimeoutNanos, 0, 0, TimeUnit.NANOSECONDS));
+        }
         p.addLast("decoder", new TextRequestDecoder(maxItemSize));
         p.addLast("encoder", TextResponseEncoder.INSTANCE);
-        p.addLast("handler", new TextCommandHandler(executor, streams, ConnectionRegistry.clientId(ch)));
+        p.addLast("handler", new TextCommandHandler(executor, streams, ConnectionRegistry.clientId(ch), onIdleClose));
     }
 }

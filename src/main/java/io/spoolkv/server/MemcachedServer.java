@@ -4,6 +4,7 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.util.concurrent.DefaultThreadFactory;
@@ -63,7 +64,7 @@ public class MemcachedServer implements SmartLifecycle {
         this.events = events;
         this.registry = registry;
         this.initializer = new MemcachedChannelInitializer(registry, spools.channelHandler(),
-                new TextCommandExecutor(commands, stats), streams, store);
+                new TextCommandExecutor(commands, stats), streams, store, properties);
     }
 
     @Override
@@ -84,6 +85,11 @@ public class MemcachedServer implements SmartLifecycle {
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.SO_KEEPALIVE, true)
+                // A client that shuts down its sending side still gets the answers to what it sent.
+                .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                // The output bound of ordinary replies: past it a connection stops reading and running requests.
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(
+                        (int) properties.writeLowWaterBytes().toBytes(), (int) properties.writeHighWaterBytes().toBytes()))
                 .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
                 .childHandler(initializer);
         try {
