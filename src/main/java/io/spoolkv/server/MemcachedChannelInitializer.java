@@ -2,7 +2,6 @@ package io.spoolkv.server;
 
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
-import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
@@ -26,20 +25,17 @@ final class MemcachedChannelInitializer extends ChannelInitializer<SocketChannel
     private static final String TOO_MANY = "ERROR Too many open connections\r\n";
 
     private final ConnectionRegistry registry;
-    private final ChannelHandler spoolHandler;
     private final TextCommandExecutor executor;
     private final StreamCommands streams;
     private final int maxItemSize;
     private final long idleTimeoutNanos;
     private final Runnable onIdleClose;
 
-    MemcachedChannelInitializer(ConnectionRegistry registry, ChannelHandler spoolHandler,
-                                TextCommandExecutor executor, StreamCommands streams, StoreProperties store,
+    MemcachedChannelInitializer(ConnectionRegistry registry, TextCommandExecutor executor, StreamCommands streams, StoreProperties store,
                                 ServerProperties server) {
         this.registry = registry;
         this.idleTimeoutNanos = server.idleTimeout().toNanos();
         this.onIdleClose = registry::idleClosed;
-        this.spoolHandler = spoolHandler;
         this.executor = executor;
         this.streams = streams;
         this.maxItemSize = (int) Math.min(Integer.MAX_VALUE - 2, store.maxItemSize().toBytes());
@@ -53,8 +49,8 @@ final class MemcachedChannelInitializer extends ChannelInitializer<SocketChannel
             return;
         }
         ChannelPipeline p = ch.pipeline();
-        // First, next to the socket: spooled fragments enter the pipeline here and pass no codec.
-        p.addLast("spool", spoolHandler);
+        // The spool's handler comes first too, added with the connection's spool when it first streams: spooled
+        // fragments enter the pipeline there and pass no codec.
         if (idleTimeoutNanos > 0) {
             // Only when asked for: it costs a timer per connection.
             p.addLast("idle", new IdleStateHandler(idleTimeoutNanos, 0, 0, TimeUnit.NANOSECONDS));

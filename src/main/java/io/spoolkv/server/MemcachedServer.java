@@ -16,7 +16,6 @@ import io.spoolkv.protocol.text.DrainConnection;
 import io.spoolkv.protocol.text.StreamCommands;
 import io.spoolkv.protocol.text.TextCommandExecutor;
 import io.spoolkv.command.CacheCommands;
-import io.spoolkv.spool.SpoolService;
 import java.net.InetSocketAddress;
 import java.util.Collections;
 import java.util.IdentityHashMap;
@@ -59,11 +58,11 @@ public class MemcachedServer implements SmartLifecycle {
 
     public MemcachedServer(ServerProperties properties, StoreProperties store, ConnectionRegistry registry,
                            CacheCommands commands, StatsReporter stats, StreamCommands streams,
-                           SpoolService spools, ApplicationEventPublisher events) {
+                           ApplicationEventPublisher events) {
         this.properties = properties;
         this.events = events;
         this.registry = registry;
-        this.initializer = new MemcachedChannelInitializer(registry, spools.channelHandler(),
+        this.initializer = new MemcachedChannelInitializer(registry,
                 new TextCommandExecutor(commands, stats), streams, store, properties);
     }
 

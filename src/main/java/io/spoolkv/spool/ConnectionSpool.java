@@ -51,10 +51,8 @@ import org.slf4j.LoggerFactory;
  * the offer of the pass's oldest fragment until the socket took the pass's last fragment (its write promise
  * completed): the worst case of the pass, not every fragment. Direct mode records it for every fragment.
  *
- * <p><b>Direct mode</b> ({@link SpoolProperties.Mode#DIRECT}) exists only as a benchmark baseline: offer calls
- * {@code channel.writeAndFlush(fragment)} from the producer's thread for every fragment, as plain Netty allows
- * (one task, one wakeup and one syscall per fragment), with the same accounting, watermarks and resumes, so
- * benchmarks compare only the write path. Do not use it in production.
+ * <p><b>Direct mode</b> ({@link SpoolProperties.Mode#DIRECT}) swaps the queue and drain for
+ * {@link DirectDelivery}, a benchmark baseline; see there. Do not use it in production.
  */
 public final class ConnectionSpool {
 
@@ -62,7 +60,8 @@ public final class ConnectionSpool {
 
     private final Channel channel;
     private final EventLoop loop;
-    private final boolean direct;
+    /** The queue and drain below, or the benchmark baseline. */
+    private final Delivery delivery;
     private final long highWater;
     private final long lowWater;
     private final int drainMaxFragments;
@@ -105,7 +104,8 @@ public final class ConnectionSpool {
                     SpoolMetrics metrics) {
         this.channel = channel;
         this.loop = channel.eventLoop();
-        this.direct = properties.mode() == SpoolProperties.Mode.DIRECT;
+        this.delivery = properties.mode() == SpoolProperties.Mode.DIRECT
+                ? new DirectDelivery(channel, this) : new Spooled();
         this.highWater = properties.highWaterBytes().toBytes();
         this.lowWater = properties.lowWaterBytes().toBytes();
         this.drainMaxFragments = properties.drainMaxFragments();
@@ -156,21 +156,8 @@ public final class ConnectionSpool {
             return refuse(size, true);
         }
         metrics.offered(size);
-        enqueueFragment(fragment, size, System.nanoTime());
+        delivery.deliver(fragment, size, System.nanoTime());
         return OfferResult.ACCEPTED;
-    }
-
-    private void enqueueFragment(ByteBuf fragment, int size, long now) {
-        if (direct) {
-            // Benchmark baseline: Netty hops this to the event loop as one task per fragment.
-            channel.writeAndFlush(fragment).addListener(
-                    (ChannelFutureListener) f -> onTaken(f.isSuccess(), size, 1, now, System.nanoTime()));
-            return;
-        }
-        queue.offer(new Fragment(fragment, now));
-        scheduleDrain();
-        // Racing close: if the drain already emptied the queue for a close, the drain we just scheduled (or
-        // the one holding the flag) sees `closed` and releases this fragment.
     }
 
     /**
@@ -199,23 +186,12 @@ public final class ConnectionSpool {
             int size = last.readableBytes();
             forceReserve(size);
             metrics.offered(size);
-            enqueueFragment(last, size, System.nanoTime());
+            delivery.deliver(last, size, System.nanoTime());
         }
         if (closed) {
             return OfferResult.CLOSED;
         }
-        if (direct) {
-            // Event-loop tasks run in submission order, so this runs after the write tasks offered before it.
-            try {
-                loop.execute(onLoop);
-                return OfferResult.ACCEPTED;
-            } catch (RejectedExecutionException loopGone) {
-                return OfferResult.CLOSED;
-            }
-        }
-        queue.offer(new Finish(onLoop));
-        scheduleDrain();
-        return OfferResult.ACCEPTED;
+        return delivery.finish(onLoop);
     }
 
     /**
@@ -343,7 +319,7 @@ public final class ConnectionSpool {
     }
 
     /** Called on the event loop when the socket took a pass (or a closing channel failed it). */
-    private void onTaken(boolean success, long bytes, int fragments, long oldestOfferNanos, long nowNanos) {
+    void onTaken(boolean success, long bytes, int fragments, long oldestOfferNanos, long nowNanos) {
         if (success) {
             bytesSent += bytes; // single writer: the event loop
             metrics.flushLatency(nowNanos - oldestOfferNanos);
@@ -404,7 +380,26 @@ public final class ConnectionSpool {
         awaitingGlobalRoom.set(false);
     }
 
-    // ---- drain (event loop) --------------------------------------------------------------------------
+    // ---- queue and drain -----------------------------------------------------------------------------
+
+    /** The production delivery: the lock-free queue, drained in batches on the event loop. */
+    private final class Spooled implements Delivery {
+
+        @Override
+        public void deliver(ByteBuf fragment, int size, long offeredNanos) {
+            queue.offer(new Fragment(fragment, offeredNanos));
+            scheduleDrain();
+            // Racing close: if the drain already emptied the queue for a close, the drain we just scheduled (or
+            // the one holding the flag) sees `closed` and releases this fragment.
+        }
+
+        @Override
+        public OfferResult finish(Runnable onLoop) {
+            queue.offer(new Finish(onLoop));
+            scheduleDrain();
+            return OfferResult.ACCEPTED;
+        }
+    }
 
     private void scheduleDrain() {
         if (drainScheduled.compareAndSet(false, true)) {

@@ -5,9 +5,9 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 
 /**
- * Restarts a spool's drain when its channel becomes writable again. Add it first in every server pipeline
- * ({@code pipeline.addFirst(spoolService.channelHandler())}), so it sees the events before any handler that
- * might swallow them. Stateless, hence shared by all channels.
+ * Restarts a spool's drain when its channel becomes writable again. {@link SpoolService#spoolOf} puts it first in
+ * the pipeline of a channel that gets a spool, so it sees the events before any handler that might swallow them.
+ * Stateless, hence shared by all channels.
  */
 @ChannelHandler.Sharable
 public final class SpoolChannelHandler extends ChannelInboundHandlerAdapter {

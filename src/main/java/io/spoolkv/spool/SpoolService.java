@@ -23,8 +23,8 @@ import org.springframework.stereotype.Component;
  * Owns the spools of all connections: attaches one to each channel, holds the global cap, and closes
  * connections whose spool is stuck.
  *
- * <p>Install {@link #channelHandler()} first in every server pipeline (it forwards writability changes).
- * Background commands get their connection's spool with {@link #spoolOf(Channel)}, which makes it on first use.
+ * <p>Background commands get their connection's spool with {@link #spoolOf(Channel)}, which makes it on first use
+ * and puts {@link #channelHandler()} (it forwards writability changes to the spool) first in the pipeline.
  */
 @Component
 public class SpoolService implements SmartLifecycle, AutoCloseable {
@@ -49,7 +49,7 @@ public class SpoolService implements SmartLifecycle, AutoCloseable {
         this.stuckTimeoutNanos = properties.stuckTimeout().toNanos();
     }
 
-    /** The handler to add first in each server pipeline; shared. */
+    /** The handler that {@link #spoolOf} puts first in a streaming connection's pipeline; shared. */
     public ChannelHandler channelHandler() {
         return handler;
     }
@@ -70,6 +70,10 @@ public class SpoolService implements SmartLifecycle, AutoCloseable {
             return raced;
         }
         spools.put(channel, spool);
+        if (channel.pipeline().context(handler) == null) {
+            // First, next to the socket; added only now, so that connections that never stream don't pay for it.
+            channel.pipeline().addFirst(handler);
+        }
         // Runs on the channel's event loop once it is closed (at once if it already is).
         ConnectionSpool attached = spool;
         channel.closeFuture().addListener(f -> release(channel, attached));

@@ -83,10 +83,14 @@ public final class TextCommandHandler extends ChannelInboundHandlerAdapter {
         if (done) {
             return;
         }
-        if (waiting == null) {
-            waiting = new ArrayDeque<>();
+        if (retrieval == null && !streaming && !blockedOnWrite && (waiting == null || waiting.isEmpty())) {
+            run(request); // nothing ahead of it: no queue needed (most connections never need one)
+        } else {
+            if (waiting == null) {
+                waiting = new ArrayDeque<>();
+            }
+            waiting.add(request);
         }
-        waiting.add(request);
         serve();
     }
 
