@@ -35,7 +35,6 @@ public final class TextCommandHandler extends ChannelInboundHandlerAdapter {
     private final TextCommandExecutor executor;
     private final StreamCommands streams;
     private final int clientId;
-    private final Runnable onStreamFinished;
     private final Runnable onIdleClose;
 
     private ChannelHandlerContext ctx;
@@ -65,7 +64,6 @@ public final class TextCommandHandler extends ChannelInboundHandlerAdapter {
         this.executor = executor;
         this.streams = streams;
         this.clientId = clientId;
-        this.onStreamFinished = this::streamFinished;
         this.onIdleClose = onIdleClose;
     }
 
@@ -174,7 +172,7 @@ public final class TextCommandHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void startStream(TextRequest request) {
-        StreamCommands.Started started = streams.start(ctx, clientId, request, onStreamFinished);
+        StreamCommands.Started started = streams.start(ctx, clientId, request, this::streamFinished);
         if (started.reply() != null) {
             ctx.write(started.reply(), ctx.voidPromise());
         }
