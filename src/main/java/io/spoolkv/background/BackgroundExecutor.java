@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.util.concurrent.FastThreadLocalThread;
 import io.spoolkv.config.BackgroundProperties;
+import io.spoolkv.spool.ResumeCallback;
 import jakarta.annotation.PreDestroy;
 import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -99,11 +100,20 @@ public class BackgroundExecutor implements Executor {
         pool.shutdown();
         try {
             if (!pool.awaitTermination(2, TimeUnit.SECONDS)) {
-                pool.shutdownNow();
+                abandonQueued();
             }
         } catch (InterruptedException e) {
-            pool.shutdownNow();
+            abandonQueued();
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Stops the pool now; paused producers whose resume was still queued release what they hold. */
+    private void abandonQueued() {
+        for (Runnable dropped : pool.shutdownNow()) {
+            if (dropped instanceof ResumeCallback callback) {
+                callback.abandoned();
+            }
         }
     }
 

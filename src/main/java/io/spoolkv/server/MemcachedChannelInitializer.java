@@ -7,7 +7,9 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.spoolkv.config.ServerProperties;
+import io.spoolkv.config.SpoolProperties;
 import io.spoolkv.config.StoreProperties;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import io.spoolkv.protocol.text.StreamCommands;
 import io.spoolkv.protocol.text.TextCommandExecutor;
@@ -30,10 +32,12 @@ final class MemcachedChannelInitializer extends ChannelInitializer<SocketChannel
     private final int maxItemSize;
     private final long idleTimeoutNanos;
     private final Runnable onIdleClose;
+    private final Duration closeTimeout;
 
-    MemcachedChannelInitializer(ConnectionRegistry registry, TextCommandExecutor executor, StreamCommands streams, StoreProperties store,
-                                ServerProperties server) {
+    MemcachedChannelInitializer(ConnectionRegistry registry, TextCommandExecutor executor, StreamCommands streams,
+                                StoreProperties store, ServerProperties server, SpoolProperties spool) {
         this.registry = registry;
+        this.closeTimeout = spool.stuckTimeout();
         this.idleTimeoutNanos = server.idleTimeout().toNanos();
         this.onIdleClose = registry::idleClosed;
         this.executor = executor;
@@ -57,6 +61,7 @@ final class MemcachedChannelInitializer extends ChannelInitializer<SocketChannel
         }
         p.addLast("decoder", new TextRequestDecoder(maxItemSize));
         p.addLast("encoder", TextResponseEncoder.INSTANCE);
-        p.addLast("handler", new TextCommandHandler(executor, streams, ConnectionRegistry.clientId(ch), onIdleClose));
+        p.addLast("handler", new TextCommandHandler(executor, streams, ConnectionRegistry.clientId(ch), onIdleClose,
+                closeTimeout));
     }
 }

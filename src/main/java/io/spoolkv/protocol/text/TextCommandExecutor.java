@@ -69,12 +69,11 @@ public final class TextCommandExecutor {
     }
 
     /**
-     * One key of a get/gets/gat/gats: its VALUE block, or null on a miss. The caller writes the blocks one at a
-     * time, as the socket takes them, and END after the last key.
+     * One key of a get/gets/gat/gats: its item, or null on a miss. The caller looks keys up one at a time, as the
+     * socket takes the answers, and writes END after the last key.
      */
-    public TextResponse retrieve(int clientId, TextRequest.Retrieval r, Key key) {
-        Item item = r.touch() ? commands.getAndTouch(clientId, key, r.exptime()) : commands.get(clientId, key);
-        return item == null ? null : new TextResponse.Value(item, r.withCas());
+    public Item retrieve(int clientId, TextRequest.Retrieval r, Key key) {
+        return r.touch() ? commands.getAndTouch(clientId, key, r.exptime()) : commands.get(clientId, key);
     }
 
     private TextResponse store(int clientId, TextRequest.Storage s) {

@@ -68,7 +68,8 @@ class TextCommandHandlerTest {
             streamed.add(request);
             return StreamCommands.Started.reply(TextResponse.Line.ERROR);
         };
-        TextCommandHandler handler = new TextCommandHandler(new TextCommandExecutor(commands, stats), streams, 1, () -> { });
+        TextCommandHandler handler = new TextCommandHandler(new TextCommandExecutor(commands, stats), streams, 1, () -> { },
+                Duration.ofSeconds(5));
         channel = new EmbeddedChannel(new TextRequestDecoder(1024 * 1024), TextResponseEncoder.INSTANCE, handler);
     }
 
@@ -436,7 +437,11 @@ class TextCommandHandlerTest {
 
         @Test
         void aMultiGetStopsBetweenValuesWhenTheChannelTurnsUnwritable() {
-            send("set a 0 0 1\r\n1\r\nset b 0 0 1\r\n2\r\nset c 0 0 1\r\n3\r\n");
+            // Values of a batch's size each (small ones share a buffer), so every value is its own write.
+            String a = "a".repeat(TextCommandHandler.BATCH_BYTES);
+            String b = "b".repeat(TextCommandHandler.BATCH_BYTES);
+            int n = TextCommandHandler.BATCH_BYTES;
+            send("set a 0 0 " + n + "\r\n" + a + "\r\nset b 0 0 " + n + "\r\n" + b + "\r\nset c 0 0 1\r\n3\r\n");
             // The socket "fills up" with the first value written: the rest must wait.
             channel.pipeline().addFirst(new io.netty.channel.ChannelOutboundHandlerAdapter() {
                 boolean filled;
@@ -451,11 +456,19 @@ class TextCommandHandlerTest {
                     }
                 }
             });
-            assertThat(send("get a b c\r\n")).isEqualTo("VALUE a 0 1\r\n1\r\n");
+            assertThat(send("get a b c\r\n")).isEqualTo("VALUE a 0 " + n + "\r\n" + a + "\r\n");
             // Each key is looked up only when its turn comes: c, deleted now, is a miss.
             store.delete(Key.wrap("c".getBytes(ISO_8859_1)), 0, false);
             setWritable(true);
-            assertThat(output()).isEqualTo("VALUE b 0 1\r\n2\r\nEND\r\n");
+            assertThat(output()).isEqualTo("VALUE b 0 " + n + "\r\n" + b + "\r\nEND\r\n");
+        }
+
+        @Test
+        void smallValuesOfOneGetShareOneBufferWithTheEnd() {
+            send("set a 0 0 1\r\n1\r\nset b 0 0 1\r\n2\r\n");
+            channel.writeInbound(Unpooled.copiedBuffer("get a b nope\r\n", ISO_8859_1));
+            assertThat(channel.outboundMessages()).hasSize(1);
+            assertThat(output()).isEqualTo("VALUE a 0 1\r\n1\r\nVALUE b 0 1\r\n2\r\nEND\r\n");
         }
 
         @Test
@@ -479,6 +492,36 @@ class TextCommandHandlerTest {
             setWritable(true);
             assertThat(output()).isEqualTo("VALUE a 0 1\r\n1\r\nEND\r\n".repeat(2));
             assertThat(channel.isOpen()).isFalse();
+        }
+    
+        @Test
+        void anIdleConnectionWithAnswersStillUnsentIsNotKicked() {
+            channel.write(Unpooled.copiedBuffer("unsent", ISO_8859_1)); // written, not flushed: output pending
+            channel.pipeline().fireUserEventTriggered(io.netty.handler.timeout.IdleStateEvent.READER_IDLE_STATE_EVENT);
+            assertThat(channel.isOpen()).isTrue();
+            channel.flush();
+            output();
+            channel.pipeline().fireUserEventTriggered(io.netty.handler.timeout.IdleStateEvent.READER_IDLE_STATE_EVENT);
+            assertThat(channel.isOpen()).isFalse();
+        }
+
+        @Test
+        void aQuittingClientThatNeverTakesItsAnswersIsClosedAfterTheTimeout() {
+            // A socket that never takes anything: writes are held, their promises never complete.
+            List<Object> held = new ArrayList<>();
+            channel.pipeline().addFirst(new io.netty.channel.ChannelOutboundHandlerAdapter() {
+                @Override
+                public void write(io.netty.channel.ChannelHandlerContext ctx, Object msg,
+                                  io.netty.channel.ChannelPromise promise) {
+                    held.add(msg);
+                }
+            });
+            send("set a 0 0 1\r\n1\r\nquit\r\n");
+            assertThat(channel.isOpen()).as("waits for the answers to be taken").isTrue();
+            channel.advanceTimeBy(6, java.util.concurrent.TimeUnit.SECONDS);
+            channel.runScheduledPendingTasks();
+            assertThat(channel.isOpen()).as("closed after the 5 s close timeout").isFalse();
+            held.forEach(io.netty.util.ReferenceCountUtil::release);
         }
     }
 }
