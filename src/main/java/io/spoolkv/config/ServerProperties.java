@@ -7,6 +7,7 @@ import jakarta.validation.constraints.NotNull;
 import java.time.Duration;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
 import org.springframework.validation.Errors;
 import org.springframework.validation.Validator;
 import org.springframework.validation.annotation.Validated;
@@ -20,6 +21,8 @@ import org.springframework.validation.annotation.Validated;
  * @param maxConnections connections accepted at once; further ones are closed on accept
  * @param shutdownTimeout on shutdown, how long connections get to finish streaming commands and drain their
  *        spools before they are closed; 0 closes them at once
+ * @param maxRetrievalLine longest get/gets/gat/gats line (many keys); a longer one is answered SERVER_ERROR and
+ *        skipped, the connection stays open. Other lines keep memcached's 2048-byte limit.
  */
 @Validated
 @ConfigurationProperties("spoolkv.server")
@@ -28,7 +31,13 @@ public record ServerProperties(
         @DefaultValue("11211") @Min(0) @Max(65535) int port,
         @DefaultValue("0") @Min(0) @Max(1024) int ioThreads,
         @DefaultValue("4096") @Min(1) int maxConnections,
-        @DefaultValue("10s") @NotNull Duration shutdownTimeout) implements Validator {
+        @DefaultValue("10s") @NotNull Duration shutdownTimeout,
+        @DefaultValue("4MB") @NotNull DataSize maxRetrievalLine) implements Validator {
+
+    /** A retrieval line must hold at least what any other line may hold (memcached's 2048 bytes). */
+    static final DataSize MIN_RETRIEVAL_LINE = DataSize.ofBytes(2048);
+    /** The line is decoded into one buffer and one string. */
+    static final DataSize MAX_RETRIEVAL_LINE = DataSize.ofMegabytes(512);
 
     @Override
     public boolean supports(Class<?> type) {
@@ -37,9 +46,14 @@ public record ServerProperties(
 
     @Override
     public void validate(Object target, Errors errors) {
-        Duration timeout = ((ServerProperties) target).shutdownTimeout;
-        if (timeout != null && timeout.isNegative()) {
+        ServerProperties p = (ServerProperties) target;
+        if (p.shutdownTimeout != null && p.shutdownTimeout.isNegative()) {
             errors.rejectValue("shutdown-timeout", "negative", "must not be negative");
+        }
+        if (p.maxRetrievalLine != null && (p.maxRetrievalLine.toBytes() < MIN_RETRIEVAL_LINE.toBytes()
+                || p.maxRetrievalLine.toBytes() > MAX_RETRIEVAL_LINE.toBytes())) {
+            errors.rejectValue("max-retrieval-line", "outOfRange", "must be between " + Sizes.format(MIN_RETRIEVAL_LINE)
+                    + " and " + Sizes.format(MAX_RETRIEVAL_LINE));
         }
     }
 }

@@ -6,6 +6,7 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
+import io.spoolkv.config.ServerProperties;
 import io.spoolkv.config.StoreProperties;
 import io.spoolkv.protocol.text.StreamCommands;
 import io.spoolkv.protocol.text.TextCommandExecutor;
@@ -27,14 +28,16 @@ final class MemcachedChannelInitializer extends ChannelInitializer<SocketChannel
     private final TextCommandExecutor executor;
     private final StreamCommands streams;
     private final int maxItemSize;
+    private final int maxRetrievalLine;
 
-    MemcachedChannelInitializer(ConnectionRegistry registry, ChannelHandler spoolHandler,
-                                TextCommandExecutor executor, StreamCommands streams, StoreProperties store) {
+    MemcachedChannelInitializer(ConnectionRegistry registry, ChannelHandler spoolHandler, TextCommandExecutor executor,
+                                StreamCommands streams, StoreProperties store, ServerProperties server) {
         this.registry = registry;
         this.spoolHandler = spoolHandler;
         this.executor = executor;
         this.streams = streams;
         this.maxItemSize = (int) Math.min(Integer.MAX_VALUE - 2, store.maxItemSize().toBytes());
+        this.maxRetrievalLine = (int) server.maxRetrievalLine().toBytes();
     }
 
     @Override
@@ -47,7 +50,7 @@ final class MemcachedChannelInitializer extends ChannelInitializer<SocketChannel
         ChannelPipeline p = ch.pipeline();
         // First, next to the socket: spooled fragments enter the pipeline here and pass no codec.
         p.addLast("spool", spoolHandler);
-        p.addLast("decoder", new TextRequestDecoder(maxItemSize));
+        p.addLast("decoder", new TextRequestDecoder(maxItemSize, maxRetrievalLine));
         p.addLast("encoder", TextResponseEncoder.INSTANCE);
         p.addLast("handler", new TextCommandHandler(executor, streams, ConnectionRegistry.clientId(ch)));
     }

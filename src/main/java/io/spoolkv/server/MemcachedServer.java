@@ -63,7 +63,7 @@ public class MemcachedServer implements SmartLifecycle {
         this.events = events;
         this.registry = registry;
         this.initializer = new MemcachedChannelInitializer(registry, spools.channelHandler(),
-                new TextCommandExecutor(commands, stats), streams, store);
+                new TextCommandExecutor(commands, stats), streams, store, properties);
     }
 
     @Override

@@ -58,7 +58,7 @@ class TextCommandHandlerTest {
             }
         };
         StatsReporter stats = new StatsReporter(commands, counts,
-                new ServerProperties("127.0.0.1", 11211, 1, 16, Duration.ofSeconds(1)),
+                new ServerProperties("127.0.0.1", 11211, 1, 16, Duration.ofSeconds(1), DataSize.ofMegabytes(4)),
                 new StoreProperties(DataSize.ofMegabytes(64), DataSize.ofMegabytes(1)),
                 new SpoolProperties(SpoolProperties.Mode.SPOOLED, DataSize.ofMegabytes(1), DataSize.ofKilobytes(256),
                         DataSize.ofMegabytes(64), 256, DataSize.ofMegabytes(1), Duration.ofSeconds(360)),
@@ -68,7 +68,7 @@ class TextCommandHandlerTest {
             return StreamCommands.Started.reply(TextResponse.Line.ERROR);
         };
         TextCommandHandler handler = new TextCommandHandler(new TextCommandExecutor(commands, stats), streams, 1);
-        channel = new EmbeddedChannel(new TextRequestDecoder(1024 * 1024), TextResponseEncoder.INSTANCE, handler);
+        channel = new EmbeddedChannel(new TextRequestDecoder(1024 * 1024, TextRequestDecoder.MAX_LINE), TextResponseEncoder.INSTANCE, handler);
     }
 
     @AfterEach

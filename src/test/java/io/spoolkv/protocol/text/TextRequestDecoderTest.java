@@ -22,6 +22,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 class TextRequestDecoderTest {
 
     static final int MAX_ITEM = 1024 * 1024;
+    /** spoolkv.server.max-retrieval-line's default. */
+    static final int MAX_RETRIEVAL_LINE = 4 * 1024 * 1024;
 
     static final String ERROR = "ERROR";
     static final String BAD_FORMAT = "CLIENT_ERROR bad command line format";
@@ -36,7 +38,11 @@ class TextRequestDecoderTest {
 
     /** Feeds each chunk as one inbound write and returns everything decoded, in order. */
     static List<TextRequest> decodeChunks(List<byte[]> chunks) {
-        EmbeddedChannel channel = new EmbeddedChannel(new TextRequestDecoder(MAX_ITEM));
+        return decodeChunks(chunks, MAX_RETRIEVAL_LINE);
+    }
+
+    static List<TextRequest> decodeChunks(List<byte[]> chunks, int maxRetrievalLine) {
+        EmbeddedChannel channel = new EmbeddedChannel(new TextRequestDecoder(MAX_ITEM, maxRetrievalLine));
         List<TextRequest> out = new ArrayList<>();
         try {
             for (byte[] chunk : chunks) {
@@ -644,7 +650,7 @@ class TextRequestDecoderTest {
 
         @Test
         void lineOver2048BytesWithoutNewlineClosesAndIgnoresTheRest() {
-            EmbeddedChannel channel = new EmbeddedChannel(new TextRequestDecoder(MAX_ITEM));
+            EmbeddedChannel channel = new EmbeddedChannel(new TextRequestDecoder(MAX_ITEM, MAX_RETRIEVAL_LINE));
             List<TextRequest> out = new ArrayList<>();
             try {
                 channel.writeInbound(Unpooled.wrappedBuffer(bytes("set " + "x".repeat(2045))));
@@ -672,10 +678,71 @@ class TextRequestDecoderTest {
             assertThat(out).containsExactly(new TextRequest.Invalid(LINE_TOO_LONG, true));
         }
 
+        /** Proves: a retrieval line over the limit is refused with SERVER_ERROR and the connection goes on. */
         @Test
-        void retrievalLineBeyondItsLimitIsTooLong() {
+        void retrievalLineBeyondItsLimitIsRefusedAndSkipped() {
             String line = "get " + "k ".repeat(40_000);
-            List<TextRequest> out = decode(line, "\r\nmn\r\n");
+            List<TextRequest> out = decodeChunks(List.of(bytes(line), bytes("\r\nmn\r\n")), 65_536);
+            assertThat(renderAll(out)).containsExactly(
+                    render(invalid("SERVER_ERROR retrieval line longer than 65536 bytes"
+                            + " (spoolkv.server.max-retrieval-line)")),
+                    meta('n', null, false, null));
+        }
+
+        /** Proves: the refused line's bytes are discarded through its newline however they arrive. */
+        @Test
+        void refusedRetrievalLineSplitAtManyPointsIsDiscardedUpToItsNewline() {
+            String text = "gets " + "abcdefghij ".repeat(1000) + "\r\nget after\r\n";
+            for (int step : new int[] {1, 7, 100, 2049, 4096, 9000}) {
+                List<byte[]> pieces = new ArrayList<>();
+                for (int i = 0; i < text.length(); i += step) {
+                    pieces.add(bytes(text.substring(i, Math.min(text.length(), i + step))));
+                }
+                List<TextRequest> out = decodeChunks(pieces, 4096);
+                assertThat(renderAll(out)).as("pieces of %d bytes", step).containsExactly(
+                        "Invalid[reply=SERVER_ERROR retrieval line longer than 4096 bytes"
+                                + " (spoolkv.server.max-retrieval-line), close=false]",
+                        retrieval(false, false, 0, "after"));
+            }
+        }
+
+        /** Proves: a line of exactly the limit is accepted, one byte more is refused. */
+        @Test
+        void retrievalLineAtTheLimitIsAcceptedOneMoreIsNot() {
+            String keys = ("k".repeat(199) + " ").repeat(20) + "x".repeat(4096 - 4 - 4000);
+            assertThat(renderAll(decodeChunks(List.of(bytes("get " + keys + "\r\n")), 4096)))
+                    .containsExactly(retrieval(false, false, 0, keys.split(" ")));
+            assertThat(decodeChunks(List.of(bytes("get " + keys + "k\r\nmn\r\n")), 4096))
+                    .hasSize(2).first().isInstanceOf(TextRequest.Invalid.class);
+        }
+
+        /** Proves: 10,000 keys of 250 bytes (2.5 MB on one line) fit the default limit, split at many points. */
+        @Test
+        void tenThousandLongKeysSplitAtManyPointsDecodeToOneRetrieval() {
+            StringBuilder line = new StringBuilder("get");
+            for (int i = 0; i < 10_000; i++) {
+                line.append(' ').append(String.format("%05d", i)).append("k".repeat(245));
+            }
+            byte[] text = bytes(line + "\r\nmn\r\n");
+            List<byte[]> pieces = new ArrayList<>();
+            java.util.Random random = new java.util.Random(9);
+            for (int i = 0; i < text.length; ) {
+                int n = Math.min(text.length - i, 1 + random.nextInt(70_000));
+                pieces.add(java.util.Arrays.copyOfRange(text, i, i + n));
+                i += n;
+            }
+            assertThat(pieces.size()).isGreaterThan(50);
+            List<TextRequest> out = decodeChunks(pieces);
+            assertThat(out).hasSize(2);
+            List<Key> keys = ((TextRequest.Retrieval) out.get(0)).keys();
+            assertThat(keys).hasSize(10_000);
+            assertThat(keys.get(9_999)).isEqualTo(key("09999" + "k".repeat(245)));
+        }
+
+        /** Proves: a non-retrieval line keeps memcached's 2048-byte limit whatever the retrieval limit. */
+        @Test
+        void nonRetrievalLineKeepsTheMemcachedLimit() {
+            List<TextRequest> out = decode("touch " + "x".repeat(2100));
             assertThat(out).containsExactly(new TextRequest.Invalid(LINE_TOO_LONG, true));
         }
     }

@@ -1,0 +1,159 @@
+#!/usr/bin/env bash
+# Runs memcached 1.6.18's own test files (t/*.t) against spoolkv over loopback, one fresh server per
+# file (the harness gives each file a new memcached, and several files check counters from zero).
+# The files come from Debian's source package of memcached 1.6.18 (fetched from the mirror apt uses,
+# sha256 pinned); nothing of memcached is built.
+#
+# Usage: ./mvnw -B package -DskipTests && src/test/scripts/check-memcached-suite.sh [options]
+#   --jar PATH          the server to test (default target/spoolkv.jar)
+#   --against-memcached run the same files against Debian's memcached (memcached -U 0 -t 2) instead
+#   --all               also run the out-of-scope files (a survey; never fails)
+#   --only FILE...      run just these files (names as in the lists below)
+# Prints per-file ok/not-ok counts and a last line "N passed, N failed" (files). Exits non-zero when a
+# file listed in EXPECTED_PASS fails (or did not run to its end).
+set -euo pipefail
+cd "$(dirname "$0")/../../.."
+
+VERSION=1.6.18
+TARBALL="memcached_${VERSION}.orig.tar.xz"
+SHA256=35872bd25f8d29d7cc2072d23e74344530891bfd0aa4f4f64184a8ae7291164b
+
+# In scope: the text protocol as clients see it. Each must pass.
+EXPECTED_PASS=(
+)
+
+# Out of scope, one reason each (also listed in README, "memcached's test suite").
+declare -A OUT_OF_SCOPE=(
+)
+
+jar=target/spoolkv.jar
+against=spoolkv
+all=""
+only=()
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --jar) jar="$2"; shift 2 ;;
+    --against-memcached) against=memcached; shift ;;
+    --all) all=yes; shift ;;
+    --only) shift; only=("$@"); break ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+done
+
+apt_install() {
+  local missing=()
+  for pkg in "$@"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
+  if [[ ${#missing[@]} -gt 0 ]]; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+}
+# The test files use only core Perl (Test::More, IO::Socket::INET, Time::HiRes) and prove.
+perl -MTest::More -MTime::HiRes -e1 2>/dev/null && command -v prove >/dev/null || apt_install perl
+command -v curl >/dev/null || apt_install curl
+[[ $against == memcached ]] && { command -v memcached >/dev/null || apt_install memcached; }
+if [[ $against == spoolkv ]]; then
+  [[ -f "$jar" ]] || { echo "no $jar: build it first (./mvnw -B package -DskipTests)" >&2; exit 1; }
+  jar=$(realpath "$jar")
+fi
+
+# The Debian mirror apt uses: the first non-security URI of the enabled sources.
+shopt -s nullglob
+sources=(/etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources)
+shopt -u nullglob
+mirror=$(cat "${sources[@]}" 2>/dev/null \
+  | sed -n -e 's/^URIs:[[:space:]]*\([^[:space:]]*\).*/\1/p' -e 's/^deb[[:space:]]\+\(\[[^]]*\][[:space:]]\+\)\?\([^[:space:]]*\).*/\2/p' \
+  | grep -v security | grep -i debian | head -1 || true)
+[[ -n "$mirror" ]] || { echo "no Debian mirror found in the apt sources" >&2; exit 1; }
+
+cache=target/memcached-suite
+mkdir -p "$cache"
+if ! echo "$SHA256  $cache/$TARBALL" | sha256sum -c --status 2>/dev/null; then
+  curl -fsSL -o "$cache/$TARBALL" "${mirror%/}/pool/main/m/memcached/$TARBALL"
+  echo "$SHA256  $cache/$TARBALL" | sha256sum -c --quiet || { echo "sha256 mismatch for $TARBALL" >&2; exit 1; }
+fi
+src="$cache/memcached-$VERSION"
+rm -rf "$src"
+tar -xJf "$cache/$TARBALL" -C "$cache" "memcached-$VERSION/t" "memcached-$VERSION/COPYING"
+# MemcachedTest.pm asks the binary "$builddir/memcached-debug -h" what it supports (TLS, UDP, ...)
+# before it honours T_MEMD_USE_DAEMON; this answers "nothing optional". It never serves anything.
+printf '#!/bin/sh\necho "memcached %s (spoolkv suite runner: no TLS, SASL, extstore or proxy)"\n' "$VERSION" >"$src/memcached-debug"
+chmod +x "$src/memcached-debug"
+
+free_port() {
+  perl -MIO::Socket::INET -e 'my $s = IO::Socket::INET->new(LocalAddr => "127.0.0.1", LocalPort => 0, Listen => 1) or die; print $s->sockport'
+}
+port_open() {
+  perl -MIO::Socket::INET -e 'exit(IO::Socket::INET->new(PeerAddr => "127.0.0.1:$ARGV[0]") ? 0 : 1)' "$1"
+}
+
+logs=$(realpath "$cache")/logs
+rm -rf "$logs"
+mkdir -p "$logs"
+pid=""
+stop_server() {
+  if [[ -n "$pid" ]]; then
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    pid=""
+  fi
+}
+trap stop_server EXIT
+
+start_server() { # $1: log file; sets pid and port
+  port=$(free_port)
+  if [[ $against == memcached ]]; then
+    memcached -l 127.0.0.1 -p "$port" -U 0 -t 2 -u nobody >"$1" 2>&1 &
+  else
+    java -jar "$jar" --spoolkv.server.host=127.0.0.1 --spoolkv.server.port="$port" \
+      --server.address=127.0.0.1 --server.port=0 >"$1" 2>&1 &
+  fi
+  pid=$!
+  for _ in $(seq 1 240); do
+    port_open "$port" && return 0
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.25
+  done
+  echo "server did not start; its log:" >&2
+  cat "$1" >&2
+  return 1
+}
+
+if [[ ${#only[@]} -gt 0 ]]; then
+  files=("${only[@]}")
+elif [[ -n "$all" ]]; then
+  files=()
+  for f in "$src"/t/*.t; do files+=("$(basename "$f")"); done
+else
+  files=("${EXPECTED_PASS[@]}")
+fi
+
+passed=0
+failed=0
+broken=()
+for f in "${files[@]}"; do
+  start_server "$logs/${f%.t}.server.log"
+  out="$logs/${f%.t}.tap"
+  rc=0
+  (cd "$src" && T_MEMD_USE_DAEMON="127.0.0.1:$port" timeout 300 prove -v "t/$f") >"$out" 2>&1 || rc=$?
+  stop_server
+  ok=$(grep -c '^ok ' "$out" || true)
+  notok=$(grep -c '^not ok ' "$out" || true)
+  scope=in
+  [[ -n "${OUT_OF_SCOPE[$f]:-}" ]] && scope="out of scope: ${OUT_OF_SCOPE[$f]}"
+  if [[ $rc -eq 0 ]]; then
+    passed=$((passed + 1))
+    printf '%-28s PASS  %5d ok %5d not ok  (%s)\n' "$f" "$ok" "$notok" "$scope"
+  else
+    failed=$((failed + 1))
+    printf '%-28s FAIL  %5d ok %5d not ok  (%s)\n' "$f" "$ok" "$notok" "$scope"
+    for e in "${EXPECTED_PASS[@]}"; do [[ $e == "$f" ]] && broken+=("$f"); done
+  fi
+done
+echo "TAP output and server logs: $logs"
+echo "$passed passed, $failed failed"
+if [[ ${#broken[@]} -gt 0 ]]; then
+  echo "expected to pass but failed: ${broken[*]}" >&2
+  exit 1
+fi
