@@ -136,7 +136,7 @@ for f in "${files[@]}"; do
   start_server "$logs/${f%.t}.server.log"
   out="$logs/${f%.t}.tap"
   rc=0
-  (cd "$src" && T_MEMD_USE_DAEMON="127.0.0.1:$port" timeout 300 prove -v "t/$f") >"$out" 2>&1 || rc=$?
+  (cd "$src" && T_MEMD_USE_DAEMON="127.0.0.1:$port" timeout "${T_TIMEOUT:-120}" prove -v "t/$f") >"$out" 2>&1 || rc=$?
   stop_server
   ok=$(grep -c '^ok ' "$out" || true)
   notok=$(grep -c '^not ok ' "$out" || true)
