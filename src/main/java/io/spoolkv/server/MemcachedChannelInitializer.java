@@ -48,7 +48,8 @@ final class MemcachedChannelInitializer extends ChannelInitializer<SocketChannel
             return;
         }
         ChannelPipeline p = ch.pipeline();
-        // First, next to the socket: spooled fragments enter the pipeline here and pass no codec.
+        p.addLast("traffic", registry.newTrafficCounter());
+        // Next to the socket, after the byte counter: spooled fragments enter the pipeline here and pass no codec.
         p.addLast("spool", spoolHandler);
         p.addLast("decoder", new TextRequestDecoder(maxItemSize, maxRetrievalLine));
         p.addLast("encoder", TextResponseEncoder.INSTANCE);

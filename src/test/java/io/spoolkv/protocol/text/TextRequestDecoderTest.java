@@ -378,9 +378,15 @@ class TextRequestDecoderTest {
         }
 
         @ParameterizedTest
-        @ValueSource(strings = {"delete foo 5\r\n", "delete foo 5 noreply\r\n", "delete foo noreply 0\r\n"})
+        @ValueSource(strings = {"delete foo 5\r\n", "delete foo noreply 0\r\n", "delete foo 0 0\r\n"})
         void deleteWithHoldTimeIsUsageError(String line) {
-            assertThat(decodeOne(line)).isEqualTo(invalid(BAD_DELETE));
+            assertThat(decodeOne(line)).isEqualTo(new TextRequest.Refused(BAD_DELETE, null, false));
+        }
+
+        /** Proves: as memcached 1.6.18, noreply silences a bad delete's usage error too. */
+        @Test
+        void badDeleteWithNoreplyIsQuiet() {
+            assertThat(decodeOne("delete foo 5 noreply\r\n")).isEqualTo(new TextRequest.Refused(BAD_DELETE, null, true));
         }
 
         @ParameterizedTest
@@ -458,12 +464,23 @@ class TextRequestDecoderTest {
             assertThat(decodeOne(String.format(template, "k".repeat(251)))).isEqualTo(invalid(BAD_FORMAT));
         }
 
+        /** Proves: memcached 1.6.18's key rule: control bytes (memaslap's 0x10-0x1F), DEL and inner CR are key bytes. */
         @ParameterizedTest
-        @ValueSource(strings = {"a\u0001b", "a\tb", "a\u007fb", "\u0000", "a\rb"})
-        void controlCharactersInKeysAreRejected(String key) {
-            assertThat(decodeOne("get " + key + "\r\n")).isEqualTo(invalid(BAD_FORMAT));
-            assertThat(decodeOne("delete " + key + "\r\n")).isEqualTo(invalid(BAD_FORMAT));
-            assertThat(decodeOne("mg " + key + " v\r\n")).isEqualTo(invalid(BAD_FORMAT));
+        @ValueSource(strings = {"a\u0001b", "a\tb", "a\u007fb", "a\rb", "\u0010\u001f"})
+        void controlBytesInKeysAreKeptExactly(String key) {
+            assertThat(render(decodeOne("get " + key + "\r\n"))).isEqualTo(retrieval(false, false, 0, key));
+            assertThat(decodeOne("delete " + key + "\r\n")).isEqualTo(new TextRequest.Delete(key(key), false));
+            assertThat(render(decodeOne("set " + key + " 1 0 1\r\nx\r\n")))
+                    .isEqualTo(storage(StoreMode.SET, key, 1, 0, 0, "x", false));
+            assertThat(render(decodeOne("mg " + key + " v\r\n"))).isEqualTo(meta('g', key, false, null, "v"));
+        }
+
+        /** Proves: a NUL byte ends the command line, as memcached reads lines as C strings. */
+        @Test
+        void nulEndsTheLine() {
+            assertThat(render(decodeOne("get a\u0000b c\r\n"))).isEqualTo(retrieval(false, false, 0, "a"));
+            assertThat(decodeOne("delete k\u0000 0 0 0\r\n")).isEqualTo(new TextRequest.Delete(key("k"), false));
+            assertThat(decodeOne("\u0000get a\r\n")).isEqualTo(invalid(ERROR));
         }
 
         @Test
@@ -488,8 +505,58 @@ class TextRequestDecoderTest {
 
         @Test
         void flushAllWithBadDelay() {
-            assertThat(decodeOne("flush_all soon\r\n")).isEqualTo(invalid(BAD_FORMAT));
+            // memcached 1.6.18: an unreadable delay is an invalid exptime, silenced by noreply
+            assertThat(decodeOne("flush_all soon\r\n")).isEqualTo(new TextRequest.Refused(BAD_EXPTIME, null, false));
+            assertThat(decodeOne("flush_all invalid noreply\r\n"))
+                    .isEqualTo(new TextRequest.Refused(BAD_EXPTIME, null, true));
+            assertThat(decodeOne("flush_all noreply 5\r\n")).isEqualTo(new TextRequest.Refused(BAD_EXPTIME, null, false));
+            assertThat(decodeOne("flush_all 0 0\r\n")).isEqualTo(new TextRequest.FlushAll(0, false));
             assertThat(decodeOne("flush_all 1 2 3\r\n")).isEqualTo(invalid(ERROR));
+        }
+
+        /** Proves: verbosity checks its level as memcached does (ERROR for a wrong count, bad format, noreply quiet). */
+        @Test
+        void verbosityValidatesItsLevel() {
+            assertThat(decodeOne("verbosity 2 7\r\n")).isEqualTo(new TextRequest.Verbosity(2, false));
+            assertThat(decodeOne("verbosity x\r\n")).isEqualTo(new TextRequest.Refused(BAD_FORMAT, null, false));
+            assertThat(decodeOne("verbosity -1\r\n")).isEqualTo(new TextRequest.Refused(BAD_FORMAT, null, false));
+            assertThat(decodeOne("verbosity x noreply\r\n")).isEqualTo(new TextRequest.Refused(BAD_FORMAT, null, true));
+            assertThat(decodeOne("verbosity noreply\r\n")).isEqualTo(new TextRequest.Refused(BAD_FORMAT, null, true));
+            assertThat(decodeOne("verbosity 1 2 3\r\n")).isEqualTo(invalid(ERROR));
+        }
+
+        /** Proves: cache_memlimit parses as memcached (a bad number is ERROR, extra tokens ignored). */
+        @Test
+        void cacheMemlimit() {
+            assertThat(decodeOne("cache_memlimit 100\r\n")).isEqualTo(new TextRequest.CacheMemlimit(100, false));
+            assertThat(decodeOne("cache_memlimit 100 noreply\r\n")).isEqualTo(new TextRequest.CacheMemlimit(100, true));
+            assertThat(decodeOne("cache_memlimit 100 x\r\n")).isEqualTo(new TextRequest.CacheMemlimit(100, false));
+            assertThat(decodeOne("cache_memlimit x\r\n")).isEqualTo(invalid(ERROR));
+            assertThat(decodeOne("cache_memlimit -1\r\n")).isEqualTo(invalid(ERROR));
+            assertThat(decodeOne("cache_memlimit\r\n")).isEqualTo(invalid(ERROR));
+            assertThat(decodeOne("cache_memlimit 1 2 3\r\n")).isEqualTo(invalid(ERROR));
+        }
+
+        /** Proves: shutdown answers as memcached without -A, whatever its arguments. */
+        @ParameterizedTest
+        @ValueSource(strings = {"shutdown\r\n", "shutdown graceful\r\n", "shutdown noreply\r\n"})
+        void shutdownIsNotEnabled(String line) {
+            assertThat(decodeOne(line)).isEqualTo(invalid("ERROR: shutdown not enabled"));
+        }
+
+        /** Proves: an unknown command line ending like an HTTP request line closes the connection (memcached). */
+        @ParameterizedTest
+        @ValueSource(strings = {"GET / HTTP/1.0\r\n", "HEAD / HTTP/1.1\r\n", "POST /x HTTP/1.1\r\n", "HTTP/1.0\r\n"})
+        void httpRequestLineCloses(String line) {
+            assertThat(decodeOne(line)).isEqualTo(new TextRequest.Quit());
+        }
+
+        /** Proves: only unknown commands close; a known one with an HTTP-looking argument runs as usual. */
+        @Test
+        void httpLookingArgumentsOfKnownCommandsDoNotClose() {
+            assertThat(render(decodeOne("get HTTP/1.0\r\n"))).isEqualTo(retrieval(false, false, 0, "HTTP/1.0"));
+            assertThat(decodeOne("GET /\r\n")).isEqualTo(invalid(ERROR));
+            assertThat(decodeOne("foo http/1.0\r\n")).isEqualTo(invalid(ERROR));
         }
 
         @Test
@@ -502,8 +569,8 @@ class TextRequestDecoderTest {
         @Test
         void versionVerbosityQuit() {
             assertThat(decodeOne("version\r\n")).isEqualTo(new TextRequest.Version());
-            assertThat(decodeOne("verbosity 1\r\n")).isEqualTo(new TextRequest.Verbosity(false));
-            assertThat(decodeOne("verbosity 1 noreply\r\n")).isEqualTo(new TextRequest.Verbosity(true));
+            assertThat(decodeOne("verbosity 1\r\n")).isEqualTo(new TextRequest.Verbosity(1, false));
+            assertThat(decodeOne("verbosity 1 noreply\r\n")).isEqualTo(new TextRequest.Verbosity(1, true));
             assertThat(decodeOne("verbosity\r\n")).isEqualTo(invalid(ERROR));
             assertThat(decodeOne("quit\r\n")).isEqualTo(new TextRequest.Quit());
         }
