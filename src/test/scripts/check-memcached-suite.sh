@@ -8,9 +8,14 @@
 #   --jar PATH          the server to test (default target/spoolkv.jar)
 #   --against-memcached run the same files against Debian's memcached (memcached -U 0 -t 2) instead
 #   --all               also run the out-of-scope files (a survey; never fails)
+#   --no-memaslap       skip the memcaslap run
 #   --only FILE...      run just these files (names as in the lists below)
+# Then (unless --only or --no-memaslap) a short bounded run of Debian's memcaslap (libmemcached-tools),
+# unchanged, against a fresh server; any error reply it prints ("<fd ERROR...") fails the check.
 # Prints per-file ok/not-ok counts and a last line "N passed, N failed" (files). Exits non-zero when a
-# file listed in EXPECTED_PASS fails (or did not run to its end).
+# file listed in EXPECTED_PASS fails (or did not run to its end), or when memcaslap saw an error reply.
+# The whole script is one function, parsed before it runs: editing the file during a long run is safe.
+main() {
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 
@@ -60,13 +65,15 @@ declare -A SPOOLKV_ARGS=(
 jar=target/spoolkv.jar
 against=spoolkv
 all=""
+memaslap=yes
 only=()
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --jar) jar="$2"; shift 2 ;;
     --against-memcached) against=memcached; shift ;;
     --all) all=yes; shift ;;
-    --only) shift; only=("$@"); break ;;
+    --no-memaslap) memaslap=""; shift ;;
+    --only) shift; only=("$@"); memaslap=""; break ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -83,6 +90,8 @@ apt_install() {
 # The test files use only core Perl (Test::More, IO::Socket::INET, Time::HiRes) and prove.
 perl -MTest::More -MTime::HiRes -e1 2>/dev/null && command -v prove >/dev/null || apt_install perl
 command -v curl >/dev/null || apt_install curl
+command -v xz >/dev/null || apt_install xz-utils
+[[ -z $memaslap ]] || command -v memcaslap >/dev/null || apt_install libmemcached-tools
 [[ $against == memcached ]] && { command -v memcached >/dev/null || apt_install memcached; }
 if [[ $against == spoolkv ]]; then
   [[ -f "$jar" ]] || { echo "no $jar: build it first (./mvnw -B package -DskipTests)" >&2; exit 1; }
@@ -106,6 +115,7 @@ if ! echo "$SHA256  $cache/$TARBALL" | sha256sum -c --status 2>/dev/null; then
 fi
 # One tree per server under test, so that runs against spoolkv and memcached can go side by side.
 run="$cache/$against"
+[[ $against == memcached ]] || run="$cache/$(basename "$jar" .jar)"
 src="$run/memcached-$VERSION"
 rm -rf "$run"
 mkdir -p "$run"
@@ -191,6 +201,17 @@ for f in "${files[@]}"; do
     for e in "${EXPECTED_PASS[@]}"; do [[ $e == "$f" ]] && broken+=("$f"); done
   fi
 done
+slap_failed=""
+if [[ -n $memaslap ]]; then
+  # memaslap's default mix (90% get, 10% set, keys with bytes 0x10-0x1F), 200,000 operations.
+  start_server memcaslap "$logs/memcaslap.server.log"
+  slap_rc=0
+  timeout 300 memcaslap -s "127.0.0.1:$port" -x 200000 -c 16 -T 2 >"$logs/memcaslap.txt" 2>&1 || slap_rc=$?
+  stop_server
+  errors=$(grep -c '^<[0-9]' "$logs/memcaslap.txt" || true)
+  echo "memcaslap: exit $slap_rc, $errors error replies; $(grep -h '^Run time' "$logs/memcaslap.txt" || echo 'no summary')"
+  [[ $slap_rc -eq 0 && $errors -eq 0 ]] || slap_failed=yes
+fi
 echo "TAP output and server logs: $logs"
 [[ $skipped -eq 0 ]] || echo "$skipped skipped by the test file itself (not counted below)"
 echo "$passed passed, $failed failed"
@@ -198,3 +219,10 @@ if [[ ${#broken[@]} -gt 0 ]]; then
   echo "expected to pass but failed: ${broken[*]}" >&2
   exit 1
 fi
+if [[ -n $slap_failed ]]; then
+  echo "memcaslap failed or saw error replies: $logs/memcaslap.txt" >&2
+  exit 1
+fi
+}
+
+main "$@"
