@@ -23,12 +23,77 @@ VERSION=1.6.18
 TARBALL="memcached_${VERSION}.orig.tar.xz"
 SHA256=35872bd25f8d29d7cc2072d23e74344530891bfd0aa4f4f64184a8ae7291164b
 
-# In scope: the text protocol as clients see it. Each must pass.
+# In scope: the text protocol as clients see it. Each must pass (CI fails otherwise).
 EXPECTED_PASS=(
+  bogus-commands.t cas.t flags.t getset.t getandtouch.t incrdecr.t issue_104.t issue_108.t issue_152.t
+  issue_183.t issue_192.t issue_29.t issue_3.t issue_41.t issue_68.t issue_70.t malicious-commands.t
+  multiversioning.t noreply.t quit.t
 )
 
-# Out of scope, one reason each (also listed in README, "memcached's test suite").
+# In scope, with a few test numbers allowed to fail: either they fail against Debian's memcached
+# 1.6.18 too under T_MEMD_USE_DAEMON (they need a second server started with other options), or they
+# check a documented, deliberate difference (README, "Differences from memcached"). "ids: reason";
+# the file passes when exactly these fail, and must run to its end.
+declare -A ALLOWED_FAILURES=(
+  [stats.t]="106: deliberate difference: an item set with an exptime already past is not stored, so reading it is a miss, not get_expired"
+)
+
+# In scope but not passing yet, or not passing by design; run with --all, reported, never fail CI.
+declare -A KNOWN_FAILING=(
+  [metaget.t]="meta-command details of issue 9 (C0, win/stale tokens, flag checks): the meta-command work, another branch"
+  [watcher.t]="watch streams of issue 9: another branch"
+  [watcher_connid.t]="watch streams of issue 9: another branch"
+  [lru-crawler.t]="by design a command pipelined before a metadump runs in order instead of being refused (test 99), which shifts every later reply the file reads; test 97 wants the crawler to have reclaimed expired items (items:1:crawler_reclaimed), which the store does itself"
+  [issue_22.t]="reads memcached's slab class of a 66 KB item (items:31:evicted) and its exact eviction count at -m 3"
+)
+
+# Out of scope, one reason each (also listed in README, "memcached's test suite"); run with --all.
 declare -A OUT_OF_SCOPE=(
+  [00-startup.t]="memcached's command-line options and startup errors (it runs the binary)"
+  [ascii-auth.t]="ASCII authentication (-Y authfile): no SASL/auth in spoolkv"
+  [binary.t]="binary protocol (a later issue)"
+  [binary-get.t]="binary protocol (a later issue)"
+  [binary-sasl.t]="binary protocol and SASL"
+  [binary-extstore.t]="binary protocol and extstore"
+  [chunked-extstore.t]="extstore (flash storage)"
+  [error-extstore.t]="extstore (flash storage)"
+  [extstore.t]="extstore (flash storage)"
+  [extstore-buckets.t]="extstore (flash storage)"
+  [extstore-jbod.t]="extstore (flash storage)"
+  [conn-limits.t]="memcached's read-buffer memory limit and -R, internals"
+  [daemonize.t]="process daemonization and pid file (-d, -P)"
+  [dash-M.t]="-M (errors instead of evictions): spoolkv always evicts"
+  [expirations.t]="moves memcached's clock with debugtime (mem_move_time)"
+  [idle-timeout.t]="-o idle_timeout: not implemented"
+  [issue_14.t]="slab page accounting (total_malloced after expiry)"
+  [issue_42.t]="slab chunk sizes (stats slabs mem_requested of one class)"
+  [issue_50.t]="-B binary"
+  [issue_61.t]="-R reqs_per_event yields (conn_yields): no such limit in spoolkv"
+  [issue_67.t]="the binary's port and interface options"
+  [issue_140.t]="skipped by memcached itself"
+  [issue_163.t]="slab class 31 accounting (items:31:reclaimed, mem_requested)"
+  [issue_260.t]="skipped by memcached itself"
+  [item_size_max.t]="the binary's -I startup checks (it runs the binary)"
+  [line-lengths.t]="checks doc/protocol.txt in memcached's source tree"
+  [lru-maintainer.t]="segmented LRU maintainer (hot/warm/cold queues): the store uses W-TinyLFU"
+  [maxconns.t]="its second half starts an extstore server; stops there against memcached too"
+  [misbehave.t]="privilege drop (seccomp)"
+  [proxy.t]="memcached's proxy"
+  [refhang.t]="skipped by memcached itself (needs debug hooks)"
+  [slabhang.t]="skipped by memcached itself (needs debug hooks)"
+  [restart.t]="warm restart from a memory file (-e)"
+  [slabs_reassign.t]="slab rebalancing"
+  [slabs-reassign2.t]="slab rebalancing"
+  [slabs-reassign-chunked.t]="slab rebalancing"
+  [ssl_cert_refresh.t]="TLS"
+  [ssl_ports.t]="TLS"
+  [ssl_proto_version.t]="TLS"
+  [ssl_session_resumption.t]="TLS"
+  [ssl_settings.t]="TLS"
+  [ssl_verify_modes.t]="TLS"
+  [udp.t]="UDP"
+  [unixsocket.t]="unix domain sockets"
+  [whitespace.t]="checks memcached's git tree"
 )
 
 # Server options a file asks new_memcached() for, and spoolkv's equivalents. Files need their server's
@@ -46,6 +111,7 @@ declare -A MEMCACHED_ARGS=(
   [stats.t]="-I 1024 -o slab_chunk_max=1024,no_lru_crawler,no_lru_maintainer"
   [watcher.t]="-m 60 -o watcher_logbuf_size=8"
   [watcher_connid.t]="-m 60 -o watcher_logbuf_size=8"
+  [chunked-items.t]="-m 48 -o slab_chunk_max=16384"
 )
 declare -A SPOOLKV_ARGS=(
   [getset.t]="--spoolkv.store.max-memory=128MB"
@@ -57,9 +123,11 @@ declare -A SPOOLKV_ARGS=(
   [64bit.t]="--spoolkv.store.max-memory=4098MB"
   [lru-crawler.t]="--spoolkv.store.max-memory=32MB --spoolkv.store.lru-crawler=false"
   [lru.t]="--spoolkv.store.lru-crawler=false"
-  [stats.t]="--spoolkv.store.max-item-size=1KB --spoolkv.store.lru-crawler=false"
+  [stats.t]="--spoolkv.store.max-item-size=1KB --spoolkv.store.lru-crawler=false --spoolkv.server.max-connections=1024"
   [watcher.t]="--spoolkv.store.max-memory=60MB"
+  [chunked-items.t]="--spoolkv.store.max-memory=48MB"
   [watcher_connid.t]="--spoolkv.store.max-memory=60MB"
+  [maxconns.t]="--spoolkv.server.max-connections=1024"
 )
 
 jar=target/spoolkv.jar
@@ -172,6 +240,7 @@ elif [[ -n "$all" ]]; then
   for f in "$src"/t/*.t; do files+=("$(basename "$f")"); done
 else
   files=("${EXPECTED_PASS[@]}")
+  for f in "${!ALLOWED_FAILURES[@]}"; do files+=("$f"); done
 fi
 
 passed=0
@@ -186,19 +255,39 @@ for f in "${files[@]}"; do
   stop_server
   ok=$(grep -c '^ok ' "$out" || true)
   notok=$(grep -c '^not ok ' "$out" || true)
-  scope=in
-  [[ -n "${OUT_OF_SCOPE[$f]:-}" ]] && scope="out of scope: ${OUT_OF_SCOPE[$f]}"
+  # The numbers of the failed tests, and whether the file ran its whole plan.
+  failed_ids=$(sed -n 's/^not ok \([0-9]*\).*/\1/p' "$out" | tr '\n' ' ' | sed 's/ $//')
+  complete=yes
+  grep -q 'Bad plan\|No plan found\|Dubious, test returned 255' "$out" && complete=""
+  scope=""
+  if [[ -n "${OUT_OF_SCOPE[$f]:-}" ]]; then scope="out of scope: ${OUT_OF_SCOPE[$f]}"
+  elif [[ -n "${KNOWN_FAILING[$f]:-}" ]]; then scope="known: ${KNOWN_FAILING[$f]}"
+  fi
+  verdict=FAIL
   if [[ $rc -eq 0 && $((ok + notok)) -eq 0 ]] && grep -q '^1\.\.0 # SKIP\|skipped:' "$out"; then
-    skipped=$((skipped + 1))
-    printf '%-28s SKIP  %s\n' "$f" "$(grep -o 'skipped: .*\|SKIP .*' "$out" | head -1)"
-    for e in "${EXPECTED_PASS[@]}"; do [[ $e == "$f" ]] && broken+=("$f"); done
+    verdict=SKIP
   elif [[ $rc -eq 0 ]]; then
-    passed=$((passed + 1))
-    printf '%-28s PASS  %5d ok %5d not ok  (%s)\n' "$f" "$ok" "$notok" "$scope"
-  else
-    failed=$((failed + 1))
-    printf '%-28s FAIL  %5d ok %5d not ok  (%s)\n' "$f" "$ok" "$notok" "$scope"
-    for e in "${EXPECTED_PASS[@]}"; do [[ $e == "$f" ]] && broken+=("$f"); done
+    verdict=PASS
+  elif [[ -n $complete && -n "${ALLOWED_FAILURES[$f]:-}" && "$failed_ids" == "${ALLOWED_FAILURES[$f]%%:*}" ]]; then
+    # Exactly the allowed failures, and the file ran to its end.
+    verdict=PASS
+    scope="allowed: not ok $failed_ids (${ALLOWED_FAILURES[$f]#*: })"
+  fi
+  case $verdict in
+    SKIP)
+      skipped=$((skipped + 1))
+      printf '%-28s SKIP  %s\n' "$f" "$(grep -o 'skipped: .*\|SKIP .*' "$out" | head -1)" ;;
+    PASS)
+      passed=$((passed + 1))
+      printf '%-28s PASS  %5d ok %5d not ok  %s\n' "$f" "$ok" "$notok" "$scope" ;;
+    FAIL)
+      failed=$((failed + 1))
+      note=""
+      [[ -n $complete ]] || note="(stopped early) "
+      printf '%-28s FAIL  %5d ok %5d not ok  %s%s\n' "$f" "$ok" "$notok" "$note" "$scope" ;;
+  esac
+  if [[ $verdict != PASS ]]; then
+    for e in "${EXPECTED_PASS[@]}" "${!ALLOWED_FAILURES[@]}"; do [[ $e == "$f" ]] && broken+=("$f"); done
   fi
 done
 slap_failed=""
