@@ -287,6 +287,24 @@ class MemcachedCompatIT {
         }
     }
 
+    /** Proves: a flush_all delay over 30 days is a unix time, as memcached reads it (flush-all.t test 14). */
+    @Test
+    void flushAllWithAnAbsoluteTime() throws Exception {
+        try (TextClient c = new TextClient(server.port())) {
+            long now = System.currentTimeMillis() / 1000;
+            c.send("set a 0 0 1\r\nx\r\nflush_all " + (now + 3600) + "\r\nget a\r\n");
+            assertThat(c.line()).isEqualTo("STORED");
+            assertThat(c.line()).isEqualTo("OK");
+            assertThat(c.line()).isEqualTo("VALUE a 0 1");
+            c.line();
+            assertThat(c.line()).isEqualTo("END");
+            // a unix time already past flushes at once
+            c.send("flush_all 1000000000\r\nget a\r\n");
+            assertThat(c.line()).isEqualTo("OK");
+            assertThat(c.line()).isEqualTo("END");
+        }
+    }
+
     /** Proves: the version parses as 1.6.18 the way clients read it (major.minor.micro, strtol on each part). */
     @Test
     void versionStartsWithTheProtocolLevel() throws Exception {

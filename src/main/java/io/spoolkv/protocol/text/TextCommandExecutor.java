@@ -27,6 +27,7 @@ public final class TextCommandExecutor {
             TextResponse.Line.of("MEMLIMIT_TOO_SMALL cannot set maxbytes to less than 8m");
     private static final TextResponse.Line MEMLIMIT_NOT_BYTES =
             TextResponse.Line.of("MEMLIMIT_ADJUST_FAILED input value is megabytes not bytes");
+    private static final long THIRTY_DAYS = 60L * 60 * 24 * 30;
     /** memcached's smallest cache_memlimit, in megabytes. */
     private static final long MIN_MEMLIMIT_MB = 8;
 
@@ -58,7 +59,7 @@ public final class TextCommandExecutor {
             boolean touched = commands.touch(t.key(), t.exptime());
             return quietly(t.noreply(), touched ? TextResponse.Line.TOUCHED : TextResponse.Line.NOT_FOUND);
         } else if (request instanceof TextRequest.FlushAll f) {
-            commands.flushAll(f.delaySeconds());
+            commands.flushAll(relativeDelay(f.delaySeconds()));
             return quietly(f.noreply(), TextResponse.Line.OK);
         } else if (request instanceof TextRequest.Stats s) {
             return stats(clientId, s.group());
@@ -196,6 +197,11 @@ public final class TextCommandExecutor {
         }
         commands.store().maxMemory(bytes);
         return TextResponse.Line.OK;
+    }
+
+    /** memcached reads a flush_all delay over 30 days as a unix time (one already past means now). */
+    private long relativeDelay(long delay) {
+        return delay > THIRTY_DAYS ? Math.max(0, delay - commands.store().nowSeconds()) : delay;
     }
 
     private static TextResponse quietly(boolean noreply, TextResponse response) {
