@@ -33,6 +33,7 @@ final class MemcachedChannelInitializer extends ChannelInitializer<SocketChannel
     private final long idleTimeoutNanos;
     private final Runnable onIdleClose;
     private final Duration closeTimeout;
+    private final int maxRetrievalLine;
 
     MemcachedChannelInitializer(ConnectionRegistry registry, TextCommandExecutor executor, StreamCommands streams,
                                 StoreProperties store, ServerProperties server, SpoolProperties spool) {
@@ -43,6 +44,7 @@ final class MemcachedChannelInitializer extends ChannelInitializer<SocketChannel
         this.executor = executor;
         this.streams = streams;
         this.maxItemSize = (int) Math.min(Integer.MAX_VALUE - 2, store.maxItemSize().toBytes());
+        this.maxRetrievalLine = (int) server.maxRetrievalLine().toBytes();
     }
 
     @Override
@@ -53,13 +55,15 @@ final class MemcachedChannelInitializer extends ChannelInitializer<SocketChannel
             return;
         }
         ChannelPipeline p = ch.pipeline();
-        // The spool's handler comes first too, added with the connection's spool when it first streams: spooled
-        // fragments enter the pipeline there and pass no codec.
+        // Next to the socket: counts bytes read, and bytes written (spooled ones too: the spool writes through the
+        // whole pipeline, whose encoder passes buffers on). A streaming connection also gets the spool's handler,
+        // first, when it gets its spool.
+        p.addLast("traffic", registry.newTrafficCounter());
         if (idleTimeoutNanos > 0) {
             // Only when asked for: it costs a timer per connection.
             p.addLast("idle", new IdleStateHandler(idleTimeoutNanos, 0, 0, TimeUnit.NANOSECONDS));
         }
-        p.addLast("decoder", new TextRequestDecoder(maxItemSize));
+        p.addLast("decoder", new TextRequestDecoder(maxItemSize, maxRetrievalLine));
         p.addLast("encoder", TextResponseEncoder.INSTANCE);
         p.addLast("handler", new TextCommandHandler(executor, streams, ConnectionRegistry.clientId(ch), onIdleClose,
                 closeTimeout));
