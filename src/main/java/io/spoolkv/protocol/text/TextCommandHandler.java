@@ -7,6 +7,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -49,6 +50,8 @@ public final class TextCommandHandler extends ChannelInboundHandlerAdapter {
     private final long closeTimeoutNanos;
 
     private ChannelHandlerContext ctx;
+    /** The decoder in front, held back while requests cannot run; null in tests without one. */
+    private TextRequestDecoder decoder;
     /** Requests read but not run yet; made on first use, as most connections never need it. */
     private ArrayDeque<TextRequest> waiting;
     /** A get/gets/gat/gats being answered, and the index of its next key; null when none. */
@@ -84,6 +87,7 @@ public final class TextCommandHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        this.decoder = ctx.pipeline().get(TextRequestDecoder.class);
     }
 
     @Override
@@ -226,12 +230,32 @@ public final class TextCommandHandler extends ChannelInboundHandlerAdapter {
         ctx.flush();
     }
 
-    /** Reads only while requests can run; at most one read's worth of requests waits while they cannot. */
+    /**
+     * Reads only while requests can run. While they cannot, the decoder is held back too, so what the client
+     * sent meanwhile stays as at most one read of bytes, not as request objects; resuming it decodes them, which
+     * may run requests (and come back here) before this returns.
+     */
     private void updateReading() {
-        boolean read = !streaming && !blockedOnWrite && !draining && !inputClosed && !closing;
+        boolean read = !streaming && !blockedOnWrite && !draining && !inputClosed && !closing && !inputShutDown();
         if (ctx.channel().isActive() && ctx.channel().config().isAutoRead() != read) {
             ctx.channel().config().setAutoRead(read);
         }
+        if (decoder != null) {
+            decoder.pause(streaming || blockedOnWrite);
+        }
+    }
+
+    /**
+     * The socket's input is shut down, though the decoder may still hold the event back while requests wait; the
+     * epoll transport refuses a read then (its registration is gone), so reading must not be switched on.
+     */
+    private boolean inputShutDown() {
+        return ctx.channel() instanceof DuplexChannel duplex && duplex.isInputShutdown();
+    }
+
+    /** Requests waiting to run (for tests). */
+    int waitingRequests() {
+        return waiting == null ? 0 : waiting.size();
     }
 
     /** Closes once the connection is ending (half-closed or draining) and has nothing left to answer. */

@@ -1,7 +1,9 @@
 package io.spoolkv.protocol.text;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.util.ByteProcessor;
 import java.nio.charset.StandardCharsets;
@@ -12,6 +14,12 @@ import java.util.List;
  * storage commands by a data block of the announced length and CRLF. Emits {@link TextRequest}s
  * in order, including {@link TextRequest.Invalid} for errors, so replies never overtake each
  * other. Everything it emits is plain heap data: no buffer ownership leaves this handler.
+ *
+ * <p><b>Holding back.</b> It emits one request per decode step, so the handler behind it can {@link #pause} it
+ * right after a request that cannot run yet (the socket is full, a stream runs): what the client sent then stays
+ * here as bytes, at most one read of them, instead of becoming request objects that wait. {@link #pause
+ * pause(false)} decodes what is buffered. A half-close that arrives while paused is held back too, so the
+ * requests before it are still answered.
  */
 public final class TextRequestDecoder extends ByteToMessageDecoder {
 
@@ -36,6 +44,16 @@ public final class TextRequestDecoder extends ByteToMessageDecoder {
     /** After a fatal error everything else the client sends is ignored. */
     private boolean failed;
 
+    private ChannelHandlerContext ctx;
+    /** The handler cannot run requests now: decode nothing, read nothing more. */
+    private boolean paused;
+    /** Inside {@link #channelRead}: a resume then just lets the running decode loop go on. */
+    private boolean decoding;
+    /** The handler resumed us during {@link #channelRead}. */
+    private boolean resumedWhileDecoding;
+    /** The client shut down its sending side while we were paused: passed on once the buffer is decoded. */
+    private boolean inputShutdownHeld;
+
     public TextRequestDecoder(int maxItemSize, int maxRetrievalLine) {
         if (maxRetrievalLine < MAX_LINE) {
             throw new IllegalArgumentException("maxRetrievalLine below " + MAX_LINE + ": " + maxRetrievalLine);
@@ -47,8 +65,95 @@ public final class TextRequestDecoder extends ByteToMessageDecoder {
     }
 
     @Override
+    public void handlerAdded(ChannelHandlerContext ctx) throws Exception {
+        this.ctx = ctx;
+        super.handlerAdded(ctx);
+    }
+
+    /**
+     * Stops (true) or resumes (false) decoding; event loop only. Resuming decodes what is buffered at once; if a
+     * decode is running (the handler resumed from inside it), that decode goes on over the buffer instead.
+     */
+    public void pause(boolean pause) {
+        boolean resumed = paused && !pause;
+        paused = pause;
+        if (!resumed) {
+            return;
+        }
+        if (decoding) {
+            resumedWhileDecoding = true;
+            return;
+        }
+        if (ctx == null || ctx.isRemoved()) {
+            return;
+        }
+        try {
+            channelRead(ctx, Unpooled.EMPTY_BUFFER);
+        } catch (Exception e) {
+            ctx.fireExceptionCaught(e);
+        }
+    }
+
+    /** Bytes received and not decoded yet (for tests). */
+    int bufferedBytes() {
+        return internalBuffer().readableBytes();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+        decoding = true;
+        resumedWhileDecoding = false;
+        try {
+            super.channelRead(ctx, msg);
+            // The last request of a read is passed on after the decode loop ended; if the handler paused and
+            // resumed us while running it, the rest of the buffer still waits: decode it now, not at the next read
+            // (which may never come: the client waits for these answers).
+            while (resumedWhileDecoding && !paused && internalBuffer().isReadable()) {
+                resumedWhileDecoding = false;
+                super.channelRead(ctx, Unpooled.EMPTY_BUFFER);
+            }
+        } finally {
+            decoding = false;
+        }
+        if (!paused && inputShutdownHeld) {
+            inputShutdownHeld = false;
+            super.userEventTriggered(ctx, ChannelInputShutdownEvent.INSTANCE);
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
+        if (paused) {
+            // ByteToMessageDecoder asks for another read when this one decoded nothing: exactly what must not
+            // happen while the handler cannot run what it already has.
+            ctx.fireChannelReadComplete();
+            return;
+        }
+        super.channelReadComplete(ctx);
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt == ChannelInputShutdownEvent.INSTANCE) {
+            // ByteToMessageDecoder would decode the rest in one go, then drop whatever the handler paused us on:
+            // decode what the handler takes now, and hold the event while requests are still buffered.
+            if (!paused && !decoding && internalBuffer().isReadable()) {
+                channelRead(ctx, Unpooled.EMPTY_BUFFER);
+            }
+            if (paused || internalBuffer().isReadable()) {
+                inputShutdownHeld = true;
+                return;
+            }
+        }
+        super.userEventTriggered(ctx, evt);
+    }
+
+    @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
         while (in.isReadable()) {
+            if (paused || !out.isEmpty()) {
+                return; // one request per step: the handler may pause us after each
+            }
             if (failed) {
                 in.skipBytes(in.readableBytes());
                 return;
@@ -139,6 +244,7 @@ public final class TextRequestDecoder extends ByteToMessageDecoder {
         searched = 0;
         discardingLine = true;
         out.add(new TextRequest.Invalid(retrievalTooLong, false));
+        discardLine(in); // a step that emits must also consume
     }
 
     /** Drops the refused line's bytes through its newline, however many reads they take. */

@@ -546,5 +546,20 @@ class TextCommandHandlerTest {
             assertThat(channel.isOpen()).as("closed after the 5 s close timeout").isFalse();
             held.forEach(io.netty.util.ReferenceCountUtil::release);
         }
+    
+        @Test
+        void whileRequestsCannotRunWhatTheClientSendsStaysAsBytesNotAsWaitingRequests() {
+            send("set a 0 0 1\r\n1\r\n");
+            setWritable(false);
+            String flood = "get a\r\n".repeat(64 * 1024 / 7); // one full read of pipelined gets
+            assertThat(send(flood)).isEmpty();
+            TextCommandHandler handler = channel.pipeline().get(TextCommandHandler.class);
+            TextRequestDecoder decoder = channel.pipeline().get(TextRequestDecoder.class);
+            assertThat(handler.waitingRequests()).as("decoded requests held").isLessThanOrEqualTo(1);
+            assertThat(decoder.bufferedBytes()).as("the rest stays as bytes").isGreaterThan(flood.length() - 16);
+            setWritable(true);
+            assertThat(output()).isEqualTo("VALUE a 0 1\r\n1\r\nEND\r\n".repeat(64 * 1024 / 7));
+            assertThat(decoder.bufferedBytes()).isZero();
+        }
     }
 }
