@@ -5,13 +5,14 @@ import java.util.Random;
 /**
  * Runs a randomised property a bounded number of times, each try on its own seeded {@link Random}, so a
  * failure names the seed that reproduces it. {@code ./mvnw -B verify} runs the default number of tries;
- * {@code -Dspoolkv.fuzz.tries=N} runs N tries instead (the long run), {@code -Dspoolkv.fuzz.seed=S} starts
- * from seed S (to replay a failure: the failing try's seed with {@code -Dspoolkv.fuzz.tries=1}).
+ * {@code -Dfuzz.tries=N} runs N tries instead (the long run), {@code -Dfuzz.seed=S} starts
+ * from seed S (to replay a failure: the failing try's seed with {@code -Dfuzz.tries=1}). They are not
+ * {@code spoolkv.*} names on purpose: a {@code spoolkv.*} name that is no setting stops the server's startup.
  */
 public final class FuzzRuns {
 
-    public static final String TRIES = "spoolkv.fuzz.tries";
-    public static final String SEED = "spoolkv.fuzz.seed";
+    public static final String TRIES = "fuzz.tries";
+    public static final String SEED = "fuzz.seed";
 
     /** One try of a property; throws (an AssertionError) when it does not hold. */
     @FunctionalInterface

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 /**
  * Property-based fuzzing of the text protocol's decoder, parser, handler and encoder on one connection
  * ({@link FuzzPipeline}: the real pipeline pieces on an {@code EmbeddedChannel}). Seeded and replayable, see
- * {@link FuzzRuns}; {@code -Dspoolkv.fuzz.tries=N} runs N tries of each property instead of the default.
+ * {@link FuzzRuns}; {@code -Dfuzz.tries=N} runs N tries of each property instead of the default.
  */
 class TextPipelineFuzzTest {
 
