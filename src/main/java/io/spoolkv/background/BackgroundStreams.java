@@ -44,9 +44,6 @@ public class BackgroundStreams implements StreamCommands {
     @Override
     public Started start(ChannelHandlerContext ctx, int clientId, TextRequest request, Runnable onFinished) {
         ConnectionSpool spool = spools.spoolOf(ctx.channel());
-        if (spool == null) {
-            return Started.reply(TextResponse.Line.of("SERVER_ERROR no spool for this connection"));
-        }
         if (request instanceof TextRequest.Watch watch) {
             Set<WatchStream> streams = watchHub.streams(watch.streams());
             if (streams == null) {

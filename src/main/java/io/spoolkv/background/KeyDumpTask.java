@@ -1,8 +1,10 @@
 package io.spoolkv.background;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.spoolkv.spool.ConnectionSpool;
 import io.spoolkv.store.Item;
+import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
 
 /**
@@ -11,6 +13,8 @@ import java.util.Iterator;
  * and can pause for a slow client for as long as it likes.
  */
 final class KeyDumpTask extends StreamingTask {
+
+    private static final byte[] FAILED = "SERVER_ERROR key dump failed\r\n".getBytes(StandardCharsets.US_ASCII);
 
     private final Iterator<Item> items;
     private final KeyDumpFormat format;
@@ -34,5 +38,11 @@ final class KeyDumpTask extends StreamingTask {
             format.write(chunk, items.next());
         }
         return true;
+    }
+
+    /** Chunks hold whole lines, so the client sees the lines sent so far, then this instead of the end. */
+    @Override
+    protected ByteBuf failureLine(Throwable cause) {
+        return Unpooled.wrappedBuffer(FAILED);
     }
 }

@@ -25,6 +25,7 @@ public class ConnectionRegistry implements ConnectionCounts {
     private final AtomicInteger nextId = new AtomicInteger();
     private final AtomicLong total = new AtomicLong();
     private final AtomicLong rejected = new AtomicLong();
+    private final AtomicLong idleClosed = new AtomicLong();
     private volatile int ioThreads;
 
     public ConnectionRegistry(ServerProperties properties) {
@@ -50,6 +51,15 @@ public class ConnectionRegistry implements ConnectionCounts {
 
     public ChannelGroup channels() {
         return channels;
+    }
+
+    /** Counts a connection closed for {@code spoolkv.server.idle-timeout} (memcached's idle_kicks). */
+    void idleClosed() {
+        idleClosed.incrementAndGet();
+    }
+
+    public long idleKicks() {
+        return idleClosed.get();
     }
 
     void ioThreads(int threads) {

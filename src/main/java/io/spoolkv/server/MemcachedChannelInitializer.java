@@ -2,11 +2,13 @@ package io.spoolkv.server;
 
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
-import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.spoolkv.config.ServerProperties;
 import io.spoolkv.config.StoreProperties;
+import java.util.concurrent.TimeUnit;
 import io.spoolkv.protocol.text.StreamCommands;
 import io.spoolkv.protocol.text.TextCommandExecutor;
 import io.spoolkv.protocol.text.TextCommandHandler;
@@ -23,15 +25,17 @@ final class MemcachedChannelInitializer extends ChannelInitializer<SocketChannel
     private static final String TOO_MANY = "ERROR Too many open connections\r\n";
 
     private final ConnectionRegistry registry;
-    private final ChannelHandler spoolHandler;
     private final TextCommandExecutor executor;
     private final StreamCommands streams;
     private final int maxItemSize;
+    private final long idleTimeoutNanos;
+    private final Runnable onIdleClose;
 
-    MemcachedChannelInitializer(ConnectionRegistry registry, ChannelHandler spoolHandler,
-                                TextCommandExecutor executor, StreamCommands streams, StoreProperties store) {
+    MemcachedChannelInitializer(ConnectionRegistry registry, TextCommandExecutor executor, StreamCommands streams, StoreProperties store,
+                                ServerProperties server) {
         this.registry = registry;
-        this.spoolHandler = spoolHandler;
+        this.idleTimeoutNanos = server.idleTimeout().toNanos();
+        this.onIdleClose = registry::idleClosed;
         this.executor = executor;
         this.streams = streams;
         this.maxItemSize = (int) Math.min(Integer.MAX_VALUE - 2, store.maxItemSize().toBytes());
@@ -45,10 +49,14 @@ final class MemcachedChannelInitializer extends ChannelInitializer<SocketChannel
             return;
         }
         ChannelPipeline p = ch.pipeline();
-        // First, next to the socket: spooled fragments enter the pipeline here and pass no codec.
-        p.addLast("spool", spoolHandler);
+        // The spool's handler comes first too, added with the connection's spool when it first streams: spooled
+        // fragments enter the pipeline there and pass no codec.
+        if (idleTimeoutNanos > 0) {
+            // Only when asked for: it costs a timer per connection.
+            p.addLast("idle", new IdleStateHandler(idleTimeoutNanos, 0, 0, TimeUnit.NANOSECONDS));
+        }
         p.addLast("decoder", new TextRequestDecoder(maxItemSize));
         p.addLast("encoder", TextResponseEncoder.INSTANCE);
-        p.addLast("handler", new TextCommandHandler(executor, streams, ConnectionRegistry.clientId(ch)));
+        p.addLast("handler", new TextCommandHandler(executor, streams, ConnectionRegistry.clientId(ch), onIdleClose));
     }
 }

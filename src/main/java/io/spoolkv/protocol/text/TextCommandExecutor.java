@@ -8,7 +8,6 @@ import io.spoolkv.store.DeleteOutcome;
 import io.spoolkv.store.Item;
 import io.spoolkv.store.Key;
 import io.spoolkv.store.StoreResult;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -32,11 +31,12 @@ public final class TextCommandExecutor {
         this.meta = new MetaCommandExecutor(commands);
     }
 
-    /** The reply to {@code request}, or null for none. Background commands are not handled here. */
+    /**
+     * The reply to {@code request}, or null for none. Retrievals ({@link #retrieve}) and background commands are
+     * not handled here.
+     */
     public TextResponse execute(int clientId, TextRequest request) {
-        if (request instanceof TextRequest.Retrieval r) {
-            return retrieve(clientId, r);
-        } else if (request instanceof TextRequest.Storage s) {
+        if (request instanceof TextRequest.Storage s) {
             return quietly(s.noreply(), store(clientId, s));
         } else if (request instanceof TextRequest.Meta m) {
             return meta.execute(clientId, m.command());
@@ -68,15 +68,13 @@ public final class TextCommandExecutor {
         throw new IllegalArgumentException("not a plain command: " + request);
     }
 
-    private TextResponse retrieve(int clientId, TextRequest.Retrieval r) {
-        List<Item> hits = new ArrayList<>(r.keys().size());
-        for (Key key : r.keys()) {
-            Item item = r.touch() ? commands.getAndTouch(clientId, key, r.exptime()) : commands.get(clientId, key);
-            if (item != null) {
-                hits.add(item);
-            }
-        }
-        return hits.isEmpty() ? TextResponse.Line.END : new TextResponse.Values(hits, r.withCas());
+    /**
+     * One key of a get/gets/gat/gats: its VALUE block, or null on a miss. The caller writes the blocks one at a
+     * time, as the socket takes them, and END after the last key.
+     */
+    public TextResponse retrieve(int clientId, TextRequest.Retrieval r, Key key) {
+        Item item = r.touch() ? commands.getAndTouch(clientId, key, r.exptime()) : commands.get(clientId, key);
+        return item == null ? null : new TextResponse.Value(item, r.withCas());
     }
 
     private TextResponse store(int clientId, TextRequest.Storage s) {

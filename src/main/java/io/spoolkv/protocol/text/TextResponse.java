@@ -49,35 +49,31 @@ public sealed interface TextResponse {
         }
     }
 
-    /** The answer to get/gets/gat/gats: VALUE blocks for the hits, then END. */
-    record Values(List<Item> items, boolean withCas) implements TextResponse {
+    /**
+     * One VALUE block of a get/gets/gat/gats answer. A multi-key answer is written as one of these per hit,
+     * then {@link Line#END}, so no buffer ever holds more than one value.
+     */
+    record Value(Item item, boolean withCas) implements TextResponse {
 
         private static final byte[] VALUE = "VALUE ".getBytes(StandardCharsets.ISO_8859_1);
-        private static final byte[] END = "END\r\n".getBytes(StandardCharsets.ISO_8859_1);
 
         @Override
         public void encode(ByteBuf out) {
-            for (Item item : items) {
-                out.writeBytes(VALUE).writeBytes(item.key().bytes()).writeByte(' ');
-                Ascii.writeUnsigned(out, Integer.toUnsignedLong(item.flags()));
+            out.writeBytes(VALUE).writeBytes(item.key().bytes()).writeByte(' ');
+            Ascii.writeUnsigned(out, Integer.toUnsignedLong(item.flags()));
+            out.writeByte(' ');
+            Ascii.writeUnsigned(out, item.value().length);
+            if (withCas) {
                 out.writeByte(' ');
-                Ascii.writeUnsigned(out, item.value().length);
-                if (withCas) {
-                    out.writeByte(' ');
-                    Ascii.writeUnsigned(out, item.cas());
-                }
-                out.writeBytes(CRLF).writeBytes(item.value()).writeBytes(CRLF);
+                Ascii.writeUnsigned(out, item.cas());
             }
-            out.writeBytes(END);
+            out.writeBytes(CRLF).writeBytes(item.value()).writeBytes(CRLF);
         }
 
         @Override
         public int sizeHint() {
-            int size = END.length;
-            for (Item item : items) {
-                size += 64 + item.key().length() + item.value().length;
-            }
-            return size;
+            // "VALUE " + key + 3 numbers of at most 20 digits with their spaces + 2 CRLFs: under 80 + key.
+            return 80 + item.key().length() + item.value().length;
         }
     }
 

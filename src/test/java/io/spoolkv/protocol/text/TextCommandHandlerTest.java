@@ -58,7 +58,8 @@ class TextCommandHandlerTest {
             }
         };
         StatsReporter stats = new StatsReporter(commands, counts,
-                new ServerProperties("127.0.0.1", 11211, 1, 16, Duration.ofSeconds(1)),
+                new ServerProperties("127.0.0.1", 11211, 1, 16, Duration.ofSeconds(1), Duration.ZERO,
+                        DataSize.ofKilobytes(64), DataSize.ofKilobytes(32)),
                 new StoreProperties(DataSize.ofMegabytes(64), DataSize.ofMegabytes(1)),
                 new SpoolProperties(SpoolProperties.Mode.SPOOLED, DataSize.ofMegabytes(1), DataSize.ofKilobytes(256),
                         DataSize.ofMegabytes(64), 256, DataSize.ofMegabytes(1), Duration.ofSeconds(360)),
@@ -67,7 +68,7 @@ class TextCommandHandlerTest {
             streamed.add(request);
             return StreamCommands.Started.reply(TextResponse.Line.ERROR);
         };
-        TextCommandHandler handler = new TextCommandHandler(new TextCommandExecutor(commands, stats), streams, 1);
+        TextCommandHandler handler = new TextCommandHandler(new TextCommandExecutor(commands, stats), streams, 1, () -> { });
         channel = new EmbeddedChannel(new TextRequestDecoder(1024 * 1024), TextResponseEncoder.INSTANCE, handler);
     }
 
@@ -406,6 +407,78 @@ class TextCommandHandlerTest {
             assertThat(send("mg foo v v\r\nmg foo !\r\nmg\r\nmg @@@@ b\r\n")).isEqualTo(
                     "CLIENT_ERROR duplicate flag\r\nCLIENT_ERROR invalid flag\r\n"
                             + "CLIENT_ERROR bad command line format\r\nCLIENT_ERROR error decoding key\r\n");
+        }
+    }
+
+    // ---------------------------------------------------------------- output bound and endings
+
+    /** Issue 8: one output bound for ordinary replies, and quit / half-close deliver what was answered. */
+    @Nested
+    class OutputBound {
+
+        void setWritable(boolean writable) {
+            channel.unsafe().outboundBuffer().setUserDefinedWritability(1, writable);
+            channel.runPendingTasks(); // the writability event is delivered as a task
+        }
+
+        @Test
+        void requestsAlreadyReadWaitWhileTheChannelIsUnwritableAndRunInOrderAfter() {
+            send("set a 0 0 1\r\n1\r\n");
+            setWritable(false);
+            assertThat(send("get a\r\nset a 0 0 1\r\n2\r\nget a\r\n")).as("nothing runs while unwritable").isEmpty();
+            assertThat(channel.config().isAutoRead()).as("reading stops").isFalse();
+            assertThat(store.peek(Key.wrap("a".getBytes(ISO_8859_1))).value()).as("the set did not run")
+                    .isEqualTo("1".getBytes(ISO_8859_1));
+            setWritable(true);
+            assertThat(output()).isEqualTo("VALUE a 0 1\r\n1\r\nEND\r\nSTORED\r\nVALUE a 0 1\r\n2\r\nEND\r\n");
+            assertThat(channel.config().isAutoRead()).as("reading resumes").isTrue();
+        }
+
+        @Test
+        void aMultiGetStopsBetweenValuesWhenTheChannelTurnsUnwritable() {
+            send("set a 0 0 1\r\n1\r\nset b 0 0 1\r\n2\r\nset c 0 0 1\r\n3\r\n");
+            // The socket "fills up" with the first value written: the rest must wait.
+            channel.pipeline().addFirst(new io.netty.channel.ChannelOutboundHandlerAdapter() {
+                boolean filled;
+
+                @Override
+                public void write(io.netty.channel.ChannelHandlerContext ctx, Object msg,
+                                  io.netty.channel.ChannelPromise promise) throws Exception {
+                    super.write(ctx, msg, promise);
+                    if (!filled) {
+                        filled = true;
+                        ctx.channel().unsafe().outboundBuffer().setUserDefinedWritability(1, false);
+                    }
+                }
+            });
+            assertThat(send("get a b c\r\n")).isEqualTo("VALUE a 0 1\r\n1\r\n");
+            // Each key is looked up only when its turn comes: c, deleted now, is a miss.
+            store.delete(Key.wrap("c".getBytes(ISO_8859_1)), 0, false);
+            setWritable(true);
+            assertThat(output()).isEqualTo("VALUE b 0 1\r\n2\r\nEND\r\n");
+        }
+
+        @Test
+        void quitClosesOnlyAfterEveryEarlierAnswerWasWritten() {
+            send("set a 0 0 1\r\n1\r\n");
+            setWritable(false);
+            send("get a\r\nquit\r\nget a\r\n");
+            assertThat(channel.isOpen()).isTrue();
+            setWritable(true);
+            assertThat(output()).isEqualTo("VALUE a 0 1\r\n1\r\nEND\r\n");
+            assertThat(channel.isOpen()).isFalse();
+        }
+
+        @Test
+        void aHalfClosedClientGetsItsAnswersThenTheClose() {
+            send("set a 0 0 1\r\n1\r\n");
+            setWritable(false);
+            channel.writeInbound(Unpooled.copiedBuffer("get a\r\nget a\r\n", ISO_8859_1));
+            channel.pipeline().fireUserEventTriggered(io.netty.channel.socket.ChannelInputShutdownEvent.INSTANCE);
+            assertThat(channel.isOpen()).as("still answering").isTrue();
+            setWritable(true);
+            assertThat(output()).isEqualTo("VALUE a 0 1\r\n1\r\nEND\r\n".repeat(2));
+            assertThat(channel.isOpen()).isFalse();
         }
     }
 }
