@@ -79,7 +79,9 @@ final class FuzzPipeline implements AutoCloseable {
         StoreProperties storeProperties = new StoreProperties(DataSize.ofMegabytes(64), DataSize.ofBytes(MAX_ITEM_SIZE));
         CacheCommands commands = new CacheCommands(new MemoryItemStore(storeProperties, clock), MutationListener.NONE);
         StatsReporter stats = new StatsReporter(commands, ONE_CONNECTION,
-                new ServerProperties("127.0.0.1", 11211, 1, 16, Duration.ofSeconds(1)), storeProperties,
+                // A low output bound (4 KiB) so streams often make the connection pause and resume its requests.
+                new ServerProperties("127.0.0.1", 11211, 1, 16, Duration.ofSeconds(1), Duration.ZERO,
+                        DataSize.ofKilobytes(4), DataSize.ofKilobytes(2)), storeProperties,
                 new SpoolProperties(SpoolProperties.Mode.SPOOLED, DataSize.ofMegabytes(1), DataSize.ofKilobytes(256),
                         DataSize.ofMegabytes(64), 256, DataSize.ofMegabytes(1), Duration.ofSeconds(360)),
                 new BackgroundProperties(2, 1024, DataSize.ofKilobytes(16)));
@@ -88,7 +90,7 @@ final class FuzzPipeline implements AutoCloseable {
         logger.addAppender(handlerLog);
         logger.setLevel(Level.DEBUG);
         channel = new EmbeddedChannel(new TextRequestDecoder(MAX_ITEM_SIZE), TextResponseEncoder.INSTANCE,
-                new TextCommandHandler(new TextCommandExecutor(commands, stats), noSpool, 1));
+                new TextCommandHandler(new TextCommandExecutor(commands, stats), noSpool, 1, () -> { }));
     }
 
     /** Writes {@code bytes} in pieces cut at {@code cuts} (sorted); stops writing once the connection closed. */
