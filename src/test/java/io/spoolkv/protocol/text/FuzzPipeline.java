@@ -12,6 +12,7 @@ import io.netty.channel.embedded.EmbeddedChannel;
 import io.spoolkv.command.CacheCommands;
 import io.spoolkv.command.ConnectionCounts;
 import io.spoolkv.command.MutationListener;
+import io.spoolkv.command.RuntimeSettings;
 import io.spoolkv.command.StatsReporter;
 import io.spoolkv.config.BackgroundProperties;
 import io.spoolkv.config.ServerProperties;
@@ -44,6 +45,8 @@ final class FuzzPipeline implements AutoCloseable {
 
     /** Small, so the fuzz reaches the too-large path often and a pending data block is cheap to complete. */
     static final int MAX_ITEM_SIZE = 2048;
+    /** Small too (the server's default is 4 MB), so the fuzz's long tokens reach the over-limit path. */
+    static final int MAX_RETRIEVAL_LINE = 64 * 1024;
     static final TextResponse NO_SPOOL = TextResponse.Line.of("SERVER_ERROR no spool for this connection");
 
     private static final ConnectionCounts ONE_CONNECTION = new ConnectionCounts() {
@@ -66,6 +69,26 @@ final class FuzzPipeline implements AutoCloseable {
         public int ioThreads() {
             return 1;
         }
+
+        @Override
+        public long bytesRead() {
+            return 0;
+        }
+
+        @Override
+        public long bytesWritten() {
+            return 0;
+        }
+
+        @Override
+        public String listenAddress() {
+            return "tcp:127.0.0.1:11211";
+        }
+
+        @Override
+        public List<ConnectionInfo> connections() {
+            return List.of(new ConnectionInfo(1, "tcp:127.0.0.1:50000", "tcp:127.0.0.1:11211", 0));
+        }
     };
 
     private final EmbeddedChannel channel;
@@ -76,21 +99,24 @@ final class FuzzPipeline implements AutoCloseable {
     private final Level previousLevel = logger.getLevel();
 
     FuzzPipeline(MutableClock clock) {
-        StoreProperties storeProperties = new StoreProperties(DataSize.ofMegabytes(64), DataSize.ofBytes(MAX_ITEM_SIZE));
+        StoreProperties storeProperties = new StoreProperties(DataSize.ofMegabytes(64), DataSize.ofBytes(MAX_ITEM_SIZE),
+                true);
         CacheCommands commands = new CacheCommands(new MemoryItemStore(storeProperties, clock), MutationListener.NONE);
         StatsReporter stats = new StatsReporter(commands, ONE_CONNECTION,
                 // A low output bound (4 KiB) so streams often make the connection pause and resume its requests.
                 new ServerProperties("127.0.0.1", 11211, 1, 16, Duration.ofSeconds(1), Duration.ZERO,
-                        DataSize.ofKilobytes(4), DataSize.ofKilobytes(2)), storeProperties,
+                        DataSize.ofKilobytes(4), DataSize.ofKilobytes(2), DataSize.ofBytes(MAX_RETRIEVAL_LINE)),
                 new SpoolProperties(SpoolProperties.Mode.SPOOLED, DataSize.ofMegabytes(1), DataSize.ofKilobytes(256),
                         DataSize.ofMegabytes(64), 256, DataSize.ofMegabytes(1), Duration.ofSeconds(360)),
-                new BackgroundProperties(2, 1024, DataSize.ofKilobytes(16)));
+                new BackgroundProperties(2, 1024, DataSize.ofKilobytes(16)), new RuntimeSettings(storeProperties));
         StreamCommands noSpool = (ctx, clientId, request, onFinished) -> StreamCommands.Started.reply(NO_SPOOL);
         handlerLog.start();
         logger.addAppender(handlerLog);
         logger.setLevel(Level.DEBUG);
-        channel = new EmbeddedChannel(new TextRequestDecoder(MAX_ITEM_SIZE), TextResponseEncoder.INSTANCE,
-                new TextCommandHandler(new TextCommandExecutor(commands, stats), noSpool, 1, () -> { }));
+        channel = new EmbeddedChannel(new TextRequestDecoder(MAX_ITEM_SIZE, MAX_RETRIEVAL_LINE),
+                TextResponseEncoder.INSTANCE,
+                new TextCommandHandler(new TextCommandExecutor(commands, stats), noSpool, 1, () -> { },
+                        Duration.ofSeconds(5)));
     }
 
     /** Writes {@code bytes} in pieces cut at {@code cuts} (sorted); stops writing once the connection closed. */

@@ -30,12 +30,21 @@ final class ReplyStream {
             "CLIENT_ERROR invalid numeric delta argument",
             "CLIENT_ERROR line too long",
             "CLIENT_ERROR options flags are too long",
+            "CLIENT_ERROR Illegal slab id",
+            "CLIENT_ERROR bad command line",
+            "CLIENT_ERROR lru crawler disabled",
+            "CLIENT_ERROR sleep must be one second or less",
+            "CLIENT_ERROR usage: stats detail on|off|dump",
+            "ERROR: shutdown not enabled",
             "SERVER_ERROR object too large for cache",
+            "SERVER_ERROR key dump failed",
+            "SERVER_ERROR retrieval line longer than " + FuzzPipeline.MAX_RETRIEVAL_LINE
+                    + " bytes (spoolkv.server.max-retrieval-line)",
             "SERVER_ERROR no spool for this connection",
             "BUSY currently processing crawler request",
             "BADCLASS invalid class id");
     private static final Set<String> WORDS = Set.of("STORED", "NOT_STORED", "EXISTS", "NOT_FOUND", "DELETED",
-            "TOUCHED", "OK", "END", "MN");
+            "TOUCHED", "OK", "END", "MN", "RESET");
 
     private ReplyStream() {
     }
@@ -110,6 +119,7 @@ final class ReplyStream {
             case "HD", "NF", "NS", "EX", "EN" -> metaFlags(t, 1); // meta status codes may carry returned flags
             case "ME" -> t.length >= 2 && validKey(t[1]);
             case "STAT" -> t.length >= 3 && !t[1].isEmpty();
+            case "ITEM", "PREFIX" -> t.length >= 3 && !t[1].isEmpty(); // stats cachedump, stats detail dump
             case "VERSION" -> t.length == 2 && !t[1].isEmpty();
             default -> t.length == 1 && unsigned(t[0]); // incr/decr
         };
@@ -125,16 +135,9 @@ final class ReplyStream {
         return true;
     }
 
+    /** memcached 1.6.18 takes any bytes but space and LF in a key (the line split already excludes both). */
     private static boolean validKey(String key) {
-        if (key.isEmpty() || key.length() > 250) {
-            return false;
-        }
-        for (int i = 0; i < key.length(); i++) {
-            if (key.charAt(i) <= ' ' || key.charAt(i) == 0x7f) {
-                return false;
-            }
-        }
-        return true;
+        return !key.isEmpty() && key.length() <= 250;
     }
 
     private static boolean unsigned(String s) {
