@@ -156,7 +156,9 @@ final class MetaCommandExecutor {
                 Item item = result.item();
                 if (m.has('T')) {
                     commands.touch(m.key(), Long.parseLong(m.flag('T').token()));
-                    item = commands.peek(m.key());
+                    // A TTL in the past (T-1) expires the item at once: the flags then describe the result.
+                    Item touched = commands.peek(m.key());
+                    item = touched != null ? touched : item;
                 }
                 if (m.has('v')) {
                     byte[] number = Long.toUnsignedString(result.value()).getBytes(StandardCharsets.US_ASCII);
