@@ -6,9 +6,12 @@ import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.spoolkv.command.ConnectionCounts;
+import io.spoolkv.command.ConnectionListener;
 import io.spoolkv.config.ServerProperties;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 
 /**
@@ -27,8 +30,25 @@ public class ConnectionRegistry implements ConnectionCounts {
     private final AtomicLong rejected = new AtomicLong();
     private volatile int ioThreads;
 
+    private final ConnectionListener listener;
+
     public ConnectionRegistry(ServerProperties properties) {
+        this(properties, ConnectionListener.NONE);
+    }
+
+    @Autowired
+    public ConnectionRegistry(ServerProperties properties, ObjectProvider<ConnectionListener> listener) {
+        this(properties, listener.getIfAvailable(() -> ConnectionListener.NONE));
+    }
+
+    public ConnectionRegistry(ServerProperties properties, ConnectionListener listener) {
         this.maxConnections = properties.maxConnections();
+        this.listener = listener;
+    }
+
+    /** Who hears connections open and close (watch connevents). */
+    ConnectionListener listener() {
+        return listener;
     }
 
     /** Registers a new channel; false (and counted) when the server is full. */

@@ -49,6 +49,8 @@ final class MemcachedChannelInitializer extends ChannelInitializer<SocketChannel
         p.addLast("spool", spoolHandler);
         p.addLast("decoder", new TextRequestDecoder(maxItemSize));
         p.addLast("encoder", TextResponseEncoder.INSTANCE);
+        // Between decoder and handler: it sees the requests and closes that give a close its reason.
+        p.addLast("connevents", new ConnectionEventsHandler(registry.listener(), ConnectionRegistry.clientId(ch)));
         p.addLast("handler", new TextCommandHandler(executor, streams, ConnectionRegistry.clientId(ch)));
     }
 }
