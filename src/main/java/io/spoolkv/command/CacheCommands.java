@@ -88,6 +88,10 @@ public class CacheCommands {
 
     public StoreResult store(int clientId, StoreRequest request) {
         stats.cmdSet.increment();
+        if (mutations.watchingFetches()) {
+            // memcached's store looks the key up first, and watch fetchers sees that lookup
+            mutations.fetched(clientId, request.key(), store.peek(request.key()));
+        }
         StoreResult result = store.store(request);
         countStore(clientId, request, result);
         return result;

@@ -55,6 +55,16 @@ public class WatchHub implements MutationListener, EvictionListener, ConnectionL
     }
 
     @Override
+    public boolean watchingFetches() {
+        for (Watcher w : watchers) {
+            if (w.wants(WatchStream.FETCHERS)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Override
     public void fetched(int clientId, Key key, Item item) {
         if (watchers.isEmpty()) {
             return;
