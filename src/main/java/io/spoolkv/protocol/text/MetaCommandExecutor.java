@@ -175,7 +175,8 @@ final class MetaCommandExecutor {
         long now = commands.store().nowSeconds();
         String key = m.base64Key() ? Base64.getEncoder().encodeToString(m.key().bytes()) : Tokens.text(m.key().bytes());
         return new TextResponse.Meta("ME " + key
-                + " exp=" + (item.expiresAt() == 0 ? -1 : item.ttlAt(now))
+                // memcached 1.6.18 prints now minus the expiry here, so a TTL of 100 shows as -100
+                + " exp=" + (item.expiresAt() == 0 ? -1 : -item.ttlAt(now))
                 + " la=" + Math.max(0, now - item.lastAccess())
                 + " cas=" + Long.toUnsignedString(item.cas())
                 + " fetch=" + (item.fetched() ? "yes" : "no")

@@ -177,6 +177,9 @@ class MetaCommandsTest {
             send("get foo\r\n");
             assertThat(send("me foo\r\n")).isEqualTo("ME foo exp=-1 la=0 cas=" + cas + " fetch=yes cls=1 size=134\r\n");
             assertThat(send("me nope\r\nme\r\nmn\r\n")).isEqualTo("EN\r\nCLIENT_ERROR bad command line format\r\nMN\r\n");
+            // memcached 1.6.18 shows the TTL negated (its "now - exptime")
+            send("set ttl 0 100 1\r\nx\r\n");
+            assertThat(send("me ttl\r\n")).startsWith("ME ttl exp=-100 la=0 ");
         }
     }
 
