@@ -218,7 +218,7 @@ public class MemoryItemStore implements ItemStore {
             Item next = request.touchExptime() == null ? cur
                     : cur.withExpiry(Exptime.toExpiresAt(request.touchExptime(), now));
             boolean sentBefore = next.tokenSent();
-            boolean won = tokenDue(next, request, now);
+            boolean won = tokenDue(request.recacheBeforeTouch() ? cur : next, request, now);
             if (won) {
                 next.markTokenSent();
             }

@@ -50,7 +50,7 @@ final class MetaCommandExecutor {
         // an item that N creates takes the TTL of whichever of N and T comes later on the line
         Long vivify = m.has('N') && later(m, 'T', 'N') ? m.signed('T') : m.signed('N');
         ReadResult read = commands.read(clientId,
-                new ReadRequest(m.key(), !m.has('u'), m.signed('T'), vivify, m.signed('R')));
+                new ReadRequest(m.key(), !m.has('u'), m.signed('T'), vivify, m.signed('R'), later(m, 'T', 'R')));
         Item item = read.item();
         if (item == null) {
             return m.has('q') ? null : reply("EN", m, null);

@@ -360,6 +360,14 @@ class MetaCommandsTest {
                     .isEqualTo("VA 3 W\r\nabc\r\nVA 3 Z\r\nabc\r\nVA 3 Z\r\nabc\r\n");
         }
 
+        /** memcached applies R and T in the client's order: R before T sees the old TTL. */
+        @Test
+        void recacheComparesWithTheTtlAsOfItsPlaceOnTheLine() {
+            send("set a 0 100 1\r\nx\r\nset b 0 100 1\r\nx\r\n");
+            assertThat(send("mg a R200 T300 t\r\nmg a R200 t\r\n")).isEqualTo("HD t300 W\r\nHD t300 Z\r\n");
+            assertThat(send("mg b T300 R200 t\r\n")).isEqualTo("HD t300\r\n");
+        }
+
         @Test
         void vivifyWinsOnceAndLaterReadersSeeZ() {
             assertThat(send("mg foo N30 s v t\r\n")).isEqualTo("VA 0 s0 t30 W\r\n\r\n");
