@@ -77,7 +77,8 @@ public class CacheCommands {
             stats.cmdGet.increment();
             (hit ? stats.getHits : stats.getMisses).increment();
         }
-        mutations.fetched(clientId, request.key(), result.item());
+        // the lookup missed when the read created the item, and memcached logs it so
+        mutations.fetched(clientId, request.key(), result.created() ? null : result.item());
         return result;
     }
 

@@ -55,6 +55,20 @@ class WatchStreamsIT {
         }
     }
 
+    /** A meta read that vivifies logs the miss of its lookup, as memcached does; the next read is a hit. */
+    @Test
+    void vivifyingReadLogsAMiss() throws Exception {
+        try (TextClient watcher = new TextClient(server.port()); TextClient client = new TextClient(server.port())) {
+            watcher.send("watch fetchers\r\n");
+            assertThat(watcher.line()).isEqualTo("OK");
+            client.send("mg viv N30 s\r\nmg viv s\r\n");
+            assertThat(client.line()).isEqualTo("HD s0 W");
+            assertThat(client.line()).isEqualTo("HD s0 Z");
+            assertThat(watcher.line()).matches(HEAD + "type=item_get key=viv status=not_found clsid=0 cfd=\\d+ size=0");
+            assertThat(watcher.line()).matches(HEAD + "type=item_get key=viv status=found clsid=1 cfd=\\d+ size=0");
+        }
+    }
+
     /** fetchers and mutations together, in memcached's order (its t/watcher.t "get/set value sizes"). */
     @Test
     void fetchersAndMutationsInOrder() throws Exception {
