@@ -28,6 +28,9 @@ import org.springframework.stereotype.Component;
 @Component
 public class MemoryItemStore implements ItemStore {
 
+    /** The value of an item that mg N created or md x emptied. */
+    private static final byte[] EMPTY = new byte[0];
+
     private final Clock clock;
     private final long maxItemSize;
     private final long maxMemory;
@@ -177,8 +180,6 @@ public class MemoryItemStore implements ItemStore {
         item.accessed(now);
         return item;
     }
-
-    private static final byte[] EMPTY = new byte[0];
 
     @Override
     public ReadResult read(ReadRequest request) {
