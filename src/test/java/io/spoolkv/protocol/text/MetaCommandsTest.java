@@ -124,6 +124,15 @@ class MetaCommandsTest {
                             + "VA 1\r\nf\r\n");
         }
 
+        /** A too-large ms drops the key's item whatever its mode (memcached: no stale value outlives the write). */
+        @Test
+        void tooLargeMsInAppendModeStillDropsTheItem() {
+            send("set foo 0 0 1\r\na\r\n");
+            String big = "x".repeat(1024 * 1024 + 10);
+            assertThat(send("ms foo " + big.length() + " MA\r\n" + big + "\r\nget foo\r\n"))
+                    .isEqualTo("SERVER_ERROR object too large for cache\r\nEND\r\n");
+        }
+
         @Test
         void msCompareCas() {
             send("ms foo 1\r\na\r\n");
