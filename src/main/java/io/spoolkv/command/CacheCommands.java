@@ -3,9 +3,12 @@ package io.spoolkv.command;
 import io.spoolkv.store.Arithmetic;
 import io.spoolkv.store.ArithmeticResult;
 import io.spoolkv.store.DeleteOutcome;
+import io.spoolkv.store.DeleteRequest;
 import io.spoolkv.store.Item;
 import io.spoolkv.store.ItemStore;
 import io.spoolkv.store.Key;
+import io.spoolkv.store.ReadRequest;
+import io.spoolkv.store.ReadResult;
 import io.spoolkv.store.StoreRequest;
 import io.spoolkv.store.StoreResult;
 import org.springframework.beans.factory.ObjectProvider;
@@ -66,6 +69,25 @@ public class CacheCommands {
         return item;
     }
 
+    /**
+     * A meta read (mg) with its touch, vivify and recache-token effects, done by the store in one
+     * step and counted once, as memcached counts it: with T as a touch, else as a get.
+     */
+    public ReadResult read(int clientId, ReadRequest request) {
+        ReadResult result = store.read(request);
+        boolean hit = result.item() != null;
+        if (request.touchExptime() != null) {
+            stats.cmdTouch.increment();
+            (hit ? stats.touchHits : stats.touchMisses).increment();
+        } else {
+            stats.cmdGet.increment();
+            (hit ? stats.getHits : stats.getMisses).increment();
+        }
+        // the lookup missed when the read created the item, and memcached logs it so
+        mutations.fetched(clientId, request.key(), result.created() ? null : result.item());
+        return result;
+    }
+
     private void countGet(int clientId, Key key, Item item) {
         (item != null ? stats.getHits : stats.getMisses).increment();
         mutations.fetched(clientId, key, item);
@@ -73,7 +95,28 @@ public class CacheCommands {
 
     public StoreResult store(int clientId, StoreRequest request) {
         stats.cmdSet.increment();
+        if (mutations.watchingFetches()) {
+            // memcached's store looks the key up first, and watch fetchers sees that lookup
+            mutations.fetched(clientId, request.key(), store.peek(request.key()));
+        }
         StoreResult result = store.store(request);
+        countStore(clientId, request, result);
+        return result;
+    }
+
+    /**
+     * A set or replace that compares with CAS 0 (ms C0, cas with unique 0). No item has CAS 0, so
+     * it never stores: EXISTS when the key is live, NOT_FOUND when not.
+     */
+    public StoreResult storeComparingZero(int clientId, StoreRequest request) {
+        stats.cmdSet.increment();
+        StoreResult result = store.peek(request.key()) != null ? StoreResult.EXISTS : StoreResult.NOT_FOUND;
+        (result == StoreResult.EXISTS ? stats.casBadval : stats.casMisses).increment();
+        mutations.stored(clientId, request, result);
+        return result;
+    }
+
+    private void countStore(int clientId, StoreRequest request, StoreResult result) {
         if (request.compareCas() != 0) {
             switch (result.outcome()) {
                 case STORED -> stats.casHits.increment();
@@ -83,11 +126,13 @@ public class CacheCommands {
             }
         }
         mutations.stored(clientId, request, result);
-        return result;
     }
 
     public ArithmeticResult arithmetic(Arithmetic request) {
         ArithmeticResult result = store.arithmetic(request);
+        if (result.created()) {
+            return result; // ma N on a miss: memcached counts neither a hit nor a miss
+        }
         boolean hit = result.outcome() == ArithmeticResult.Outcome.OK
                 || result.outcome() == ArithmeticResult.Outcome.NON_NUMERIC;
         if (request.increment()) {
@@ -101,6 +146,17 @@ public class CacheCommands {
     public DeleteOutcome delete(Key key, long compareCas, boolean invalidate) {
         DeleteOutcome outcome = store.delete(key, compareCas, invalidate);
         (outcome == DeleteOutcome.DELETED ? stats.deleteHits : stats.deleteMisses).increment();
+        return outcome;
+    }
+
+    /** A meta delete (md); memcached counts a hit only when the item goes, a miss on NF and EX. */
+    public DeleteOutcome delete(DeleteRequest request) {
+        DeleteOutcome outcome = store.delete(request);
+        if (outcome != DeleteOutcome.DELETED) {
+            stats.deleteMisses.increment();
+        } else if (!request.invalidate() && !request.dropValue()) {
+            stats.deleteHits.increment();
+        }
         return outcome;
     }
 

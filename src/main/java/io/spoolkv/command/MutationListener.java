@@ -18,6 +18,14 @@ public interface MutationListener {
     /** A retrieval; {@code item} is null on a miss. */
     void fetched(int clientId, Key key, Item item);
 
+    /**
+     * True while someone wants fetches: memcached logs the lookup a storage command makes as a
+     * fetch too, and that lookup costs something only then.
+     */
+    default boolean watchingFetches() {
+        return false;
+    }
+
     MutationListener NONE = new MutationListener() {
         @Override
         public void stored(int clientId, StoreRequest request, StoreResult result) {

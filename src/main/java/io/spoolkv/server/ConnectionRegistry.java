@@ -6,6 +6,7 @@ import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.spoolkv.command.ConnectionCounts;
+import io.spoolkv.command.ConnectionListener;
 import io.spoolkv.config.ServerProperties;
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
@@ -16,6 +17,8 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 
 /**
@@ -37,8 +40,25 @@ public class ConnectionRegistry implements ConnectionCounts {
     private final LongAdder bytesWritten = new LongAdder();
     private volatile int ioThreads;
 
+    private final ConnectionListener listener;
+
     public ConnectionRegistry(ServerProperties properties) {
+        this(properties, ConnectionListener.NONE);
+    }
+
+    @Autowired
+    public ConnectionRegistry(ServerProperties properties, ObjectProvider<ConnectionListener> listener) {
+        this(properties, listener.getIfAvailable(() -> ConnectionListener.NONE));
+    }
+
+    public ConnectionRegistry(ServerProperties properties, ConnectionListener listener) {
         this.maxConnections = properties.maxConnections();
+        this.listener = listener;
+    }
+
+    /** Who hears connections open and close (watch connevents). */
+    ConnectionListener listener() {
+        return listener;
     }
 
     /** Registers a new channel; false (and counted) when the server is full. */

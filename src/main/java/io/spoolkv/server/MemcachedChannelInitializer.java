@@ -65,6 +65,8 @@ final class MemcachedChannelInitializer extends ChannelInitializer<SocketChannel
         }
         p.addLast("decoder", new TextRequestDecoder(maxItemSize, maxRetrievalLine));
         p.addLast("encoder", TextResponseEncoder.INSTANCE);
+        // Between decoder and handler: it sees the requests and closes that give a close its reason.
+        p.addLast("connevents", new ConnectionEventsHandler(registry.listener(), ConnectionRegistry.clientId(ch)));
         p.addLast("handler", new TextCommandHandler(executor, streams, ConnectionRegistry.clientId(ch), onIdleClose,
                 closeTimeout));
     }

@@ -6,8 +6,13 @@ package io.spoolkv.store;
  * @param outcome what happened
  * @param value the new unsigned 64-bit value when {@code outcome} is {@link Outcome#OK}
  * @param item the item after the change when {@code outcome} is {@link Outcome#OK}, else null
+ * @param created the item was missing and created with the initial value (ma N)
  */
-public record ArithmeticResult(Outcome outcome, long value, Item item) {
+public record ArithmeticResult(Outcome outcome, long value, Item item, boolean created) {
+
+    public ArithmeticResult(Outcome outcome, long value, Item item) {
+        this(outcome, value, item, false);
+    }
 
     public enum Outcome { OK, NOT_FOUND, NON_NUMERIC, EXISTS }
 

@@ -19,6 +19,8 @@ public final class Item {
     private final boolean stale;
     private volatile long lastAccess;
     private volatile boolean fetched;
+    /** A reader was handed the recache token (mg W); written only under the key's lock. */
+    private volatile boolean tokenSent;
 
     /**
      * @param expiresAt absolute unix time in seconds; 0 for never
@@ -74,6 +76,16 @@ public final class Item {
         return fetched;
     }
 
+    /** True once a reader has won the right to recache this item (memcached's ITEM_TOKEN_SENT). */
+    public boolean tokenSent() {
+        return tokenSent;
+    }
+
+    /** Hands out the recache token; callers hold the key's lock, so it is handed out once. */
+    void markTokenSent() {
+        tokenSent = true;
+    }
+
     /** Records a read at {@code now} (unix seconds). */
     public void accessed(long now) {
         lastAccess = now;
@@ -99,18 +111,29 @@ public final class Item {
         return expiresAt == 0 ? -1 : Math.max(0, expiresAt - now);
     }
 
-    /** A copy marked stale with a new CAS (md I), keeping the access record. */
-    Item invalidated(long newCas) {
-        Item copy = new Item(key, value, flags, expiresAt, newCas, storedAt, true);
+    /**
+     * A copy marked stale with a new CAS and expiry (md I), keeping the access record; its token
+     * is back with the server, so the next reader wins the recache.
+     */
+    Item invalidated(long newCas, long newExpiresAt) {
+        Item copy = new Item(key, value, flags, newExpiresAt, newCas, storedAt, true);
         copy.lastAccess = lastAccess;
         copy.fetched = fetched;
         return copy;
     }
 
+    /** A copy with another expiry (touch); everything else, the token included, stays. */
     Item withExpiry(long newExpiresAt) {
         Item copy = new Item(key, value, flags, newExpiresAt, cas, storedAt, stale);
         copy.lastAccess = lastAccess;
         copy.fetched = fetched;
+        copy.tokenSent = tokenSent;
         return copy;
+    }
+
+    /** Carries the token over to the item that replaces this one (incr, ms I over a stale item). */
+    Item inheritToken(Item previous) {
+        tokenSent = previous.tokenSent;
+        return this;
     }
 }

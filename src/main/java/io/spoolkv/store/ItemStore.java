@@ -14,6 +14,12 @@ public interface ItemStore {
     /** The live item without recording a read (for me, dumps); null when absent, expired or flushed. */
     Item peek(Key key);
 
+    /**
+     * A meta read (mg) with its side effects (touch, vivify on miss, recache token, no bump), done
+     * atomically for the key; {@link ReadResult#MISS} when absent and not vivified.
+     */
+    ReadResult read(ReadRequest request);
+
     /** Sets a new expiry (memcached exptime rules) and returns the item, recording the read; null when absent. */
     Item getAndTouch(Key key, long exptime);
 
@@ -31,6 +37,9 @@ public interface ItemStore {
      * @param invalidate md I: mark the item stale instead of removing it
      */
     DeleteOutcome delete(Key key, long compareCas, boolean invalidate);
+
+    /** A meta delete (md: C, I, T, x), done atomically for the key. */
+    DeleteOutcome delete(DeleteRequest request);
 
     /** Invalidates every item stored up to {@code delaySeconds} from now (memcached flush_all). */
     void flushAll(long delaySeconds);

@@ -13,6 +13,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 
 /**
@@ -25,6 +27,9 @@ import org.springframework.stereotype.Component;
  */
 @Component
 public class MemoryItemStore implements ItemStore {
+
+    /** The value of an item that mg N created or md x emptied. */
+    private static final byte[] EMPTY = new byte[0];
 
     private final Clock clock;
     private final long maxItemSize;
@@ -50,8 +55,20 @@ public class MemoryItemStore implements ItemStore {
     private final ConcurrentMap<Key, Item> map;
     private final Policy.Eviction<Key, Item> eviction;
 
+    private final EvictionListener evictionListener;
+
     public MemoryItemStore(StoreProperties properties, Clock clock) {
+        this(properties, clock, EvictionListener.NONE);
+    }
+
+    @Autowired
+    public MemoryItemStore(StoreProperties properties, Clock clock, ObjectProvider<EvictionListener> evictionListener) {
+        this(properties, clock, evictionListener.getIfAvailable(() -> EvictionListener.NONE));
+    }
+
+    public MemoryItemStore(StoreProperties properties, Clock clock, EvictionListener evictionListener) {
         this.clock = clock;
+        this.evictionListener = evictionListener;
         this.maxItemSize = properties.maxItemSize().toBytes();
         this.maxMemory = properties.maxMemory().toBytes();
         this.startMillis = clock.millis();
@@ -81,6 +98,7 @@ public class MemoryItemStore implements ItemStore {
             if (!item.fetched()) {
                 evictedUnfetched.increment();
             }
+            evictionListener.evicted(item, nowSeconds());
         } else if (cause == RemovalCause.EXPIRED) {
             countReclaimed(item);
         }
@@ -166,6 +184,81 @@ public class MemoryItemStore implements ItemStore {
         }
         item.accessed(now);
         return item;
+    }
+
+    @Override
+    public ReadResult read(ReadRequest request) {
+        Key key = request.key();
+        if (request.touchExptime() == null) {
+            // The common case reads without the key's lock: only a T, a vivify or a token to hand
+            // out changes the item, and those go through compute below.
+            Item item = request.bump() ? cache.getIfPresent(key) : cache.policy().getIfPresentQuietly(key);
+            long now = nowSeconds();
+            if (item != null && !live(item, now)) {
+                removeDead(key, item);
+                item = null;
+            }
+            if (item != null && !tokenDue(item, request, now)) {
+                return hit(item, request.bump(), now, false, item.tokenSent(), item.expiresAt());
+            }
+            if (item == null && request.vivifyExptime() == null) {
+                return ReadResult.MISS;
+            }
+        }
+        ReadResult[] result = { ReadResult.MISS };
+        map.compute(key, (k, old) -> {
+            long now = nowSeconds();
+            Item cur = liveOrReclaim(old, now);
+            if (cur == null) {
+                if (request.vivifyExptime() == null) {
+                    return unchanged(k, null);
+                }
+                // mg N: the first reader to miss creates an empty item and wins its recache
+                Item created = new Item(k, EMPTY, 0, Exptime.toExpiresAt(request.vivifyExptime(), now),
+                        claimCas(0), now, false);
+                created.markTokenSent();
+                totalItems.increment();
+                result[0] = new ReadResult(created, false, created.lastAccess(), true, true, false, 0);
+                return keep(k, created, now);
+            }
+            Item next = request.touchExptime() == null ? cur
+                    : cur.withExpiry(Exptime.toExpiresAt(request.touchExptime(), now));
+            boolean sentBefore = next.tokenSent();
+            boolean won = tokenDue(request.recacheBeforeTouch() ? cur : next, request, now);
+            if (won) {
+                next.markTokenSent();
+            }
+            result[0] = hit(next, request.bump(), now, won, sentBefore, cur.expiresAt());
+            return next == cur ? commit(k, cur) : keep(k, next, now);
+        });
+        return result[0];
+    }
+
+    /**
+     * Whether a read wins the item's recache token: nobody holds it, and the item is stale or
+     * (mg R) expires sooner than the reader's recache time.
+     */
+    private static boolean tokenDue(Item item, ReadRequest request, long now) {
+        if (item.tokenSent()) {
+            return false;
+        }
+        if (item.stale()) {
+            return true;
+        }
+        Long recache = request.recacheExptime();
+        return recache != null && item.expiresAt() != 0
+                && item.expiresAt() < Exptime.toExpiresAt(recache, now);
+    }
+
+    /** A hit: the access record as it was, then (unless mg u) the read recorded. */
+    private static ReadResult hit(Item item, boolean bump, long now, boolean won, boolean sentBefore,
+                                  long expiresAtBefore) {
+        boolean fetched = item.fetched();
+        long lastAccess = item.lastAccess();
+        if (bump) {
+            item.accessed(now);
+        }
+        return new ReadResult(item, fetched, lastAccess, false, won, sentBefore, expiresAtBefore);
     }
 
     @Override
@@ -293,7 +386,9 @@ public class MemoryItemStore implements ItemStore {
         }
         long cas = claimCas(request.newCas());
         result[0] = StoreResult.stored(cas);
-        return new Item(key, value, flags, expiresAt, cas, now, stale);
+        Item next = new Item(key, value, flags, expiresAt, cas, now, stale);
+        // a stale value stored over a stale item leaves the recache token where it was
+        return stale ? next.inheritToken(cur) : next;
     }
 
     private static Item notStored(StoreResult[] result) {
@@ -323,7 +418,7 @@ public class MemoryItemStore implements ItemStore {
                 Item created = new Item(k, DecimalValue.format(request.initial()), 0,
                         Exptime.toExpiresAt(request.vivifyExptime(), now), cas, now, false);
                 totalItems.increment();
-                result[0] = new ArithmeticResult(ArithmeticResult.Outcome.OK, request.initial(), created);
+                result[0] = new ArithmeticResult(ArithmeticResult.Outcome.OK, request.initial(), created, true);
                 return keep(k, created, now);
             }
             if (request.compareCas() != 0 && cur.cas() != request.compareCas()) {
@@ -343,33 +438,51 @@ public class MemoryItemStore implements ItemStore {
                 updated = Long.compareUnsigned(value, delta) < 0 ? 0 : value - delta;
             }
             long cas = claimCas(0);
-            Item next = new Item(k, DecimalValue.format(updated), cur.flags(), cur.expiresAt(), cas, now,
-                    cur.stale());
+            long expiresAt = request.touchExptime() == null ? cur.expiresAt()
+                    : Exptime.toExpiresAt(request.touchExptime(), now);
+            Item next = new Item(k, DecimalValue.format(updated), cur.flags(), expiresAt, cas, now, cur.stale())
+                    .inheritToken(cur);
             result[0] = new ArithmeticResult(ArithmeticResult.Outcome.OK, updated, next);
-            return commit(k, next);
+            return keep(k, next, now);
         });
         return result[0];
     }
 
     @Override
     public DeleteOutcome delete(Key key, long compareCas, boolean invalidate) {
+        return delete(new DeleteRequest(key, compareCas != 0, compareCas, invalidate, null, false, 0));
+    }
+
+    @Override
+    public DeleteOutcome delete(DeleteRequest request) {
         DeleteOutcome[] outcome = { DeleteOutcome.NOT_FOUND };
-        map.computeIfPresent(key, (k, old) -> {
+        map.computeIfPresent(request.key(), (k, old) -> {
             long now = nowSeconds();
             Item cur = liveOrReclaim(old, now);
             if (cur == null) {
                 return unchanged(k, null);
             }
-            if (compareCas != 0 && cur.cas() != compareCas) {
+            if (request.compareCas() && cur.cas() != request.cas()) {
                 outcome[0] = DeleteOutcome.EXISTS;
                 return cur;
             }
             outcome[0] = DeleteOutcome.DELETED;
-            if (invalidate) {
-                // md I: keep the item but mark it stale under a new CAS
-                return commit(k, cur.invalidated(claimCas(0)));
+            if (!request.invalidate() && !request.dropValue()) {
+                return commit(k, null);
             }
-            return commit(k, null);
+            Item next = cur;
+            if (request.dropValue()) {
+                // md x: the key stays, with an empty value, the given flags and TTL, and its CAS
+                long exptime = request.newExptime() == null ? 0 : request.newExptime();
+                next = new Item(k, EMPTY, request.flags(), Exptime.toExpiresAt(exptime, now), cur.cas(), now, false);
+            }
+            if (request.invalidate()) {
+                // md I: keep the item but mark it stale under a new CAS; the next reader wins
+                long expiresAt = request.newExptime() == null || request.dropValue() ? next.expiresAt()
+                        : Exptime.toExpiresAt(request.newExptime(), now);
+                next = next.invalidated(claimCas(0), expiresAt);
+            }
+            return keep(k, next, now);
         });
         return outcome[0];
     }

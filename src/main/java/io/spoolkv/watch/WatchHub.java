@@ -1,13 +1,16 @@
 package io.spoolkv.watch;
 
 import io.netty.buffer.ByteBuf;
+import io.spoolkv.command.ConnectionListener;
 import io.spoolkv.command.MutationListener;
 import io.spoolkv.protocol.text.UriEncoding;
 import io.spoolkv.spool.ConnectionSpool;
+import io.spoolkv.store.EvictionListener;
 import io.spoolkv.store.Item;
 import io.spoolkv.store.Key;
 import io.spoolkv.store.StoreRequest;
 import io.spoolkv.store.StoreResult;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.List;
@@ -17,12 +20,13 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.springframework.stereotype.Component;
 
 /**
- * Turns fetches and storage commands into memcached 1.6 log lines for the connections that
- * {@code watch} them. Runs on the event loop of the connection that ran the command: with no
- * watcher it costs one volatile read; with watchers, one small pooled buffer per line.
+ * Turns fetches, storage commands, evictions and connection events into memcached 1.6.18 log
+ * lines for the connections that {@code watch} them. Runs on the thread of the event (the event
+ * loop of the connection that ran the command, or the writer whose store caused an eviction):
+ * with no watcher it costs one volatile read; with watchers, one small pooled buffer per line.
  */
 @Component
-public class WatchHub implements MutationListener {
+public class WatchHub implements MutationListener, EvictionListener, ConnectionListener {
 
     private static final String[] FOUND = {"not_found", "found"};
 
@@ -51,6 +55,16 @@ public class WatchHub implements MutationListener {
     }
 
     @Override
+    public boolean watchingFetches() {
+        for (Watcher w : watchers) {
+            if (w.wants(WatchStream.FETCHERS)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Override
     public void fetched(int clientId, Key key, Item item) {
         if (watchers.isEmpty()) {
             return;
@@ -58,6 +72,39 @@ public class WatchHub implements MutationListener {
         String tail = " status=" + FOUND[item == null ? 0 : 1] + " clsid=" + (item == null ? 0 : 1)
                 + " cfd=" + clientId + " size=" + (item == null ? 0 : item.value().length) + "\n";
         publish(WatchStream.FETCHERS, "item_get", key, tail);
+    }
+
+    @Override
+    public void evicted(Item item, long now) {
+        if (watchers.isEmpty()) {
+            return;
+        }
+        String tail = " fetch=" + (item.fetched() ? "yes" : "no") + " ttl=" + (item.expiresAt() == 0 ? -1 : item.expiresAt() - now)
+                + " la=" + (now - item.lastAccess()) + " clsid=1 size=" + item.value().length + "\n";
+        publish(WatchStream.EVICTIONS, "eviction", item.key(), tail);
+    }
+
+    @Override
+    public void opened(int clientId, InetSocketAddress remote) {
+        if (watchers.isEmpty()) {
+            return;
+        }
+        publish(WatchStream.CONNEVENTS, "conn_new", null, endpoint(remote) + " cfd=" + clientId + "\n");
+    }
+
+    @Override
+    public void closed(int clientId, InetSocketAddress remote, CloseReason reason) {
+        if (watchers.isEmpty()) {
+            return;
+        }
+        publish(WatchStream.CONNEVENTS, "conn_close", null,
+                endpoint(remote) + " reason=" + reason.wireName() + " cfd=" + clientId + "\n");
+    }
+
+    /** memcached's rip/rport/transport fields (spoolkv listens on TCP only). */
+    private static String endpoint(InetSocketAddress remote) {
+        String ip = remote == null || remote.getAddress() == null ? "unknown" : remote.getAddress().getHostAddress();
+        return " rip=" + ip + " rport=" + (remote == null ? 0 : remote.getPort()) + " transport=tcp";
     }
 
     @Override
@@ -71,17 +118,21 @@ public class WatchHub implements MutationListener {
         publish(WatchStream.MUTATIONS, "item_store", key(request), tail);
     }
 
+    /** One line, {@code ts gid type [key]} then {@code tail}, to every watcher of {@code stream}. */
     private void publish(WatchStream stream, String type, Key key, String tail) {
         long now = clock.millis();
         String head = "ts=" + (now / 1000) + "." + ((now % 1000) * 1000) + " gid=" + gid.incrementAndGet()
-                + " type=" + type + " key=";
+                + " type=" + type + (key == null ? "" : " key=");
         for (Watcher w : watchers) {
             if (!w.wants(stream)) {
                 continue;
             }
-            ByteBuf line = w.spool().alloc().buffer(head.length() + key.length() * 3 + tail.length());
+            int keyBytes = key == null ? 0 : key.length() * 3;
+            ByteBuf line = w.spool().alloc().buffer(head.length() + keyBytes + tail.length());
             line.writeCharSequence(head, StandardCharsets.US_ASCII);
-            UriEncoding.write(line, key.bytes());
+            if (key != null) {
+                UriEncoding.write(line, key.bytes());
+            }
             line.writeCharSequence(tail, StandardCharsets.US_ASCII);
             if (!w.deliver(line)) {
                 watchers.remove(w);

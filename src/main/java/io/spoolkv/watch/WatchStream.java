@@ -5,24 +5,50 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 
-/** The log streams a {@code watch} connection can ask for; spoolkv produces these two. */
+/**
+ * The log streams a {@code watch} connection can ask for: memcached 1.6.18's names, all of them
+ * accepted as memcached accepts them. spoolkv writes lines for fetchers, mutations, evictions and
+ * connevents; the others name events it does not have (no raw command log, no LRU crawler or slab
+ * mover, no proxy), so they stay silent.
+ */
 public enum WatchStream {
+    RAWCMDS,
+    EVICTIONS,
     FETCHERS,
-    MUTATIONS;
+    MUTATIONS,
+    SYSEVENTS,
+    CONNEVENTS,
+    PROXYREQS,
+    PROXYEVENTS,
+    PROXYUSER;
 
-    /** Parses the stream names of a watch command; null if any name is unknown. */
+    private final String wireName = name().toLowerCase(Locale.ROOT);
+
+    /**
+     * Parses the stream names of a watch command (exact, lower case, as memcached compares them);
+     * null if any name is unknown. No name means fetchers only, memcached's default.
+     */
     static Set<WatchStream> parse(List<String> names) {
         if (names.isEmpty()) {
-            return EnumSet.allOf(WatchStream.class);
+            return EnumSet.of(FETCHERS);
         }
         EnumSet<WatchStream> streams = EnumSet.noneOf(WatchStream.class);
         for (String name : names) {
-            try {
-                streams.add(valueOf(name.toUpperCase(Locale.ROOT)));
-            } catch (IllegalArgumentException e) {
+            WatchStream stream = byWireName(name);
+            if (stream == null) {
                 return null;
             }
+            streams.add(stream);
         }
         return streams;
+    }
+
+    private static WatchStream byWireName(String name) {
+        for (WatchStream s : values()) {
+            if (s.wireName.equals(name)) {
+                return s;
+            }
+        }
+        return null;
     }
 }

@@ -124,7 +124,8 @@ class TextProtocolIT {
         try (TextClient c = new TextClient(server.port())) {
             // "AAE=" is base64 for the bytes 0x00 0x01.
             c.send("ms AAE= 1 b\r\nz\r\nlru_crawler mgdump all\r\n");
-            assertThat(c.line()).isEqualTo("HD b");
+            // memcached 1.6.18 echoes b only after a k flag's key
+            assertThat(c.line()).isEqualTo("HD");
             assertThat(c.line()).isEqualTo("mg AAE= b");
             assertThat(c.line()).isEqualTo("EN");
         }
@@ -137,6 +138,8 @@ class TextProtocolIT {
             assertThat(watcher.line()).isEqualTo("OK");
             c.send("set w 0 0 2\r\nab\r\nget w\r\nget nope\r\n");
             assertThat(c.line()).isEqualTo("STORED");
+            // memcached logs the lookup the set makes before it stores
+            assertThat(watcher.line()).matches("ts=\\S+ gid=\\d+ type=item_get key=w status=not_found clsid=0 cfd=\\d+ size=0");
             String store = watcher.line();
             assertThat(store).matches("ts=\\d+\\.\\d+ gid=\\d+ type=item_store key=w status=stored cmd=set ttl=0 clsid=1 cfd=\\d+ size=2");
             assertThat(watcher.line()).matches("ts=\\S+ gid=\\d+ type=item_get key=w status=found clsid=1 cfd=\\d+ size=2");

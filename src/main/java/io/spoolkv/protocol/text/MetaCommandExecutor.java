@@ -6,7 +6,10 @@ import io.spoolkv.protocol.text.MetaCommand.MetaFlag;
 import io.spoolkv.store.Arithmetic;
 import io.spoolkv.store.ArithmeticResult;
 import io.spoolkv.store.DeleteOutcome;
+import io.spoolkv.store.DeleteRequest;
 import io.spoolkv.store.Item;
+import io.spoolkv.store.ReadRequest;
+import io.spoolkv.store.ReadResult;
 import io.spoolkv.store.StoreMode;
 import io.spoolkv.store.StoreRequest;
 import io.spoolkv.store.StoreResult;
@@ -14,15 +17,14 @@ import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 
 /**
- * Runs the meta commands (mg, ms, md, ma, me, mn) on the shared command layer. Return flags come
- * back in the order the client asked for them; O (opaque), k (key) and b are echoed on every
- * reply so pipelining clients can match answers; q drops the expected answer (EN for mg, HD for
- * the others).
+ * Runs the meta commands (mg, ms, md, ma, me, mn) on the shared command layer, each as one atomic
+ * command-layer operation. Return flags come back in the order the client asked for them; O and k
+ * are echoed on every reply so pipelining clients can match answers. q hides only the nominal
+ * answer, as memcached 1.6.18 does: EN for mg, HD for ms and md, HD and VA for an ma that changed
+ * an existing item (an ma that created one still answers).
  */
 final class MetaCommandExecutor {
 
-    static final String BAD_TOKEN = "CLIENT_ERROR bad token in command line format";
-    static final String BAD_MODE = "CLIENT_ERROR invalid mode for ms STORE";
     static final String NON_NUMERIC = "CLIENT_ERROR cannot increment or decrement non-numeric value";
 
     private final CacheCommands commands;
@@ -33,50 +35,53 @@ final class MetaCommandExecutor {
 
     TextResponse execute(int clientId, MetaCommand m) {
         commands.stats().meta();
-        try {
-            return switch (m.type()) {
-                case 'g' -> get(clientId, m);
-                case 's' -> set(clientId, m);
-                case 'd' -> delete(m);
-                case 'a' -> arithmetic(m);
-                case 'e' -> debug(m);
-                case 'n' -> new TextResponse.Meta("MN", null);
-                default -> TextResponse.Line.ERROR;
-            };
-        } catch (NumberFormatException e) {
-            return TextResponse.Line.of(BAD_TOKEN);
-        }
+        return switch (m.type()) {
+            case 'g' -> get(clientId, m);
+            case 's' -> set(clientId, m);
+            case 'd' -> delete(m);
+            case 'a' -> arithmetic(m);
+            case 'e' -> debug(m);
+            case 'n' -> new TextResponse.Meta("MN", null);
+            default -> TextResponse.Line.ERROR;
+        };
     }
 
     private TextResponse get(int clientId, MetaCommand m) {
-        // h and l describe the item as it was before this read, which the read itself updates.
-        Item before = m.has('h') || m.has('l') ? commands.peek(m.key()) : null;
-        Access access = before == null ? null : new Access(before.fetched(), before.lastAccess());
-        MetaFlag ttl = m.flag('T');
-        Item item = ttl != null
-                ? commands.getAndTouch(clientId, m.key(), Long.parseLong(ttl.token()))
-                : commands.get(clientId, m.key());
-        boolean won = false;
-        if (item == null && m.has('N')) {
-            // Vivify on miss: the first client to miss gets an empty item and the W(in) flag,
-            // telling it to recache; others see the empty item until then.
-            long vivifyTtl = Long.parseLong(m.flag('N').token());
-            StoreResult created = commands.store(clientId,
-                    StoreRequest.of(StoreMode.ADD, m.key(), new byte[0], 0, vivifyTtl));
-            if (created.outcome() == StoreResult.Outcome.STORED) {
-                item = commands.peek(m.key());
-                won = item != null;
-            }
-        }
+        // an item that N creates takes the TTL of whichever of N and T comes later on the line
+        Long vivify = m.has('N') && later(m, 'T', 'N') ? m.signed('T') : m.signed('N');
+        ReadResult read = commands.read(clientId,
+                new ReadRequest(m.key(), !m.has('u'), m.signed('T'), vivify, m.signed('R'), later(m, 'T', 'R')));
+        Item item = read.item();
         if (item == null) {
             return m.has('q') ? null : reply("EN", m, null);
         }
-        StringBuilder flags = returnFlags(m, item, access);
-        if (won) {
-            flags.append(" W");
+        long now = commands.store().nowSeconds();
+        StringBuilder flags = new StringBuilder();
+        // memcached applies T (and N to an item it created) where it meets them on the line, so a
+        // t before them shows the expiry as it was
+        long expiresAt = read.expiresAtBefore();
+        for (MetaFlag f : m.flags()) {
+            switch (f.name()) {
+                case 'T', 'N' -> expiresAt = f.name() == 'T' || read.created() ? item.expiresAt() : expiresAt;
+                case 'c' -> flags.append(" c").append(Long.toUnsignedString(item.cas()));
+                case 'f' -> flags.append(" f").append(Integer.toUnsignedString(item.flags()));
+                // h and l describe the item as it was before this read
+                case 'h' -> flags.append(" h").append(read.fetchedBefore() ? '1' : '0');
+                case 'l' -> flags.append(" l").append(Math.max(0, now - read.lastAccessBefore()));
+                case 's' -> flags.append(" s").append(item.value().length);
+                case 't' -> flags.append(" t").append(expiresAt == 0 ? -1 : Math.max(0, expiresAt - now));
+                default -> echo(flags, f, m);
+            }
+        }
+        // memcached's order: Z (a token is out), X (stale), W (this reader won); never W with Z
+        if (read.tokenSentBefore()) {
+            flags.append(" Z");
         }
         if (item.stale()) {
             flags.append(" X");
+        }
+        if (read.won()) {
+            flags.append(" W");
         }
         if (m.has('v')) {
             return new TextResponse.Meta("VA " + item.value().length + flags, item.value());
@@ -88,83 +93,73 @@ final class MetaCommandExecutor {
         StoreMode mode = StoreMode.SET;
         MetaFlag modeFlag = m.flag('M');
         if (modeFlag != null) {
-            if (modeFlag.token().length() != 1) {
-                return TextResponse.Line.of(BAD_MODE);
-            }
-            mode = switch (Character.toUpperCase(modeFlag.token().charAt(0))) {
+            mode = switch (modeFlag.token().charAt(0)) {
                 case 'E' -> StoreMode.ADD;
                 case 'A' -> StoreMode.APPEND;
                 case 'P' -> StoreMode.PREPEND;
                 case 'R' -> StoreMode.REPLACE;
-                case 'S' -> StoreMode.SET;
-                default -> null;
+                default -> StoreMode.SET; // the parser let only S through besides these
             };
-            if (mode == null) {
-                return TextResponse.Line.of(BAD_MODE);
-            }
         }
         int flags = m.has('F') ? (int) Numbers.parseUnsigned32(m.flag('F').token()) : 0;
-        long ttl = m.has('T') ? Long.parseLong(m.flag('T').token()) : 0;
-        long compareCas = m.has('C') ? Numbers.parseUnsigned64(m.flag('C').token()) : 0;
-        long newCas = m.has('E') ? Numbers.parseUnsigned64(m.flag('E').token()) : 0;
-        StoreResult result = commands.store(clientId,
-                new StoreRequest(mode, m.key(), m.value(), flags, ttl, compareCas, newCas, m.has('I')));
+        Long ttl = m.signed('T');
+        long compareCas = m.unsigned('C', 0);
+        StoreRequest request = new StoreRequest(mode, m.key(), m.value(), flags, ttl == null ? 0 : ttl,
+                compareCas, m.unsigned('E', 0), m.has('I'));
+        // C0 compares as memcached does: set and replace become a CAS that no item can match;
+        // add ignores C and append/prepend treat 0 as "no CAS"
+        boolean casZero = m.has('C') && compareCas == 0 && (mode == StoreMode.SET || mode == StoreMode.REPLACE);
+        StoreResult result = casZero ? commands.storeComparingZero(clientId, request) : commands.store(clientId, request);
         return switch (result.outcome()) {
             case STORED -> m.has('q') ? null : reply("HD", m, result.cas());
-            case NOT_STORED -> reply("NS", m, null);
-            case EXISTS -> reply("EX", m, null);
-            case NOT_FOUND -> reply("NF", m, null);
+            case NOT_STORED -> reply("NS", m, 0L);
+            case EXISTS -> reply("EX", m, 0L);
+            case NOT_FOUND -> reply("NF", m, 0L);
         };
     }
 
     private TextResponse delete(MetaCommand m) {
-        long compareCas = m.has('C') ? Numbers.parseUnsigned64(m.flag('C').token()) : 0;
-        DeleteOutcome outcome = commands.delete(m.key(), compareCas, m.has('I'));
-        if (outcome == DeleteOutcome.DELETED && m.has('I') && m.has('T')) {
-            commands.touch(m.key(), Long.parseLong(m.flag('T').token()));
-        }
+        DeleteOutcome outcome = commands.delete(new DeleteRequest(m.key(), m.has('C'), m.unsigned('C', 0), m.has('I'),
+                m.signed('T'), m.has('x'), m.has('F') ? (int) Numbers.parseUnsigned32(m.flag('F').token()) : 0));
         return switch (outcome) {
             case DELETED -> m.has('q') ? null : reply("HD", m, null);
-            // Quiet deletes hide misses too: the key is gone either way.
-            case NOT_FOUND -> m.has('q') ? null : reply("NF", m, null);
+            case NOT_FOUND -> reply("NF", m, null);
             case EXISTS -> reply("EX", m, null);
         };
     }
 
     private TextResponse arithmetic(MetaCommand m) {
-        boolean increment = true;
         MetaFlag mode = m.flag('M');
-        if (mode != null) {
-            String t = mode.token();
-            if (t.equals("I") || t.equals("i") || t.equals("+")) {
-                increment = true;
-            } else if (t.equals("D") || t.equals("d") || t.equals("-")) {
-                increment = false;
-            } else {
-                return TextResponse.Line.of("CLIENT_ERROR invalid mode for ma");
-            }
+        boolean increment = mode == null || mode.token().equals("I") || mode.token().equals("+");
+        Long touch = m.signed('T');
+        Long vivify = m.signed('N');
+        // a created item takes the TTL of whichever of N and T comes later on the line
+        long createTtl = vivify == null ? 0 : later(m, 'T', 'N') ? touch : vivify;
+        ArithmeticResult result = commands.arithmetic(new Arithmetic(m.key(), increment, m.unsigned('D', 1),
+                m.unsigned('C', 0), vivify != null, m.unsigned('J', 0), createTtl, touch));
+        if (m.opaqueTooLong() && result.outcome() != ArithmeticResult.Outcome.NON_NUMERIC) {
+            return TextResponse.Line.of(MetaCommandParser.OPAQUE_TOO_LONG); // memcached checks it after the change
         }
-        long delta = m.has('D') ? Numbers.parseUnsigned64(m.flag('D').token()) : 1;
-        long compareCas = m.has('C') ? Numbers.parseUnsigned64(m.flag('C').token()) : 0;
-        boolean vivify = m.has('N');
-        long vivifyTtl = vivify ? Long.parseLong(m.flag('N').token()) : 0;
-        long initial = m.has('J') ? Numbers.parseUnsigned64(m.flag('J').token()) : 0;
-        ArithmeticResult result = commands.arithmetic(
-                new Arithmetic(m.key(), increment, delta, compareCas, vivify, initial, vivifyTtl));
         return switch (result.outcome()) {
             case OK -> {
+                if (m.has('q') && !result.created()) {
+                    yield null;
+                }
                 Item item = result.item();
-                if (m.has('T')) {
-                    commands.touch(m.key(), Long.parseLong(m.flag('T').token()));
-                    // A TTL in the past (T-1) expires the item at once: the flags then describe the result.
-                    Item touched = commands.peek(m.key());
-                    item = touched != null ? touched : item;
+                long now = commands.store().nowSeconds();
+                StringBuilder flags = new StringBuilder();
+                for (MetaFlag f : m.flags()) {
+                    switch (f.name()) {
+                        case 'c' -> flags.append(" c").append(Long.toUnsignedString(item.cas()));
+                        case 't' -> flags.append(" t").append(ttl(item, now));
+                        default -> echo(flags, f, m);
+                    }
                 }
                 if (m.has('v')) {
                     byte[] number = Long.toUnsignedString(result.value()).getBytes(StandardCharsets.US_ASCII);
-                    yield new TextResponse.Meta("VA " + number.length + returnFlags(m, item, null), number);
+                    yield new TextResponse.Meta("VA " + number.length + flags, number);
                 }
-                yield m.has('q') ? null : new TextResponse.Meta("HD" + returnFlags(m, item, null), null);
+                yield new TextResponse.Meta("HD" + flags, null);
             }
             case NOT_FOUND -> reply("NF", m, null);
             case EXISTS -> reply("EX", m, null);
@@ -175,12 +170,13 @@ final class MetaCommandExecutor {
     private TextResponse debug(MetaCommand m) {
         Item item = commands.peek(m.key());
         if (item == null) {
-            return reply("EN", m, null);
+            return TextResponse.Line.of("EN");
         }
         long now = commands.store().nowSeconds();
         String key = m.base64Key() ? Base64.getEncoder().encodeToString(m.key().bytes()) : Tokens.text(m.key().bytes());
         return new TextResponse.Meta("ME " + key
-                + " exp=" + (item.expiresAt() == 0 ? -1 : item.ttlAt(now))
+                // memcached 1.6.18 prints now minus the expiry here, so a TTL of 100 shows as -100
+                + " exp=" + (item.expiresAt() == 0 ? -1 : -item.ttlAt(now))
                 + " la=" + Math.max(0, now - item.lastAccess())
                 + " cas=" + Long.toUnsignedString(item.cas())
                 + " fetch=" + (item.fetched() ? "yes" : "no")
@@ -188,53 +184,48 @@ final class MetaCommandExecutor {
                 + " size=" + item.footprint(), null);
     }
 
-    /** A reply with only the echoed flags (O, k, b) and, when asked for with c, the CAS. */
-    private TextResponse reply(String code, MetaCommand m, Long cas) {
+    /** A reply with only the echoed flags (O, k) and, for ms with c, the CAS (0 when nothing was stored). */
+    private static TextResponse reply(String code, MetaCommand m, Long cas) {
         StringBuilder sb = new StringBuilder(code);
         for (MetaFlag f : m.flags()) {
-            switch (f.name()) {
-                case 'O' -> sb.append(" O").append(f.token());
-                case 'k' -> sb.append(" k").append(keyText(m));
-                case 'b' -> sb.append(" b");
-                case 'c' -> {
-                    if (cas != null) {
-                        sb.append(" c").append(Long.toUnsignedString(cas));
-                    }
-                }
-                default -> { }
+            if (f.name() == 'c' && cas != null) {
+                sb.append(" c").append(Long.toUnsignedString(cas));
+            } else {
+                echo(sb, f, m);
             }
         }
         return new TextResponse.Meta(sb.toString(), null);
     }
 
-    /** The return flags of a hit, in the client's order. */
-    private StringBuilder returnFlags(MetaCommand m, Item item, Access before) {
-        StringBuilder sb = new StringBuilder();
-        long now = commands.store().nowSeconds();
-        boolean fetched = before != null ? before.fetched() : item.fetched();
-        long lastAccess = before != null ? before.lastAccess() : item.lastAccess();
-        for (MetaFlag f : m.flags()) {
-            switch (f.name()) {
-                case 'b' -> sb.append(" b");
-                case 'c' -> sb.append(" c").append(Long.toUnsignedString(item.cas()));
-                case 'f' -> sb.append(" f").append(Integer.toUnsignedString(item.flags()));
-                case 'h' -> sb.append(" h").append(fetched ? '1' : '0');
-                case 'k' -> sb.append(" k").append(keyText(m));
-                case 'l' -> sb.append(" l").append(Math.max(0, now - lastAccess));
-                case 'O' -> sb.append(" O").append(f.token());
-                case 's' -> sb.append(" s").append(item.value().length);
-                case 't' -> sb.append(" t").append(item.expiresAt() == 0 ? -1 : item.ttlAt(now));
-                default -> { }
+    /** The flags every reply echoes: O as sent, k as the key (base64 and a " b" for binary keys). */
+    private static void echo(StringBuilder sb, MetaFlag f, MetaCommand m) {
+        if (f.name() == 'O') {
+            sb.append(" O").append(f.token());
+        } else if (f.name() == 'k') {
+            if (m.base64Key()) {
+                sb.append(" k").append(Base64.getEncoder().encodeToString(m.key().bytes())).append(" b");
+            } else {
+                sb.append(" k").append(Tokens.text(m.key().bytes()));
             }
         }
-        return sb;
     }
 
-    /** An item's access record as it was before a read. */
-    private record Access(boolean fetched, long lastAccess) { }
-
-    private static String keyText(MetaCommand m) {
-        return m.base64Key() ? Base64.getEncoder().encodeToString(m.key().bytes()) : Tokens.text(m.key().bytes());
+    private static long ttl(Item item, long now) {
+        return item.expiresAt() == 0 ? -1 : item.ttlAt(now);
     }
 
+    /** True when flag {@code a} is present and comes after flag {@code b} on the line. */
+    private static boolean later(MetaCommand m, char a, char b) {
+        int ia = -1;
+        int ib = -1;
+        for (int i = 0; i < m.flags().size(); i++) {
+            char name = m.flags().get(i).name();
+            if (name == a) {
+                ia = i;
+            } else if (name == b) {
+                ib = i;
+            }
+        }
+        return ia > ib;
+    }
 }

@@ -2,10 +2,13 @@ package io.spoolkv.protocol.text;
 
 import io.spoolkv.store.Arithmetic;
 import io.spoolkv.store.ArithmeticResult;
+import io.spoolkv.store.DeleteRequest;
 import io.spoolkv.store.DeleteOutcome;
 import io.spoolkv.store.Item;
 import io.spoolkv.store.ItemStore;
 import io.spoolkv.store.Key;
+import io.spoolkv.store.ReadRequest;
+import io.spoolkv.store.ReadResult;
 import io.spoolkv.store.StoreMode;
 import io.spoolkv.store.StoreRequest;
 import io.spoolkv.store.StoreResult;
@@ -66,6 +69,18 @@ final class SimpleItemStore implements ItemStore {
             item.accessed(NOW);
         }
         return item;
+    }
+
+    /** Meta reads are tested on the real store (MetaCommandsTest), so this double does not copy their rules. */
+    @Override
+    public ReadResult read(ReadRequest request) {
+        throw new UnsupportedOperationException("meta reads are tested on MemoryItemStore");
+    }
+
+    /** Meta deletes are tested on the real store (MetaCommandsTest), so this double does not copy their rules. */
+    @Override
+    public DeleteOutcome delete(DeleteRequest request) {
+        throw new UnsupportedOperationException("meta deletes are tested on MemoryItemStore");
     }
 
     @Override

@@ -3,118 +3,47 @@ package io.spoolkv.protocol.text;
 import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
-import io.spoolkv.command.CacheCommands;
-import io.spoolkv.command.ConnectionCounts;
-import io.spoolkv.command.MutationListener;
-import io.spoolkv.command.RuntimeSettings;
 import io.spoolkv.command.Versions;
-import io.spoolkv.command.StatsReporter;
-import io.spoolkv.config.BackgroundProperties;
-import io.spoolkv.config.ServerProperties;
-import io.spoolkv.config.SpoolProperties;
-import io.spoolkv.config.StoreProperties;
 import io.spoolkv.store.Key;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
-import org.springframework.util.unit.DataSize;
 
-/** End to end on one connection: decoder, handler and encoder over {@link SimpleItemStore}. */
+/**
+ * End to end on one connection: decoder, handler and encoder over {@link SimpleItemStore}. The meta
+ * commands are tested over the real store in {@link MetaCommandsTest}.
+ */
 class TextCommandHandlerTest {
 
     SimpleItemStore store;
+    TextChannelFixture fixture;
     List<TextRequest> streamed;
     EmbeddedChannel channel;
 
     @BeforeEach
     void setUp() {
         store = new SimpleItemStore();
-        streamed = new ArrayList<>();
-        CacheCommands commands = new CacheCommands(store, MutationListener.NONE);
-        ConnectionCounts counts = new ConnectionCounts() {
-            @Override
-            public long currentConnections() {
-                return 1;
-            }
-
-            @Override
-            public long totalConnections() {
-                return 2;
-            }
-
-            @Override
-            public long rejectedConnections() {
-                return 0;
-            }
-
-            @Override
-            public int ioThreads() {
-                return 1;
-            }
-
-            @Override
-            public long bytesRead() {
-                return 300;
-            }
-
-            @Override
-            public long bytesWritten() {
-                return 400;
-            }
-
-            @Override
-            public String listenAddress() {
-                return "tcp:127.0.0.1:11211";
-            }
-
-            @Override
-            public List<ConnectionInfo> connections() {
-                return List.of(new ConnectionInfo(1, "tcp:127.0.0.1:50000", "tcp:127.0.0.1:11211", 0),
-                        new ConnectionInfo(2, "tcp:127.0.0.1:50001", "tcp:127.0.0.1:11211", 7));
-            }
-        };
-        StatsReporter stats = new StatsReporter(commands, counts,
-                new ServerProperties("127.0.0.1", 11211, 1, 16, Duration.ofSeconds(1), Duration.ZERO,
-                        DataSize.ofKilobytes(64), DataSize.ofKilobytes(32), DataSize.ofMegabytes(4)),
-                new SpoolProperties(SpoolProperties.Mode.SPOOLED, DataSize.ofMegabytes(1), DataSize.ofKilobytes(256),
-                        DataSize.ofMegabytes(64), 256, DataSize.ofMegabytes(1), Duration.ofSeconds(360)),
-                new BackgroundProperties(2, 1024, DataSize.ofKilobytes(16)),
-                new RuntimeSettings(new StoreProperties(DataSize.ofMegabytes(64), DataSize.ofMegabytes(1), true)));
-        StreamCommands streams = (ctx, clientId, request, onFinished) -> {
-            streamed.add(request);
-            return StreamCommands.Started.reply(TextResponse.Line.ERROR);
-        };
-        TextCommandHandler handler = new TextCommandHandler(new TextCommandExecutor(commands, stats), streams, 1, () -> { },
-                Duration.ofSeconds(5));
-        channel = new EmbeddedChannel(new TextRequestDecoder(1024 * 1024, TextRequestDecoder.MAX_LINE), TextResponseEncoder.INSTANCE, handler);
+        fixture = new TextChannelFixture(store);
+        streamed = fixture.streamed;
+        channel = fixture.channel;
     }
 
     @AfterEach
     void tearDown() {
-        channel.finishAndReleaseAll();
+        fixture.close();
     }
 
-    /** Sends {@code input} in one packet and returns everything written back. */
     String send(String input) {
-        channel.writeInbound(Unpooled.copiedBuffer(input, ISO_8859_1));
-        return output();
+        return fixture.send(input);
     }
 
     String output() {
-        StringBuilder sb = new StringBuilder();
-        for (Object o; (o = channel.readOutbound()) != null; ) {
-            ByteBuf b = (ByteBuf) o;
-            sb.append(b.toString(ISO_8859_1));
-            b.release();
-        }
-        return sb.toString();
+        return fixture.output();
     }
 
     long casOf(String key) {
@@ -292,145 +221,6 @@ class TextCommandHandlerTest {
         void lineTooLongAnswersThenCloses() {
             assertThat(send("mn\r\n" + "y".repeat(3000))).isEqualTo("MN\r\nCLIENT_ERROR line too long\r\n");
             assertThat(channel.isOpen()).isFalse();
-        }
-    }
-
-    // ---------------------------------------------------------------- meta commands
-
-    @Nested
-    class Meta {
-
-        @Test
-        void mgWithReturnFlags() {
-            send("set foo 5 0 3\r\nbar\r\n");
-            long cas = casOf("foo");
-            assertThat(send("mg foo v f c k Oabc t s\r\n"))
-                    .isEqualTo("VA 3 f5 c" + cas + " kfoo Oabc t-1 s3\r\nbar\r\n");
-            assertThat(send("mg foo f k\r\n")).isEqualTo("HD f5 kfoo\r\n");
-            assertThat(send("mg foo\r\n")).isEqualTo("HD\r\n");
-        }
-
-        @Test
-        void mgMissEchoesOpaqueAndKey() {
-            assertThat(send("mg nope v Oxyz k\r\n")).isEqualTo("EN Oxyz knope\r\n");
-            assertThat(send("mg nope v\r\n")).isEqualTo("EN\r\n");
-        }
-
-        @Test
-        void mgQuietSuppressesOnlyTheMiss() {
-            send("set foo 0 0 3\r\nbar\r\n");
-            assertThat(send("mg nope v q\r\nmg foo v q\r\nmn\r\n")).isEqualTo("VA 3\r\nbar\r\nMN\r\n");
-        }
-
-        @Test
-        void mgTtlAndTouch() {
-            send("set foo 0 100 3\r\nbar\r\n");
-            assertThat(send("mg foo t v\r\n")).isEqualTo("VA 3 t100\r\nbar\r\n");
-            assertThat(send("mg foo T50 t\r\n")).isEqualTo("HD t50\r\n");
-            assertThat(send("mg foo t\r\n")).isEqualTo("HD t50\r\n");
-        }
-
-        @Test
-        void mgBase64Key() {
-            send("set foo 0 0 3\r\nbar\r\n");
-            assertThat(send("mg Zm9v b k v\r\n")).isEqualTo("VA 3 b kZm9v\r\nbar\r\n");
-        }
-
-        @Test
-        void mgVivifyOnMiss() {
-            String out = send("mg viv N30 v c\r\n");
-            assertThat(out).isEqualTo("VA 0 c" + casOf("viv") + " W\r\n\r\n");
-        }
-
-        @Test
-        void msSetAndReturnCas() {
-            assertThat(send("ms foo 3 T0 F7\r\nnew\r\n")).isEqualTo("HD\r\n");
-            assertThat(send("ms foo 3 c k O1\r\nxyz\r\n")).isEqualTo("HD c" + casOf("foo") + " kfoo O1\r\n");
-            assertThat(send("get foo\r\n")).isEqualTo("VALUE foo 0 3\r\nxyz\r\nEND\r\n");
-            assertThat(send("ms foo 1 F7 T100\r\nq\r\nmg foo f t v\r\n")).isEqualTo("HD\r\nVA 1 f7 t100\r\nq\r\n");
-        }
-
-        @Test
-        void msQuietSuppressesHd() {
-            assertThat(send("ms foo 1 q\r\nx\r\nmn\r\n")).isEqualTo("MN\r\n");
-        }
-
-        @Test
-        void msModes() {
-            assertThat(send("ms m 1 ME\r\na\r\n")).isEqualTo("HD\r\n");
-            assertThat(send("ms m 1 ME\r\nb\r\n")).isEqualTo("NS\r\n");
-            assertThat(send("ms m 1 MA\r\nc\r\nms m 1 MP\r\nd\r\nmg m v\r\n")).isEqualTo("HD\r\nHD\r\nVA 3\r\ndac\r\n");
-            assertThat(send("ms m 1 MR\r\ne\r\nmg m v\r\n")).isEqualTo("HD\r\nVA 1\r\ne\r\n");
-            assertThat(send("ms m 1 Ms\r\nf\r\nmg m v\r\n")).isEqualTo("HD\r\nVA 1\r\nf\r\n");
-            assertThat(send("ms none 1 MR\r\nx\r\nms none 1 MA\r\nx\r\nms none 1 MP\r\nx\r\n"))
-                    .isEqualTo("NS\r\nNS\r\nNS\r\n");
-            assertThat(send("ms m 1 MX\r\ng\r\n")).isEqualTo("CLIENT_ERROR invalid mode for ms STORE\r\n");
-            assertThat(send("mg m v\r\nmg none v\r\n")).isEqualTo("VA 1\r\nf\r\nEN\r\n");
-        }
-
-        @Test
-        void msCompareCas() {
-            send("ms foo 1\r\na\r\n");
-            long cas = casOf("foo");
-            assertThat(send("ms foo 1 C" + (cas + 1) + "\r\nb\r\n")).isEqualTo("EX\r\n");
-            assertThat(send("ms nope 1 C" + cas + "\r\nb\r\n")).isEqualTo("NF\r\n");
-            assertThat(send("ms foo 1 C" + cas + "\r\nc\r\nmg foo v\r\n")).isEqualTo("HD\r\nVA 1\r\nc\r\n");
-        }
-
-        @Test
-        void msBadToken() {
-            assertThat(send("ms foo 1 Fabc\r\nx\r\nmn\r\n"))
-                    .isEqualTo("CLIENT_ERROR bad token in command line format\r\nMN\r\n");
-        }
-
-        @Test
-        void md() {
-            send("set foo 0 0 3\r\nbar\r\nset bar 0 0 1\r\nx\r\n");
-            long cas = casOf("foo");
-            assertThat(send("md foo C" + (cas + 1) + "\r\n")).isEqualTo("EX\r\n");
-            assertThat(send("md foo O5 k\r\n")).isEqualTo("HD O5 kfoo\r\n");
-            assertThat(send("md foo\r\n")).isEqualTo("NF\r\n");
-            assertThat(send("md bar q\r\nmn\r\nget bar\r\n")).isEqualTo("MN\r\nEND\r\n");
-        }
-
-        @Test
-        void ma() {
-            assertThat(send("ma cnt\r\n")).isEqualTo("NF\r\n");
-            assertThat(send("ma cnt N0 J10 v\r\n")).isEqualTo("VA 2\r\n10\r\n");
-            assertThat(send("ma cnt D5 v\r\n")).isEqualTo("VA 2\r\n15\r\n");
-            assertThat(send("ma cnt\r\nma cnt q\r\nmn\r\n")).isEqualTo("HD\r\nMN\r\n");
-            assertThat(send("get cnt\r\n")).isEqualTo("VALUE cnt 0 2\r\n17\r\nEND\r\n");
-            assertThat(send("ma cnt MD D100 v\r\n")).isEqualTo("VA 1\r\n0\r\n");
-            assertThat(send("ma cnt M+ D18446744073709551615 v t c\r\n"))
-                    .isEqualTo("VA 20 t-1 c" + casOf("cnt") + "\r\n18446744073709551615\r\n");
-            assertThat(send("ma cnt MX\r\n")).isEqualTo("CLIENT_ERROR invalid mode for ma\r\n");
-            assertThat(send("ma cnt Dabc\r\n")).isEqualTo("CLIENT_ERROR bad token in command line format\r\n");
-            send("set txt 0 0 3\r\nabc\r\n");
-            assertThat(send("ma txt\r\n")).isEqualTo("CLIENT_ERROR cannot increment or decrement non-numeric value\r\n");
-        }
-
-        @Test
-        void me() {
-            send("set foo 0 0 3\r\nbar\r\n");
-            long cas = casOf("foo");
-            assertThat(send("me foo\r\n"))
-                    .isEqualTo("ME foo exp=-1 la=0 cas=" + cas + " fetch=no cls=1 size=134\r\n");
-            send("get foo\r\n");
-            assertThat(send("me foo\r\n"))
-                    .isEqualTo("ME foo exp=-1 la=0 cas=" + cas + " fetch=yes cls=1 size=134\r\n");
-            assertThat(send("me nope\r\n")).isEqualTo("EN\r\n");
-        }
-
-        @Test
-        void mn() {
-            assertThat(send("mn\r\n")).isEqualTo("MN\r\n");
-        }
-
-        @Test
-        void metaParseErrors() {
-            assertThat(send("mg foo v v\r\nmg foo !\r\nmg\r\nmg @@@@ b\r\n")).isEqualTo(
-                    "CLIENT_ERROR duplicate flag\r\nCLIENT_ERROR invalid flag\r\n"
-                            + "CLIENT_ERROR bad command line format\r\nCLIENT_ERROR error decoding key\r\n");
         }
     }
 

@@ -641,15 +641,22 @@ class TextRequestDecoderTest {
         }
 
         @ParameterizedTest
-        @ValueSource(strings = {"mg foo v !\r\n", "mg foo 1\r\n", "md foo _x\r\n", "ma foo +\r\n"})
+        @ValueSource(strings = {"mg foo v !\r\n", "mg foo 1\r\n", "mg foo zz\r\n"})
         void invalidFlag(String line) {
             assertThat(decodeOne(line)).isEqualTo(invalid("CLIENT_ERROR invalid flag"));
         }
 
         @ParameterizedTest
-        @ValueSource(strings = {"mg foo v v\r\n", "mg foo T1 k T2\r\n", "md foo q q\r\n"})
+        @ValueSource(strings = {"mg foo v v\r\n", "mg foo T1 k T2\r\n"})
         void duplicateFlag(String line) {
             assertThat(decodeOne(line)).isEqualTo(invalid("CLIENT_ERROR duplicate flag"));
+        }
+
+        /** memcached's md and ma report every flag error with one string. */
+        @ParameterizedTest
+        @ValueSource(strings = {"md foo _x\r\n", "ma foo +\r\n", "md foo q q\r\n", "ma foo Dx\r\n"})
+        void mdAndMaFlagErrors(String line) {
+            assertThat(decodeOne(line)).isEqualTo(invalid("CLIENT_ERROR invalid or duplicate flag"));
         }
 
         @Test
@@ -658,9 +665,16 @@ class TextRequestDecoderTest {
         }
 
         @ParameterizedTest
-        @ValueSource(strings = {"mg\r\n", "md\r\n", "ma\r\n", "me\r\n", "ms\r\n", "ms foo\r\n"})
+        @ValueSource(strings = {"me\r\n", "ms foo\r\n"})
         void missingKeyOrLengthIsBadFormat(String line) {
             assertThat(decodeOne(line)).isEqualTo(invalid(BAD_FORMAT));
+        }
+
+        /** memcached answers a meta command without a key with a plain ERROR (me is the exception). */
+        @ParameterizedTest
+        @ValueSource(strings = {"mg\r\n", "md\r\n", "ma\r\n", "ms\r\n"})
+        void missingKeyIsError(String line) {
+            assertThat(decodeOne(line)).isEqualTo(invalid("ERROR"));
         }
 
         @Test
@@ -677,8 +691,8 @@ class TextRequestDecoderTest {
 
         @ParameterizedTest
         @ValueSource(strings = {"ms foo abc\r\n", "ms foo -1\r\n"})
-        void msWithBadLengthIsBadDataChunk(String line) {
-            assertThat(decodeOne(line)).isEqualTo(invalid(BAD_CHUNK));
+        void msWithBadLengthIsBadFormat(String line) {
+            assertThat(decodeOne(line)).isEqualTo(invalid(BAD_FORMAT));
         }
 
         @Test
