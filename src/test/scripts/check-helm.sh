@@ -275,6 +275,9 @@ if parser == "yaml":
     check(dep["spec"]["template"]["spec"]["containers"][0]["command"][0] == "nutcracker"
           and dep["spec"]["selector"]["matchLabels"] != sts["spec"]["selector"]["matchLabels"],
           "custom: twemproxy Deployment runs nutcracker, selected apart from the spoolkv pods")
+    mc_rule = [r for r in np["spec"]["ingress"] if any(p["port"] == "memcached" for p in r["ports"])][0]
+    check({"podSelector": {"matchLabels": dep["spec"]["selector"]["matchLabels"]}} in mc_rule.get("from", []),
+          "custom: NetworkPolicy lets twemproxy reach the pods' memcached port")
     # PrometheusRule: the rules of files/alerts.yaml, unchanged.
     rule = kinds["PrometheusRule"][0]
     check(rule["spec"] == yaml.safe_load(open(os.path.join(chart_dir, "files", "alerts.yaml"))),
