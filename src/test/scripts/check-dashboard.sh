@@ -100,7 +100,7 @@ kill -0 "$traffic_pid" 2>/dev/null || { echo "FAIL - the traffic generator stopp
 curl -fsS "http://127.0.0.1:$SPOOLKV_MGMT_PORT/actuator/prometheus" -o "$WORK/exposition.txt"
 
 python3 - "$DASHBOARD" "http://127.0.0.1:$prom_port" "$WORK/exposition.txt" "$RATE_WINDOW" <<'PY'
-import json, re, sys, urllib.parse, urllib.request
+import json, re, sys, urllib.error, urllib.parse, urllib.request
 dashboard, prom, exposition_path, window = sys.argv[1:]
 exported = {l.split("{")[0].split(" ")[0] for l in open(exposition_path) if l and not l.startswith("#")}
 passed = failed = 0
