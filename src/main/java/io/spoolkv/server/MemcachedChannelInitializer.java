@@ -7,7 +7,9 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.spoolkv.config.ServerProperties;
+import io.spoolkv.config.SpoolProperties;
 import io.spoolkv.config.StoreProperties;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import io.spoolkv.protocol.text.StreamCommands;
 import io.spoolkv.protocol.text.TextCommandExecutor;
@@ -30,15 +32,19 @@ final class MemcachedChannelInitializer extends ChannelInitializer<SocketChannel
     private final int maxItemSize;
     private final long idleTimeoutNanos;
     private final Runnable onIdleClose;
+    private final Duration closeTimeout;
+    private final int maxRetrievalLine;
 
-    MemcachedChannelInitializer(ConnectionRegistry registry, TextCommandExecutor executor, StreamCommands streams, StoreProperties store,
-                                ServerProperties server) {
+    MemcachedChannelInitializer(ConnectionRegistry registry, TextCommandExecutor executor, StreamCommands streams,
+                                StoreProperties store, ServerProperties server, SpoolProperties spool) {
         this.registry = registry;
+        this.closeTimeout = spool.stuckTimeout();
         this.idleTimeoutNanos = server.idleTimeout().toNanos();
         this.onIdleClose = registry::idleClosed;
         this.executor = executor;
         this.streams = streams;
         this.maxItemSize = (int) Math.min(Integer.MAX_VALUE - 2, store.maxItemSize().toBytes());
+        this.maxRetrievalLine = (int) server.maxRetrievalLine().toBytes();
     }
 
     @Override
@@ -49,14 +55,17 @@ final class MemcachedChannelInitializer extends ChannelInitializer<SocketChannel
             return;
         }
         ChannelPipeline p = ch.pipeline();
-        // The spool's handler comes first too, added with the connection's spool when it first streams: spooled
-        // fragments enter the pipeline there and pass no codec.
+        // Next to the socket: counts bytes read, and bytes written (spooled ones too: the spool writes through the
+        // whole pipeline, whose encoder passes buffers on). A streaming connection also gets the spool's handler,
+        // first, when it gets its spool.
+        p.addLast("traffic", registry.newTrafficCounter());
         if (idleTimeoutNanos > 0) {
             // Only when asked for: it costs a timer per connection.
             p.addLast("idle", new IdleStateHandler(idleTimeoutNanos, 0, 0, TimeUnit.NANOSECONDS));
         }
-        p.addLast("decoder", new TextRequestDecoder(maxItemSize));
+        p.addLast("decoder", new TextRequestDecoder(maxItemSize, maxRetrievalLine));
         p.addLast("encoder", TextResponseEncoder.INSTANCE);
-        p.addLast("handler", new TextCommandHandler(executor, streams, ConnectionRegistry.clientId(ch), onIdleClose));
+        p.addLast("handler", new TextCommandHandler(executor, streams, ConnectionRegistry.clientId(ch), onIdleClose,
+                closeTimeout));
     }
 }
