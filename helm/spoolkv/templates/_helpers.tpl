@@ -22,6 +22,31 @@
 {{- printf "%s-management" (include "spoolkv.fullname" . | trunc 52 | trimSuffix "-") }}
 {{- end }}
 
+{{/* Name of the headless Service that gives every pod its DNS name. */}}
+{{- define "spoolkv.headlessName" -}}
+{{- printf "%s-headless" (include "spoolkv.fullname" . | trunc 54 | trimSuffix "-") }}
+{{- end }}
+
+{{/* The pods' stable DNS names, host:port, one per replica (for ketama clients and twemproxy). */}}
+{{- define "spoolkv.podAddresses" -}}
+{{- $full := include "spoolkv.fullname" . -}}
+{{- $headless := include "spoolkv.headlessName" . -}}
+{{- range $i := until (int .Values.replicaCount) }}
+{{ printf "%s-%d.%s.%s.svc.%s:%d" $full $i $headless $.Release.Namespace $.Values.clusterDomain (int64 $.Values.spoolkv.server.port) }}
+{{- end }}
+{{- end }}
+
+{{/* Name of the optional twemproxy Deployment, Service and ConfigMap. */}}
+{{- define "spoolkv.twemproxyName" -}}
+{{- printf "%s-twemproxy" (include "spoolkv.fullname" . | trunc 53 | trimSuffix "-") }}
+{{- end }}
+
+{{/* twemproxy's selector: apart from the spoolkv pods' (which the spoolkv Services select). */}}
+{{- define "spoolkv.twemproxySelectorLabels" -}}
+app.kubernetes.io/name: {{ include "spoolkv.name" . }}-twemproxy
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
 {{- define "spoolkv.chart" -}}
 {{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
 {{- end }}

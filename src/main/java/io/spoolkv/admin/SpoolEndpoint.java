@@ -2,6 +2,7 @@ package io.spoolkv.admin;
 
 import io.netty.channel.Channel;
 import io.spoolkv.spool.ConnectionSpool;
+import io.spoolkv.spool.FlushLatency;
 import io.spoolkv.spool.SpoolService;
 import io.spoolkv.spool.SpoolStats;
 import io.spoolkv.spool.SpoolTotals;
@@ -48,7 +49,7 @@ public class SpoolEndpoint {
                 .toList();
         return new SpoolReport(totals.depthBytes(), totals.depthFragments(), totals.maxTotalBytes(),
                 totals.pausedProducers(), totals.wouldBlock(), totals.resumes(), totals.drainPasses(),
-                totals.stuckCloses(), connections);
+                totals.stuckCloses(), totals.flushLatency(), connections);
     }
 
     /** One connection; 404 when no open connection has that id. */
@@ -122,11 +123,13 @@ public class SpoolEndpoint {
      * @param resumes paused producers resumed since start
      * @param drainPasses drain passes run on the event loops since start
      * @param stuckCloses connections closed because their spool made no progress
+     * @param flushLatency flush latency over the last minute, all connections (p50/p99/max of the latest drain
+     *        passes; the Prometheus histogram spoolkv_spool_flush_latency_seconds has the full history)
      * @param connections every open connection with a spool, the deepest first
      */
     public record SpoolReport(long depthBytes, long depthFragments, long maxTotalBytes, int pausedProducers,
                               long wouldBlock, long resumes, long drainPasses, long stuckCloses,
-                              List<SpoolConnection> connections) {
+                              FlushLatency flushLatency, List<SpoolConnection> connections) {
     }
 
     /**
@@ -142,15 +145,17 @@ public class SpoolEndpoint {
      * @param bytesSent bytes the socket has taken from this spool
      * @param command what is streaming (e.g. {@code lru_crawler metadump}), or null
      * @param lastProgress when the socket last took bytes from this spool (ISO-8601)
+     * @param flushLatency this connection's flush latency over the last minute (its latest drain passes)
      */
     public record SpoolConnection(String id, String remote, long depthBytes, int depthFragments,
                                   long oldestPendingMillis, boolean writable, boolean producerPaused,
-                                  long bytesSent, String command, String lastProgress) {
+                                  long bytesSent, String command, String lastProgress,
+                                  FlushLatency flushLatency) {
 
         static SpoolConnection of(SpoolStats s) {
             return new SpoolConnection(s.id(), s.remoteAddress(), s.depthBytes(), s.depthFragments(),
                     s.oldestPendingMillis(), s.writable(), s.producerPaused(), s.bytesSent(), s.command(),
-                    s.lastProgress() == null ? null : s.lastProgress().toString());
+                    s.lastProgress() == null ? null : s.lastProgress().toString(), s.flushLatency());
         }
     }
 

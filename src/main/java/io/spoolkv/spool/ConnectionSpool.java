@@ -57,6 +57,8 @@ import org.slf4j.LoggerFactory;
 public final class ConnectionSpool {
 
     private static final Logger log = LoggerFactory.getLogger(ConnectionSpool.class);
+    /** Drain passes kept per connection for its recent flush latency (1 KB of arrays per spool). */
+    public static final int RECENT_SAMPLES = 64;
 
     private final Channel channel;
     private final EventLoop loop;
@@ -95,6 +97,8 @@ public final class ConnectionSpool {
     private volatile long oldestPendingNanos;
     /** Written only on the event loop (write listeners run there); read anywhere. */
     private volatile long bytesSent;
+    /** This connection's last drain passes, for the actuator (written on the event loop). */
+    private final RecentLatencies recentFlushLatency = new RecentLatencies(RECENT_SAMPLES);
 
     // Event loop only.
     private boolean parked;
@@ -292,7 +296,8 @@ public final class ConnectionSpool {
                 producerPaused(),
                 bytesSent,
                 command,
-                Instant.now().minusNanos(sinceProgress));
+                Instant.now().minusNanos(sinceProgress),
+                recentFlushLatency.snapshot(now));
     }
 
     // ---- accounting ----------------------------------------------------------------------------------
@@ -337,7 +342,8 @@ public final class ConnectionSpool {
     void onTaken(boolean success, long bytes, int fragments, long oldestOfferNanos, long nowNanos) {
         if (success) {
             bytesSent += bytes; // single writer: the event loop
-            metrics.flushLatency(nowNanos - oldestOfferNanos);
+            metrics.flushLatency(nowNanos - oldestOfferNanos, nowNanos);
+            recentFlushLatency.record(nowNanos - oldestOfferNanos, nowNanos);
         }
         lastProgressNanos = nowNanos;
         returnDepth(bytes, fragments);

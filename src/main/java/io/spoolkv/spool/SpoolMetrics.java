@@ -12,6 +12,9 @@ import java.util.concurrent.TimeUnit;
  */
 final class SpoolMetrics {
 
+    /** Drain passes kept for the actuator's recent flush latency over all connections. */
+    static final int RECENT_TOTAL_SAMPLES = 1024;
+
     private final Counter fragmentsOffered;
     private final Counter bytesOffered;
     private final Counter drainPasses;
@@ -20,6 +23,8 @@ final class SpoolMetrics {
     private final Counter resumes;
     private final Counter stuckCloses;
     private final Timer flushLatency;
+    /** The last minute's flush latencies over all connections, for the actuator. */
+    private final RecentLatencies recentFlushLatency = new RecentLatencies(RECENT_TOTAL_SAMPLES);
     private final MeterRegistry registry;
 
     SpoolMetrics(MeterRegistry registry, GlobalBudget budget) {
@@ -106,8 +111,14 @@ final class SpoolMetrics {
         return failureCounter(where).count();
     }
 
-    void flushLatency(long nanos) {
+    /** Event loop: one drain pass taken by its socket {@code nanos} after the offer of its oldest fragment. */
+    void flushLatency(long nanos, long nowNanos) {
         flushLatency.record(nanos, TimeUnit.NANOSECONDS);
+        recentFlushLatency.record(nanos, nowNanos);
+    }
+
+    FlushLatency recentFlushLatency(long nowNanos) {
+        return recentFlushLatency.snapshot(nowNanos);
     }
 
     long wouldBlockCount() {

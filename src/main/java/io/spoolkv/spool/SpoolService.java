@@ -104,7 +104,7 @@ public class SpoolService implements SmartLifecycle, AutoCloseable {
         }
         return new SpoolTotals(global.bytes(), global.fragments(), global.cap(), paused,
                 metrics.wouldBlockCount(), metrics.resumeCount(), metrics.drainPassCount(),
-                metrics.stuckCloseCount());
+                metrics.stuckCloseCount(), metrics.recentFlushLatency(System.nanoTime()));
     }
 
     /** Spools waiting for room under the global cap (for tests). */

@@ -17,6 +17,7 @@ import java.time.Instant;
  * @param bytesSent bytes the socket has taken from this spool
  * @param command the command streaming into this spool, or null when idle
  * @param lastProgress when the socket last took bytes (or the spool last went from idle to busy)
+ * @param flushLatency this connection's flush latency over the last minute
  */
 public record SpoolStats(
         String id,
@@ -28,5 +29,6 @@ public record SpoolStats(
         boolean producerPaused,
         long bytesSent,
         String command,
-        Instant lastProgress) {
+        Instant lastProgress,
+        FlushLatency flushLatency) {
 }

@@ -11,6 +11,7 @@ package io.spoolkv.spool;
  * @param resumes producers resumed since start
  * @param drainPasses drain passes run on the event loops since start
  * @param stuckCloses connections closed as stuck since start
+ * @param flushLatency flush latency over the last minute, all connections (closed ones too)
  */
 public record SpoolTotals(
         long depthBytes,
@@ -20,5 +21,6 @@ public record SpoolTotals(
         long wouldBlock,
         long resumes,
         long drainPasses,
-        long stuckCloses) {
+        long stuckCloses,
+        FlushLatency flushLatency) {
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.spoolkv.server.MemcachedServer;
+import io.spoolkv.spool.ConnectionSpool;
 import io.spoolkv.spool.SpoolService;
 import io.spoolkv.store.ItemStore;
 import io.spoolkv.store.Key;
@@ -12,6 +13,7 @@ import io.spoolkv.store.StoreRequest;
 import io.spoolkv.testsupport.TextClient;
 import java.io.InputStream;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -111,6 +113,59 @@ class ActuatorEndpointsIT {
                 .expectBody().returnResult(); // consume the body: an unread one leaks its buffer
         http.delete().uri("/actuator/spool/{id}", id.get()).exchange().expectStatus().isNotFound()
                 .expectBody().returnResult(); // consume the body: an unread one leaks its buffer
+    }
+
+    /**
+     * /actuator/spool shows the last minute's flush latency, measured: a dump whose client does not read for
+     * half a second has a drain pass that waited that long for the socket, in its connection (which keeps its
+     * latest 64 passes) and in the totals.
+     */
+    @Test
+    void spoolEndpointShowsRecentFlushLatency() throws Exception {
+        AtomicReference<String> id = new AtomicReference<>();
+        try (TextClient client = new TextClient(server.port(), 16 * 1024)) {
+            client.send("lru_crawler metadump all\r\n");
+            await().atMost(Duration.ofSeconds(20)).until(() -> spools.totals().pausedProducers() == 1);
+            http.get().uri("/actuator/spool").exchange()
+                    .expectStatus().isOk()
+                    .expectBody()
+                    .jsonPath("$.connections.length()").isEqualTo(1)
+                    .jsonPath("$.connections[0].id").value(String.class, id::set);
+            Thread.sleep(500); // the socket takes nothing meanwhile: the pass in flight waits
+            // Read on until the waiting pass shows (the socket's send buffer must empty enough first), well
+            // before this connection's last 64 passes push it out.
+            ConnectionSpool spool = spools.spools().iterator().next();
+            long read = 0;
+            while (spool.stats().flushLatency().maxMillis() < 450 && read < 4 * 1024 * 1024) {
+                read += client.bytes(16 * 1024).length;
+            }
+
+            http.get().uri("/actuator/spool/{id}", id.get()).exchange()
+                    .expectStatus().isOk()
+                    .expectBody()
+                    .jsonPath("$.flushLatency.samples")
+                    .value(Number.class, n -> assertThat(n.intValue()).isBetween(1, ConnectionSpool.RECENT_SAMPLES))
+                    .jsonPath("$.flushLatency.maxMillis")
+                    .value(Number.class, v -> assertThat(v.doubleValue()).isGreaterThanOrEqualTo(450))
+                    .jsonPath("$.flushLatency").value(Map.class, f -> assertThat(
+                            ((Number) f.get("p50Millis")).doubleValue())
+                            .isLessThanOrEqualTo(((Number) f.get("p99Millis")).doubleValue())
+                            .isLessThanOrEqualTo(((Number) f.get("maxMillis")).doubleValue()));
+
+            while (!"END".equals(client.line())) {
+                // the rest of the dump
+            }
+            await().atMost(Duration.ofSeconds(5)).until(() -> spools.totals().depthBytes() == 0);
+            http.get().uri("/actuator/spool").exchange()
+                    .expectStatus().isOk()
+                    .expectBody()
+                    .jsonPath("$.flushLatency.samples").value(Number.class, n -> assertThat(n.intValue()).isPositive())
+                    .jsonPath("$.flushLatency.maxMillis")
+                    .value(Number.class, v -> assertThat(v.doubleValue()).isGreaterThanOrEqualTo(450))
+                    .jsonPath("$.connections[0].flushLatency.samples")
+                    .value(Number.class, n -> assertThat(n.intValue()).isBetween(1, ConnectionSpool.RECENT_SAMPLES));
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> spools.spools().isEmpty());
     }
 
     @Test
