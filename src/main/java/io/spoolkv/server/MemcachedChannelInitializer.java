@@ -14,11 +14,17 @@ import io.spoolkv.protocol.text.TextCommandExecutor;
 import io.spoolkv.protocol.text.TextCommandHandler;
 import io.spoolkv.protocol.text.TextRequestDecoder;
 import io.spoolkv.protocol.text.TextResponseEncoder;
+import io.spoolkv.security.Authenticator;
+import io.spoolkv.security.ServerTls;
+import io.spoolkv.security.TextLoginDecoder;
 import java.nio.charset.StandardCharsets;
 
 /**
  * Builds each connection's pipeline: decoding, encoding and command handling are separate
- * handlers; the shared command layer sits behind the handler.
+ * handlers; the shared command layer sits behind the handler. With TLS, the {@code SslHandler} sits
+ * next to the socket, below everything else (the spool writes through the channel, so its fragments are
+ * encrypted too); with authentication, the login handler sits in front of the decoder until the client
+ * has logged in: that is the only place where access is checked.
  */
 final class MemcachedChannelInitializer extends ChannelInitializer<SocketChannel> {
 
@@ -30,10 +36,14 @@ final class MemcachedChannelInitializer extends ChannelInitializer<SocketChannel
     private final int maxItemSize;
     private final long idleTimeoutNanos;
     private final Runnable onIdleClose;
+    private final ServerTls tls;
+    private final Authenticator authenticator;
 
     MemcachedChannelInitializer(ConnectionRegistry registry, TextCommandExecutor executor, StreamCommands streams, StoreProperties store,
-                                ServerProperties server) {
+                                ServerProperties server, ServerTls tls, Authenticator authenticator) {
         this.registry = registry;
+        this.tls = tls;
+        this.authenticator = authenticator;
         this.idleTimeoutNanos = server.idleTimeout().toNanos();
         this.onIdleClose = registry::idleClosed;
         this.executor = executor;
@@ -44,16 +54,26 @@ final class MemcachedChannelInitializer extends ChannelInitializer<SocketChannel
     @Override
     protected void initChannel(SocketChannel ch) {
         if (!registry.admit(ch)) {
+            if (tls.enabled()) {
+                ch.close(); // a plaintext error line means nothing to a TLS client; a handshake would cost more
+                return;
+            }
             ch.writeAndFlush(Unpooled.copiedBuffer(TOO_MANY, StandardCharsets.US_ASCII))
                     .addListener(ChannelFutureListener.CLOSE);
             return;
         }
         ChannelPipeline p = ch.pipeline();
+        if (tls.enabled()) {
+            p.addLast("tls", tls.newHandler(ch));
+        }
         // The spool's handler comes first too, added with the connection's spool when it first streams: spooled
         // fragments enter the pipeline there and pass no codec.
         if (idleTimeoutNanos > 0) {
             // Only when asked for: it costs a timer per connection.
             p.addLast("idle", new IdleStateHandler(idleTimeoutNanos, 0, 0, TimeUnit.NANOSECONDS));
+        }
+        if (authenticator.enabled()) {
+            p.addLast("login", new TextLoginDecoder(authenticator));
         }
         p.addLast("decoder", new TextRequestDecoder(maxItemSize));
         p.addLast("encoder", TextResponseEncoder.INSTANCE);
