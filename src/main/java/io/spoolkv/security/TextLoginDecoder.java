@@ -61,11 +61,13 @@ public final class TextLoginDecoder extends ByteToMessageDecoder {
                 return;
             }
             if (!ctx.channel().isWritable()) {
-                // Answers wait for the socket: stop reading until it takes them (resumed on writability).
-                blockedOnWrite = true;
-                ctx.channel().config().setAutoRead(false);
-                ctx.flush();
-                return;
+                ctx.flush(); // before blocking: a flush may report writability at once, and must not re-enter here
+                if (!ctx.channel().isWritable()) {
+                    // Answers wait for the socket: stop reading until it takes them (resumed on writability).
+                    blockedOnWrite = true;
+                    ctx.channel().config().setAutoRead(false);
+                    return;
+                }
             }
             if (dataLength < 0 ? !readLine(ctx, in) : !readData(ctx, in)) {
                 return;
@@ -118,6 +120,8 @@ public final class TextLoginDecoder extends ByteToMessageDecoder {
             ctx.channel().attr(Authenticator.USER).set(new String(tokens.get(0), StandardCharsets.UTF_8));
             reply(ctx, TextResponse.Line.STORED.bytes());
             loggedIn = true;
+            wrote = false;
+            ctx.flush(); // this handler will not see the read's end to flush it
             // The bytes after the login go to the text decoder, in order, when this handler leaves.
             ctx.pipeline().remove(this);
         } else {
