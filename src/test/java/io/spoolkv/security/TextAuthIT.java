@@ -1,6 +1,7 @@
 package io.spoolkv.security;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.spoolkv.server.MemcachedServer;
@@ -9,6 +10,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import net.rubyeye.xmemcached.MemcachedClient;
@@ -153,6 +155,8 @@ class TextAuthIT {
                 .setOpTimeout(5000)
                 .build(), List.of(new InetSocketAddress("127.0.0.1", server.port())));
         try {
+            // FailureMode.Cancel cancels what is sent before the connection is up: wait for it.
+            await().atMost(Duration.ofSeconds(10)).until(() -> !spy.getAvailableServers().isEmpty());
             assertThat(spy.set("auth", 0, "alice secret").get(5, TimeUnit.SECONDS)).isTrue();
             assertThat(spy.set("spy", 0, "value").get(5, TimeUnit.SECONDS)).isTrue();
             assertThat(spy.get("spy")).isEqualTo("value");
