@@ -78,8 +78,9 @@ def measure(label, pid, port, n, java):
     result = {"label": label, "connections": n, "rss_before_kib": rss0, "rss_after_kib": rss1,
               "rss_per_conn_kib": (rss1 - rss0) / n}
     if java:
+        # Both ends measured right after a full GC, so garbage the JVM has not collected yet does not count.
         result["live_heap_per_conn_kib"] = (heap1 - heap0) / n
-        result["rss_after_gc_kib"] = rss2
+        result["rss_gc_per_conn_kib"] = (rss2 - rss0) / n
     for s in conns:
         s.close()
     return result
@@ -117,14 +118,16 @@ def main():
         sk.terminate()
         sk.wait()
 
-    print("| server | connections | RSS growth per connection | live heap per connection |")
-    print("|---|---:|---:|---:|")
+    print("| server | connections | RSS growth per connection | same, both ends after a full GC | live heap per connection |")
+    print("|---|---:|---:|---:|---:|")
     for r in results:
         heap = "%.2f KiB" % r["live_heap_per_conn_kib"] if "live_heap_per_conn_kib" in r else ""
-        print("| %s | %d | %.2f KiB | %s |" % (r["label"], r["connections"], r["rss_per_conn_kib"], heap))
+        gc = "%.2f KiB" % r["rss_gc_per_conn_kib"] if "rss_gc_per_conn_kib" in r else ""
+        print("| %s | %d | %.2f KiB | %s | %s |" % (r["label"], r["connections"], r["rss_per_conn_kib"], gc, heap))
     base = results[0]["rss_per_conn_kib"]
     if base > 0:
-        print("spoolkv / memcached RSS per connection: %.1fx" % (results[1]["rss_per_conn_kib"] / base))
+        print("spoolkv / memcached RSS per connection: %.1fx; after a full GC %.1fx" % (
+            results[1]["rss_per_conn_kib"] / base, results[1]["rss_gc_per_conn_kib"] / base))
 
 
 if __name__ == "__main__":

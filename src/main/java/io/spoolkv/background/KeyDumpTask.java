@@ -18,12 +18,21 @@ final class KeyDumpTask extends StreamingTask {
 
     private final Iterator<Item> items;
     private final KeyDumpFormat format;
+    private final Runnable onClosed;
 
+    /** @param onClosed runs instead of {@code onDone} when the connection closes before the dump ends */
     KeyDumpTask(ConnectionSpool spool, BackgroundExecutor executor, int chunkBytes, String command,
-                Runnable onDone, Iterator<Item> items, KeyDumpFormat format) {
+                Runnable onDone, Runnable onClosed, Iterator<Item> items, KeyDumpFormat format) {
         super(spool, executor, chunkBytes, command, onDone);
         this.items = items;
         this.format = format;
+        this.onClosed = onClosed;
+    }
+
+    @Override
+    protected void onClosed() {
+        super.onClosed();
+        onClosed.run();
     }
 
     @Override

@@ -38,6 +38,10 @@ public abstract class StreamingTask implements ResumeCallback {
     private ByteBuf pending;
     /** Whether {@link #fill} said more follows the pending chunk. */
     private boolean moreAfterPending;
+    /** The stream's end was issued (finish queued, failure handled, or the connection closed): only once. */
+    private boolean ended;
+    /** {@link #onClosed} ran: only once. */
+    private boolean stopNotified;
 
     /**
      * @param spool the connection's spool
@@ -147,9 +151,10 @@ public abstract class StreamingTask implements ResumeCallback {
                 return; // the thread goes back to the pool; the spool calls us again
             }
             if (!more) {
+                ended = true; // before finish: if anything throws after it queued the end, fail() must not again
                 spool.command(null);
                 if (spool.finish(onDone) == OfferResult.CLOSED) {
-                    onClosed();
+                    notifyStopped();
                 }
                 return;
             }
@@ -161,8 +166,16 @@ public abstract class StreamingTask implements ResumeCallback {
         releasePending();
         spool.producerFailed();
         spool.command(null);
+        if (ended) {
+            // The end was already issued, so the connection may already be reading again: it cannot hear a
+            // second end. Closing is the only safe answer.
+            log.warn("{} failed after its end on {}; closing the connection", command, spool.channel(), cause);
+            spool.channel().close();
+            return;
+        }
+        ended = true;
         try {
-            onClosed();
+            notifyStopped();
             ByteBuf line = failureLine(cause);
             if (line == null) {
                 log.warn("{} failed on {}; closing the connection", command, spool.channel(), cause);
@@ -180,9 +193,17 @@ public abstract class StreamingTask implements ResumeCallback {
     /** The executor will not resume us (it is shutting down): release the kept chunk; the spool closes. */
     @Override
     public final void abandoned() {
+        ended = true;
         releasePending();
         spool.command(null);
-        onClosed();
+        notifyStopped();
+    }
+
+    private void notifyStopped() {
+        if (!stopNotified) {
+            stopNotified = true;
+            onClosed();
+        }
     }
 
     private void releasePending() {
@@ -199,7 +220,8 @@ public abstract class StreamingTask implements ResumeCallback {
     }
 
     private void stopClosed() {
+        ended = true;
         spool.command(null);
-        onClosed();
+        notifyStopped();
     }
 }

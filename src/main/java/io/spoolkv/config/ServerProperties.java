@@ -8,6 +8,7 @@ import java.time.Duration;
 import org.springframework.util.unit.DataSize;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
 import org.springframework.validation.Errors;
 import org.springframework.validation.Validator;
 import org.springframework.validation.annotation.Validated;
@@ -26,6 +27,8 @@ import org.springframework.validation.annotation.Validated;
  * @param writeHighWaterBytes per-connection bytes of replies written and not yet taken by the socket at which
  *        the connection stops reading and running requests (Netty's write buffer high watermark)
  * @param writeLowWaterBytes the connection reads and runs requests again once its unsent replies fall below this
+ * @param maxRetrievalLine longest get/gets/gat/gats line (many keys); a longer one is answered SERVER_ERROR and
+ *        skipped, the connection stays open. Other lines keep memcached's 2048-byte limit.
  */
 @Validated
 @ConfigurationProperties("spoolkv.server")
@@ -37,7 +40,13 @@ public record ServerProperties(
         @DefaultValue("10s") @NotNull Duration shutdownTimeout,
         @DefaultValue("0s") @NotNull Duration idleTimeout,
         @DefaultValue("64KB") @NotNull DataSize writeHighWaterBytes,
-        @DefaultValue("32KB") @NotNull DataSize writeLowWaterBytes) implements Validator {
+        @DefaultValue("32KB") @NotNull DataSize writeLowWaterBytes,
+        @DefaultValue("4MB") @NotNull DataSize maxRetrievalLine) implements Validator {
+
+    /** A retrieval line must hold at least what any other line may hold (memcached's 2048 bytes). */
+    static final DataSize MIN_RETRIEVAL_LINE = DataSize.ofBytes(2048);
+    /** The line is decoded into one buffer and one string. */
+    static final DataSize MAX_RETRIEVAL_LINE = DataSize.ofMegabytes(512);
 
     @Override
     public boolean supports(Class<?> type) {
@@ -49,6 +58,11 @@ public record ServerProperties(
         ServerProperties p = (ServerProperties) target;
         if (p.shutdownTimeout != null && p.shutdownTimeout.isNegative()) {
             errors.rejectValue("shutdown-timeout", "negative", "must not be negative");
+        }
+        if (p.maxRetrievalLine != null && (p.maxRetrievalLine.toBytes() < MIN_RETRIEVAL_LINE.toBytes()
+                || p.maxRetrievalLine.toBytes() > MAX_RETRIEVAL_LINE.toBytes())) {
+            errors.rejectValue("max-retrieval-line", "outOfRange", "must be between " + Sizes.format(MIN_RETRIEVAL_LINE)
+                    + " and " + Sizes.format(MAX_RETRIEVAL_LINE));
         }
         if (p.idleTimeout != null && p.idleTimeout.isNegative()) {
             errors.rejectValue("idle-timeout", "negative", "must not be negative (0 turns it off)");

@@ -7,7 +7,9 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.spoolkv.config.ServerProperties;
+import io.spoolkv.config.SpoolProperties;
 import io.spoolkv.config.StoreProperties;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import io.spoolkv.protocol.text.StreamCommands;
 import io.spoolkv.protocol.text.TextCommandExecutor;
@@ -36,12 +38,16 @@ final class MemcachedChannelInitializer extends ChannelInitializer<SocketChannel
     private final int maxItemSize;
     private final long idleTimeoutNanos;
     private final Runnable onIdleClose;
+    private final Duration closeTimeout;
+    private final int maxRetrievalLine;
     private final ServerTls tls;
     private final Authenticator authenticator;
 
-    MemcachedChannelInitializer(ConnectionRegistry registry, TextCommandExecutor executor, StreamCommands streams, StoreProperties store,
-                                ServerProperties server, ServerTls tls, Authenticator authenticator) {
+    MemcachedChannelInitializer(ConnectionRegistry registry, TextCommandExecutor executor, StreamCommands streams,
+                                StoreProperties store, ServerProperties server, SpoolProperties spool, ServerTls tls,
+                                Authenticator authenticator) {
         this.registry = registry;
+        this.closeTimeout = spool.stuckTimeout();
         this.tls = tls;
         this.authenticator = authenticator;
         this.idleTimeoutNanos = server.idleTimeout().toNanos();
@@ -49,6 +55,7 @@ final class MemcachedChannelInitializer extends ChannelInitializer<SocketChannel
         this.executor = executor;
         this.streams = streams;
         this.maxItemSize = (int) Math.min(Integer.MAX_VALUE - 2, store.maxItemSize().toBytes());
+        this.maxRetrievalLine = (int) server.maxRetrievalLine().toBytes();
     }
 
     @Override
@@ -64,10 +71,13 @@ final class MemcachedChannelInitializer extends ChannelInitializer<SocketChannel
         }
         ChannelPipeline p = ch.pipeline();
         if (tls.enabled()) {
+            // Next to the socket, below everything else: what the other handlers read and write is plaintext.
             p.addLast("tls", tls.newHandler(ch));
         }
-        // The spool's handler comes first too, added with the connection's spool when it first streams: spooled
-        // fragments enter the pipeline there and pass no codec.
+        // Above TLS: counts the bytes of requests and replies, as memcached's bytes_read/bytes_written (spooled ones
+        // too: the spool writes through the whole pipeline, whose encoder passes buffers on). A streaming connection
+        // also gets the spool's handler, first, when it gets its spool.
+        p.addLast("traffic", registry.newTrafficCounter());
         if (idleTimeoutNanos > 0) {
             // Only when asked for: it costs a timer per connection.
             p.addLast("idle", new IdleStateHandler(idleTimeoutNanos, 0, 0, TimeUnit.NANOSECONDS));
@@ -75,8 +85,9 @@ final class MemcachedChannelInitializer extends ChannelInitializer<SocketChannel
         if (authenticator.enabled()) {
             p.addLast("login", new TextLoginDecoder(authenticator));
         }
-        p.addLast("decoder", new TextRequestDecoder(maxItemSize));
+        p.addLast("decoder", new TextRequestDecoder(maxItemSize, maxRetrievalLine));
         p.addLast("encoder", TextResponseEncoder.INSTANCE);
-        p.addLast("handler", new TextCommandHandler(executor, streams, ConnectionRegistry.clientId(ch), onIdleClose));
+        p.addLast("handler", new TextCommandHandler(executor, streams, ConnectionRegistry.clientId(ch), onIdleClose,
+                closeTimeout));
     }
 }

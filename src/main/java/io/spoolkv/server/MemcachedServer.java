@@ -11,6 +11,7 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.NettyRuntime;
 import io.spoolkv.command.StatsReporter;
 import io.spoolkv.config.ServerProperties;
+import io.spoolkv.config.SpoolProperties;
 import io.spoolkv.config.StoreProperties;
 import io.spoolkv.protocol.text.DrainConnection;
 import io.spoolkv.protocol.text.StreamCommands;
@@ -58,14 +59,15 @@ public class MemcachedServer implements SmartLifecycle {
     private volatile InetSocketAddress boundAddress;
     private volatile boolean draining;
 
-    public MemcachedServer(ServerProperties properties, StoreProperties store, ConnectionRegistry registry,
+    public MemcachedServer(ServerProperties properties, StoreProperties store, SpoolProperties spool,
+                           ConnectionRegistry registry,
                            CacheCommands commands, StatsReporter stats, StreamCommands streams,
                            ApplicationEventPublisher events, ServerTls tls, Authenticator authenticator) {
         this.properties = properties;
         this.events = events;
         this.registry = registry;
         this.initializer = new MemcachedChannelInitializer(registry,
-                new TextCommandExecutor(commands, stats), streams, store, properties, tls, authenticator);
+                new TextCommandExecutor(commands, stats), streams, store, properties, spool, tls, authenticator);
     }
 
     @Override

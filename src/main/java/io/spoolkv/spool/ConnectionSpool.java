@@ -98,6 +98,9 @@ public final class ConnectionSpool {
 
     // Event loop only.
     private boolean parked;
+    /** The drain pass being built and its last fragment, not written yet (it gets the pass's real promise). */
+    private Pass openPass;
+    private Fragment openLast;
     private final ArrayDeque<Pass> inFlight = new ArrayDeque<>();
 
     ConnectionSpool(Channel channel, SpoolProperties properties, GlobalBudget global, Executor resumeExecutor,
@@ -155,8 +158,15 @@ public final class ConnectionSpool {
             returnLocalDepth(size, 1);
             return refuse(size, true);
         }
+        try {
+            delivery.deliver(fragment, size, System.nanoTime());
+        } catch (Throwable t) {
+            // Not handed over (the queue could not grow): the caller's buffer and our reservations go back.
+            fragment.release();
+            returnDepth(size, 1);
+            throw t;
+        }
         metrics.offered(size);
-        delivery.deliver(fragment, size, System.nanoTime());
         return OfferResult.ACCEPTED;
     }
 
@@ -257,10 +267,15 @@ public final class ConnectionSpool {
     /**
      * True when bytes are pending and the socket has taken none of them for {@code timeoutNanos}, or when a
      * stream is registered ({@link #command(String)}) and has neither offered nor had anything taken for that
-     * long. An offer that finds the spool empty, and every pass the socket takes, count as progress.
+     * long, unless its producer is paused waiting for room under the global cap. An offer that finds the spool
+     * empty, and every pass the socket takes, count as progress.
      */
     boolean isStuck(long nowNanos, long timeoutNanos) {
-        return (depthBytes.get() > 0 || command != null) && nowNanos - lastProgressNanos > timeoutNanos;
+        if (nowNanos - lastProgressNanos <= timeoutNanos) {
+            return false;
+        }
+        // At depth 0 a paused producer waits for the global cap, not for this client: not this client's fault.
+        return depthBytes.get() > 0 || (command != null && resumeWaiters.isEmpty());
     }
 
     public SpoolStats stats() {
@@ -440,12 +455,24 @@ public final class ConnectionSpool {
         try {
             drainOnce();
         } catch (Throwable t) {
-            // We hold the flag and are the only consumer: release everything, then close the connection. Bytes
-            // already written to the channel are released by Netty and returned by their pass listeners.
+            // We hold the flag and are the only consumer: release everything, then close the connection. Passes
+            // already handed over are returned by their listeners when the close fails them; the open pass
+            // never got a listener, so it is settled here: its written fragments are released by Netty, its
+            // last one (not written yet) by us.
             metrics.failure("drain");
             log.warn("drain failed on {}; closing the connection", channel, t);
             closed = true;
             parked = false;
+            Pass pass = openPass;
+            Fragment last = openLast;
+            openPass = null;
+            openLast = null;
+            if (last != null) {
+                last.buf.release();
+            }
+            if (pass != null) {
+                onTaken(false, pass.bytes, pass.fragments, pass.oldestOfferNanos, System.nanoTime());
+            }
             discardQueued();
             releaseDrainFlag();
             channel.close();
@@ -459,8 +486,6 @@ public final class ConnectionSpool {
             return;
         }
         metrics.drainPass();
-        Pass pass = null;
-        Fragment last = null; // written with the pass's real promise once we know it is the last
         int fragments = 0;
         long bytes = 0;
         while (fragments < drainMaxFragments && bytes < drainMaxBytes && channel.isWritable()) {
@@ -469,26 +494,25 @@ public final class ConnectionSpool {
                 break;
             }
             if (entry instanceof Finish finish) {
-                endPass(pass, last);
-                pass = null;
-                last = null;
+                endPass();
                 runCompletion(finish.onLoop);
                 continue;
             }
             Fragment fragment = (Fragment) entry;
-            if (last != null) {
-                channel.write(last.buf, channel.voidPromise());
-            }
-            if (pass == null) {
-                pass = new Pass(fragment.offeredNanos);
+            if (openPass == null) {
+                openPass = new Pass(fragment.offeredNanos);
             }
             int size = fragment.buf.readableBytes();
-            pass.add(size);
-            last = fragment;
+            openPass.add(size);
+            Fragment previous = openLast;
+            openLast = fragment; // in the open pass before anything else can fail, so a failure settles it
+            if (previous != null) {
+                channel.write(previous.buf, channel.voidPromise());
+            }
             fragments++;
             bytes += size;
         }
-        endPass(pass, last);
+        endPass();
         if (closed) { // close() ran re-entrantly during this pass and, seeing the flag held, left the discard to us
             discardQueued();
             releaseDrainFlag();
@@ -503,14 +527,21 @@ public final class ConnectionSpool {
         }
     }
 
-    /** Writes the pass's last fragment with a real promise (one listener per pass) and flushes once. */
-    private void endPass(Pass pass, Fragment last) {
+    /**
+     * Writes the open pass's last fragment with a real promise (one listener per pass) and flushes once. From
+     * here the pass's listener returns its bytes, so the open pass is handed over before the write.
+     */
+    private void endPass() {
+        Pass pass = openPass;
+        Fragment last = openLast;
         if (last == null) {
             return;
         }
         ChannelPromise promise = channel.newPromise();
-        inFlight.add(pass);
         promise.addListener(pass);
+        inFlight.add(pass);
+        openPass = null; // handed over: the promise's listener returns the pass from here on
+        openLast = null;
         channel.write(last.buf, promise);
         channel.flush();
     }

@@ -89,6 +89,9 @@ final class GlobalBudget {
     boolean awaitRoom(ConnectionSpool spool, long blockedSize) {
         if (spool.markAwaitingGlobalRoom()) {
             waiters.add(spool);
+            if (spool.isClosed()) {
+                forget(spool); // its close() ran forget() just before we added it
+            }
         }
         return hasRoomFor(blockedSize);
     }

@@ -282,6 +282,68 @@ class FailureContainmentTest {
         assertThat(late.refCnt()).isZero();
     }
 
+    @Test
+    void aDrainThatFailsMidPassReturnsThePassAndReleasesItsUnwrittenFragment() throws Exception {
+        // The channel takes two fragments (void promises), then the pass's promise cannot be made (as if
+        // memory ran out): the pass had no listener yet, so the drain itself must give its bytes back.
+        DefaultEventLoop loop = new DefaultEventLoop();
+        try {
+            Channel channel = mock(Channel.class);
+            when(channel.eventLoop()).thenReturn(loop);
+            when(channel.isWritable()).thenReturn(true);
+            when(channel.newPromise()).thenThrow(new OutOfMemoryError("simulated: no memory for a promise"));
+            List<ByteBuf> taken = new ArrayList<>();
+            when(channel.write(org.mockito.ArgumentMatchers.any(), org.mockito.ArgumentMatchers.any()))
+                    .thenAnswer(inv -> {
+                        taken.add(inv.getArgument(0));
+                        return null;
+                    });
+            GlobalBudget global = new GlobalBudget(4096, 1024);
+            ConnectionSpool spool = new ConnectionSpool(channel, props(Mode.SPOOLED, 1024, 256, 4096), global,
+                    support.executor, new SpoolMetrics(support.registry, global));
+            List<ByteBuf> offered = new ArrayList<>();
+            loop.submit(() -> { // offered on the loop, so one drain pass sees all three
+                for (int i = 0; i < 3; i++) {
+                    ByteBuf buf = Unpooled.buffer(100).writeZero(100);
+                    offered.add(buf);
+                    assertThat(spool.offer(buf)).isEqualTo(OfferResult.ACCEPTED);
+                }
+            }).sync();
+            loop.submit(() -> { }).sync(); // the drain has run
+            verify(channel).close();
+            assertThat(spool.depthBytes()).isZero();
+            assertThat(global.bytes()).isZero();
+            assertThat(failures("drain")).isEqualTo(1);
+            assertThat(taken).hasSize(2);
+            taken.forEach(ByteBuf::release); // the "channel" owns what it took
+            assertThat(offered).allSatisfy(buf -> assertThat(buf.refCnt()).isZero());
+        } finally {
+            loop.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS).sync();
+        }
+    }
+
+    @Test
+    void aProducerWaitingForTheGlobalCapIsNotStuck() {
+        support.close();
+        support = new SpoolTestSupport(props(Mode.SPOOLED, 4096, 1024, 8192));
+        for (int i = 0; i < 2; i++) { // other connections fill the cap
+            EmbeddedChannel full = channel();
+            setWritable(full, false);
+            assertThat(support.service.spoolOf(full).offer(Unpooled.buffer(4096).writeZero(4096)))
+                    .isEqualTo(OfferResult.ACCEPTED);
+        }
+        EmbeddedChannel ch = channel();
+        ConnectionSpool spool = support.service.spoolOf(ch);
+        spool.command("lru_crawler metadump");
+        ByteBuf refused = Unpooled.buffer(64).writeZero(64);
+        assertThat(spool.offer(refused)).isEqualTo(OfferResult.WOULD_BLOCK);
+        refused.release();
+        assertThat(spool.resumeWhenDrained(() -> { })).isTrue();
+        long timeout = TimeUnit.SECONDS.toNanos(1);
+        assertThat(spool.isStuck(System.nanoTime() + 2 * timeout, timeout))
+                .as("its own client is not the problem: the cap is").isFalse();
+    }
+
     /** An allocator out of memory, as Netty's pooled one is when direct memory runs out. */
     private static final class FailingAllocator extends io.netty.buffer.AbstractByteBufAllocator {
 

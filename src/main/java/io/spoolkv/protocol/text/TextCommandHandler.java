@@ -1,13 +1,21 @@
 package io.spoolkv.protocol.text;
 
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.spoolkv.store.Item;
+import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,12 +39,14 @@ import org.slf4j.LoggerFactory;
 public final class TextCommandHandler extends ChannelInboundHandlerAdapter {
 
     private static final Logger LOG = LoggerFactory.getLogger(TextCommandHandler.class);
+    /** Small values of one get are written together up to this many bytes: one buffer, not one per value. */
+    static final int BATCH_BYTES = 16 * 1024;
 
     private final TextCommandExecutor executor;
     private final StreamCommands streams;
     private final int clientId;
-    private final Runnable onStreamFinished;
     private final Runnable onIdleClose;
+    private final long closeTimeoutNanos;
 
     private ChannelHandlerContext ctx;
     /** Requests read but not run yet; made on first use, as most connections never need it. */
@@ -59,14 +69,16 @@ public final class TextCommandHandler extends ChannelInboundHandlerAdapter {
 
     /**
      * @param onIdleClose runs when the connection is closed for {@code spoolkv.server.idle-timeout} (counts it)
+     * @param closeTimeout how long a connection that is closing (quit, half-close, shutdown, idle) waits for its
+     *        client to take the last answers before it is closed anyway ({@code spoolkv.spool.stuck-timeout})
      */
     public TextCommandHandler(TextCommandExecutor executor, StreamCommands streams, int clientId,
-                              Runnable onIdleClose) {
+                              Runnable onIdleClose, Duration closeTimeout) {
         this.executor = executor;
         this.streams = streams;
         this.clientId = clientId;
-        this.onStreamFinished = this::streamFinished;
         this.onIdleClose = onIdleClose;
+        this.closeTimeoutNanos = closeTimeout.toNanos();
     }
 
     @Override
@@ -80,8 +92,8 @@ public final class TextCommandHandler extends ChannelInboundHandlerAdapter {
             ReferenceCountUtil.release(msg);
             return;
         }
-        if (done) {
-            return;
+        if (done || closing) {
+            return; // a watcher, or a connection whose close was requested: nothing more runs
         }
         if (retrieval == null && !streaming && !blockedOnWrite && (waiting == null || waiting.isEmpty())) {
             run(request); // nothing ahead of it: no queue needed (most connections never need one)
@@ -157,24 +169,41 @@ public final class TextCommandHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /** Looks up and writes values while the channel can take them; writes END after the last key. */
+    /**
+     * Looks up and writes values while the channel can take them; END after the last key. Consecutive small hits
+     * share one buffer (up to {@link #BATCH_BYTES}, plus the value that crosses it), and the last batch carries
+     * END, so a single-key get is still one buffer.
+     */
     private void continueRetrieval() {
         TextRequest.Retrieval r = retrieval;
+        List<Item> batch = null;
+        long batchBytes = 0;
         while (nextKey < r.keys().size()) {
-            if (!ctx.channel().isWritable()) {
+            if (batch == null && !ctx.channel().isWritable()) {
                 return; // serve() blocks; we continue from nextKey when writable
             }
-            TextResponse value = executor.retrieve(clientId, r, r.keys().get(nextKey++));
-            if (value != null) {
-                ctx.write(value, ctx.voidPromise());
+            Item item = executor.retrieve(clientId, r, r.keys().get(nextKey++));
+            if (item == null) {
+                continue;
+            }
+            if (batch == null) {
+                batch = new ArrayList<>(Math.min(8, r.keys().size() - nextKey + 1));
+            }
+            batch.add(item);
+            batchBytes += TextResponse.Values.size(item);
+            if (batchBytes >= BATCH_BYTES) {
+                ctx.write(new TextResponse.Values(batch, r.withCas(), false), ctx.voidPromise());
+                batch = null;
+                batchBytes = 0;
             }
         }
-        ctx.write(TextResponse.Line.END, ctx.voidPromise());
+        ctx.write(batch == null ? TextResponse.Line.END : new TextResponse.Values(batch, r.withCas(), true),
+                ctx.voidPromise());
         retrieval = null;
     }
 
     private void startStream(TextRequest request) {
-        StreamCommands.Started started = streams.start(ctx, clientId, request, onStreamFinished);
+        StreamCommands.Started started = streams.start(ctx, clientId, request, this::streamFinished);
         if (started.reply() != null) {
             ctx.write(started.reply(), ctx.voidPromise());
         }
@@ -234,8 +263,10 @@ public final class TextCommandHandler extends ChannelInboundHandlerAdapter {
 
     /** spoolkv.server.idle-timeout: close a connection that sent nothing and is not waiting for an answer. */
     private void closeIdle() {
+        ChannelOutboundBuffer unsent = ctx.channel().unsafe().outboundBuffer();
         boolean busy = streaming || done || blockedOnWrite || retrieval != null
-                || (waiting != null && !waiting.isEmpty());
+                || (waiting != null && !waiting.isEmpty())
+                || (unsent != null && unsent.totalPendingWriteBytes() > 0); // as memcached: not while output is pending
         if (!busy && !closing) {
             LOG.debug("closing idle connection {}", ctx.channel());
             onIdleClose.run();
@@ -249,7 +280,16 @@ public final class TextCommandHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         closing = true;
-        ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        ChannelFuture flushed = ctx.writeAndFlush(Unpooled.EMPTY_BUFFER);
+        flushed.addListener(ChannelFutureListener.CLOSE);
+        if (!flushed.isDone()) {
+            // A client that stops reading would hold the connection open for ever: close it anyway in the end.
+            ScheduledFuture<?> deadline = ctx.executor().schedule(() -> {
+                LOG.debug("closing {}: its client took no answer for {} ms", ctx.channel(), closeTimeoutNanos / 1_000_000);
+                ctx.close();
+            }, closeTimeoutNanos, TimeUnit.NANOSECONDS);
+            flushed.addListener(f -> deadline.cancel(false));
+        }
     }
 
     @Override

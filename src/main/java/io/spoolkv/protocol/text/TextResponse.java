@@ -50,30 +50,44 @@ public sealed interface TextResponse {
     }
 
     /**
-     * One VALUE block of a get/gets/gat/gats answer. A multi-key answer is written as one of these per hit,
-     * then {@link Line#END}, so no buffer ever holds more than one value.
+     * VALUE blocks of a get/gets/gat/gats answer, and END if {@code end}. A large answer is written as several
+     * of these, so no buffer ever holds more than a batch of small values or one large one.
      */
-    record Value(Item item, boolean withCas) implements TextResponse {
+    record Values(List<Item> items, boolean withCas, boolean end) implements TextResponse {
 
         private static final byte[] VALUE = "VALUE ".getBytes(StandardCharsets.ISO_8859_1);
+        private static final byte[] END = "END\r\n".getBytes(StandardCharsets.ISO_8859_1);
+
+        /** An upper bound of one item's block: "VALUE ", the key, three numbers of at most 20 digits, CRLFs. */
+        static long size(Item item) {
+            return 80L + item.key().length() + item.value().length;
+        }
 
         @Override
         public void encode(ByteBuf out) {
-            out.writeBytes(VALUE).writeBytes(item.key().bytes()).writeByte(' ');
-            Ascii.writeUnsigned(out, Integer.toUnsignedLong(item.flags()));
-            out.writeByte(' ');
-            Ascii.writeUnsigned(out, item.value().length);
-            if (withCas) {
+            for (Item item : items) {
+                out.writeBytes(VALUE).writeBytes(item.key().bytes()).writeByte(' ');
+                Ascii.writeUnsigned(out, Integer.toUnsignedLong(item.flags()));
                 out.writeByte(' ');
-                Ascii.writeUnsigned(out, item.cas());
+                Ascii.writeUnsigned(out, item.value().length);
+                if (withCas) {
+                    out.writeByte(' ');
+                    Ascii.writeUnsigned(out, item.cas());
+                }
+                out.writeBytes(CRLF).writeBytes(item.value()).writeBytes(CRLF);
             }
-            out.writeBytes(CRLF).writeBytes(item.value()).writeBytes(CRLF);
+            if (end) {
+                out.writeBytes(END);
+            }
         }
 
         @Override
         public int sizeHint() {
-            // "VALUE " + key + 3 numbers of at most 20 digits with their spaces + 2 CRLFs: under 80 + key.
-            return 80 + item.key().length() + item.value().length;
+            long size = END.length;
+            for (Item item : items) {
+                size += size(item);
+            }
+            return (int) Math.min(size, Integer.MAX_VALUE - 8);
         }
     }
 

@@ -9,6 +9,8 @@ import io.netty.channel.embedded.EmbeddedChannel;
 import io.spoolkv.command.CacheCommands;
 import io.spoolkv.command.ConnectionCounts;
 import io.spoolkv.command.MutationListener;
+import io.spoolkv.command.RuntimeSettings;
+import io.spoolkv.command.Versions;
 import io.spoolkv.command.StatsReporter;
 import io.spoolkv.config.BackgroundProperties;
 import io.spoolkv.config.ServerProperties;
@@ -56,20 +58,42 @@ class TextCommandHandlerTest {
             public int ioThreads() {
                 return 1;
             }
+
+            @Override
+            public long bytesRead() {
+                return 300;
+            }
+
+            @Override
+            public long bytesWritten() {
+                return 400;
+            }
+
+            @Override
+            public String listenAddress() {
+                return "tcp:127.0.0.1:11211";
+            }
+
+            @Override
+            public List<ConnectionInfo> connections() {
+                return List.of(new ConnectionInfo(1, "tcp:127.0.0.1:50000", "tcp:127.0.0.1:11211", 0),
+                        new ConnectionInfo(2, "tcp:127.0.0.1:50001", "tcp:127.0.0.1:11211", 7));
+            }
         };
         StatsReporter stats = new StatsReporter(commands, counts,
                 new ServerProperties("127.0.0.1", 11211, 1, 16, Duration.ofSeconds(1), Duration.ZERO,
-                        DataSize.ofKilobytes(64), DataSize.ofKilobytes(32)),
-                new StoreProperties(DataSize.ofMegabytes(64), DataSize.ofMegabytes(1)),
+                        DataSize.ofKilobytes(64), DataSize.ofKilobytes(32), DataSize.ofMegabytes(4)),
                 new SpoolProperties(SpoolProperties.Mode.SPOOLED, DataSize.ofMegabytes(1), DataSize.ofKilobytes(256),
                         DataSize.ofMegabytes(64), 256, DataSize.ofMegabytes(1), Duration.ofSeconds(360)),
-                new BackgroundProperties(2, 1024, DataSize.ofKilobytes(16)));
+                new BackgroundProperties(2, 1024, DataSize.ofKilobytes(16)),
+                new RuntimeSettings(new StoreProperties(DataSize.ofMegabytes(64), DataSize.ofMegabytes(1), true)));
         StreamCommands streams = (ctx, clientId, request, onFinished) -> {
             streamed.add(request);
             return StreamCommands.Started.reply(TextResponse.Line.ERROR);
         };
-        TextCommandHandler handler = new TextCommandHandler(new TextCommandExecutor(commands, stats), streams, 1, () -> { });
-        channel = new EmbeddedChannel(new TextRequestDecoder(1024 * 1024), TextResponseEncoder.INSTANCE, handler);
+        TextCommandHandler handler = new TextCommandHandler(new TextCommandExecutor(commands, stats), streams, 1, () -> { },
+                Duration.ofSeconds(5));
+        channel = new EmbeddedChannel(new TextRequestDecoder(1024 * 1024, TextRequestDecoder.MAX_LINE), TextResponseEncoder.INSTANCE, handler);
     }
 
     @AfterEach
@@ -177,7 +201,7 @@ class TextCommandHandlerTest {
             String in = "set a 0 0 1\r\n1\r\nget a\r\nincr a 9\r\ndecr a 100\r\ndelete a\r\ndelete a\r\n"
                     + "touch a 1\r\nversion\r\nverbosity 1\r\nmn\r\nbogus\r\nincr a\r\nflush_all\r\nget a b\r\n";
             String expected = "STORED\r\nVALUE a 0 1\r\n1\r\nEND\r\n10\r\n0\r\nDELETED\r\nNOT_FOUND\r\n"
-                    + "NOT_FOUND\r\nVERSION 1.6.38-spoolkv\r\nOK\r\nMN\r\nERROR\r\nERROR\r\nOK\r\nEND\r\n";
+                    + "NOT_FOUND\r\nVERSION " + Versions.REPORTED + "\r\nOK\r\nMN\r\nERROR\r\nERROR\r\nOK\r\nEND\r\n";
             assertThat(send(in)).isEqualTo(expected);
 
             // The same bytes one at a time answer identically.
@@ -214,7 +238,7 @@ class TextCommandHandlerTest {
         void statsGroups() {
             String general = send("stats\r\n");
             assertThat(general).startsWith("STAT pid ").endsWith("END\r\n")
-                    .contains("\r\nSTAT version 1.6.38-spoolkv\r\n", "\r\nSTAT curr_connections 1\r\n",
+                    .contains("\r\nSTAT version " + Versions.REPORTED + "\r\n", "\r\nSTAT curr_connections 1\r\n",
                             "\r\nSTAT cmd_get 0\r\n", "\r\nSTAT threads 1\r\n");
             assertThat(send("stats settings\r\n")).contains("STAT item_size_max 1048576\r\n", "STAT maxconns 16\r\n")
                     .endsWith("END\r\n");
@@ -436,7 +460,11 @@ class TextCommandHandlerTest {
 
         @Test
         void aMultiGetStopsBetweenValuesWhenTheChannelTurnsUnwritable() {
-            send("set a 0 0 1\r\n1\r\nset b 0 0 1\r\n2\r\nset c 0 0 1\r\n3\r\n");
+            // Values of a batch's size each (small ones share a buffer), so every value is its own write.
+            String a = "a".repeat(TextCommandHandler.BATCH_BYTES);
+            String b = "b".repeat(TextCommandHandler.BATCH_BYTES);
+            int n = TextCommandHandler.BATCH_BYTES;
+            send("set a 0 0 " + n + "\r\n" + a + "\r\nset b 0 0 " + n + "\r\n" + b + "\r\nset c 0 0 1\r\n3\r\n");
             // The socket "fills up" with the first value written: the rest must wait.
             channel.pipeline().addFirst(new io.netty.channel.ChannelOutboundHandlerAdapter() {
                 boolean filled;
@@ -451,11 +479,19 @@ class TextCommandHandlerTest {
                     }
                 }
             });
-            assertThat(send("get a b c\r\n")).isEqualTo("VALUE a 0 1\r\n1\r\n");
+            assertThat(send("get a b c\r\n")).isEqualTo("VALUE a 0 " + n + "\r\n" + a + "\r\n");
             // Each key is looked up only when its turn comes: c, deleted now, is a miss.
             store.delete(Key.wrap("c".getBytes(ISO_8859_1)), 0, false);
             setWritable(true);
-            assertThat(output()).isEqualTo("VALUE b 0 1\r\n2\r\nEND\r\n");
+            assertThat(output()).isEqualTo("VALUE b 0 " + n + "\r\n" + b + "\r\nEND\r\n");
+        }
+
+        @Test
+        void smallValuesOfOneGetShareOneBufferWithTheEnd() {
+            send("set a 0 0 1\r\n1\r\nset b 0 0 1\r\n2\r\n");
+            channel.writeInbound(Unpooled.copiedBuffer("get a b nope\r\n", ISO_8859_1));
+            assertThat(channel.outboundMessages()).hasSize(1);
+            assertThat(output()).isEqualTo("VALUE a 0 1\r\n1\r\nVALUE b 0 1\r\n2\r\nEND\r\n");
         }
 
         @Test
@@ -479,6 +515,36 @@ class TextCommandHandlerTest {
             setWritable(true);
             assertThat(output()).isEqualTo("VALUE a 0 1\r\n1\r\nEND\r\n".repeat(2));
             assertThat(channel.isOpen()).isFalse();
+        }
+    
+        @Test
+        void anIdleConnectionWithAnswersStillUnsentIsNotKicked() {
+            channel.write(Unpooled.copiedBuffer("unsent", ISO_8859_1)); // written, not flushed: output pending
+            channel.pipeline().fireUserEventTriggered(io.netty.handler.timeout.IdleStateEvent.READER_IDLE_STATE_EVENT);
+            assertThat(channel.isOpen()).isTrue();
+            channel.flush();
+            output();
+            channel.pipeline().fireUserEventTriggered(io.netty.handler.timeout.IdleStateEvent.READER_IDLE_STATE_EVENT);
+            assertThat(channel.isOpen()).isFalse();
+        }
+
+        @Test
+        void aQuittingClientThatNeverTakesItsAnswersIsClosedAfterTheTimeout() {
+            // A socket that never takes anything: writes are held, their promises never complete.
+            List<Object> held = new ArrayList<>();
+            channel.pipeline().addFirst(new io.netty.channel.ChannelOutboundHandlerAdapter() {
+                @Override
+                public void write(io.netty.channel.ChannelHandlerContext ctx, Object msg,
+                                  io.netty.channel.ChannelPromise promise) {
+                    held.add(msg);
+                }
+            });
+            send("set a 0 0 1\r\n1\r\nquit\r\n");
+            assertThat(channel.isOpen()).as("waits for the answers to be taken").isTrue();
+            channel.advanceTimeBy(6, java.util.concurrent.TimeUnit.SECONDS);
+            channel.runScheduledPendingTasks();
+            assertThat(channel.isOpen()).as("closed after the 5 s close timeout").isFalse();
+            held.forEach(io.netty.util.ReferenceCountUtil::release);
         }
     }
 }
