@@ -167,6 +167,29 @@ or ceil(shutdown-timeout) + terminationGraceMarginSeconds.
 {{- end }}
 
 {{/*
+The SSL bundle of the memcached port: spoolkv.server.ssl.bundle, or "memcached" (the bundle the chart
+defines from tls.secretName) when that is empty and a TLS Secret is given.
+*/}}
+{{- define "spoolkv.sslBundle" -}}
+{{- if .Values.spoolkv.server.ssl.bundle -}}
+{{- .Values.spoolkv.server.ssl.bundle -}}
+{{- else if .Values.tls.secretName -}}
+memcached
+{{- end -}}
+{{- end }}
+
+{{/*
+The credentials file: spoolkv.auth.credentialsFile, or the file mounted from auth.secretName.
+*/}}
+{{- define "spoolkv.credentialsFile" -}}
+{{- if .Values.spoolkv.auth.credentialsFile -}}
+{{- .Values.spoolkv.auth.credentialsFile -}}
+{{- else if .Values.auth.secretName -}}
+/etc/spoolkv-auth/credentials
+{{- end -}}
+{{- end }}
+
+{{/*
 Cross-value checks the schema cannot express. They mirror the server's own startup validators
 (src/main/java/io/spoolkv/config) so a bad combination fails at install, not in a crash loop.
 */}}
@@ -193,6 +216,15 @@ Cross-value checks the schema cannot express. They mirror the server's own start
 {{- end -}}
 {{- if or (lt (get $b "chunk") 256) (gt (get $b "chunk") 1048576) -}}
 {{- fail "spoolkv.background.chunkBytes must be between 256B and 1MB" -}}
+{{- end -}}
+{{- if and $s.auth.enabled (not (include "spoolkv.credentialsFile" .)) -}}
+{{- fail "spoolkv.auth.enabled needs the credentials: set auth.secretName (a Secret with the user:password file) or spoolkv.auth.credentialsFile" -}}
+{{- end -}}
+{{- if and (ne $s.server.ssl.clientAuth "none") (not (include "spoolkv.sslBundle" .)) -}}
+{{- fail "spoolkv.server.ssl.clientAuth needs TLS: set tls.secretName or spoolkv.server.ssl.bundle" -}}
+{{- end -}}
+{{- if le (include "spoolkv.durationSeconds" $s.server.ssl.handshakeTimeout | int64) 0 -}}
+{{- fail "spoolkv.server.ssl.handshakeTimeout must be positive" -}}
 {{- end -}}
 {{- $mc := int64 $s.server.port -}}
 {{- $http := int64 .Values.server.port -}}

@@ -78,9 +78,10 @@ for line in open(readme, encoding="utf-8"):
     if line.startswith("## "):
         in_config = line.strip() == "## Configuration"
         continue
-    m = re.match(r"^\|\s*`([A-Za-z0-9.\-]+)`\s*\|\s*`([^`]*)`\s*\|", line)
+    # A default of "(unset)" is rendered as an empty value.
+    m = re.match(r"^\|\s*`([A-Za-z0-9.\-]+)`\s*\|\s*(?:`([^`]*)`|\(unset\))\s*\|", line)
     if in_config and m and (m.group(1).startswith("spoolkv.") or m.group(1) == "server.port"):
-        props[m.group(1)] = m.group(2)
+        props[m.group(1)] = m.group(2) or ""
 check(len(props) > 0 and any(p.startswith("spoolkv.") for p in props),
       "README.md Configuration table parsed: %d properties" % len(props))
 
@@ -223,26 +224,50 @@ conf, kinds = check_render("custom", custom_text, False)
 for k in OPTIONAL_KINDS:
     check(len(kinds.get(k, [])) == 1, "custom: %s rendered" % k)
 # The custom values reach the ConfigMap (camelCase value -> kebab-case property).
+# Keys nest by indentation (spoolkv.server.ssl.clientAuth -> spoolkv.server.ssl.client-auth).
 want = {}
-section = None
-top = None
+path = []  # (indent, key) of the mappings the current line is in
 for line in open(custom_values_path):
-    m = re.match(r"^([A-Za-z]+):", line)
-    if m:
-        top, section = m.group(1), None
+    m = re.match(r"^( *)([A-Za-z]+):\s*(.*)$", line)
+    if not m:
         continue
-    m = re.match(r"^  ([A-Za-z]+):\s*$", line)
-    if m:
-        section = m.group(1) if top == "spoolkv" else None
+    indent, key, rest = len(m.group(1)), m.group(2), m.group(3)
+    while path and path[-1][0] >= indent:
+        path.pop()
+    keys = [k for _, k in path] + [key]
+    v = re.match(r"\"?([^\"#\s]+)\"?", rest)
+    if not v:
+        path.append((indent, key))
         continue
-    m = re.match(r"^    ([A-Za-z]+):\s*\"?([^\"#\s]+)\"?", line)
-    if section and m:
-        kebab = re.sub(r"([A-Z])", lambda x: "-" + x.group(1).lower(), m.group(1))
-        want["spoolkv.%s.%s" % (section, kebab)] = m.group(2)
+    if keys[0] == "spoolkv" and len(keys) >= 3:
+        kebab = [re.sub(r"([A-Z])", lambda x: "-" + x.group(1).lower(), k) for k in keys[1:]]
+        want["spoolkv." + ".".join(kebab)] = v.group(1)
 check(len(want) == len([p for p in props if p.startswith("spoolkv.")]),
       "custom values set all %d spoolkv.* properties" % len(want))
 for k, v in sorted(want.items()):
     check(conf.get(k) == v, "custom: %s=%s" % (k, conf.get(k)))
+# TLS and authentication from Secrets: the chart's PEM bundle and the mounted credentials file.
+check(conf.get("spring.ssl.bundle.pem.memcached.keystore.certificate") == "file:/etc/spoolkv-tls/tls.crt"
+      and conf.get("spring.ssl.bundle.pem.memcached.keystore.private-key") == "file:/etc/spoolkv-tls/tls.key"
+      and conf.get("spring.ssl.bundle.pem.memcached.truststore.certificate") == "file:/etc/spoolkv-tls/ca.crt"
+      and conf.get("spring.ssl.bundle.pem.memcached.reload-on-update") == "true",
+      "custom: the TLS Secret's files make the PEM bundle 'memcached' (trust store for client-auth, reload on update)")
+default_conf = app_properties(default_text)
+check(not any(k.startswith("spring.ssl.bundle.") for k in default_conf), "defaults: no SSL bundle, plaintext")
+if parser == "yaml":
+    import yaml
+    dep = [d for d in yaml.safe_load_all(custom_text) if d and d["kind"] == "Deployment"][0]
+    pod = dep["spec"]["template"]["spec"]
+    vols = {v["name"]: v for v in pod["volumes"]}
+    mounts = {m["mountPath"]: m for m in pod["containers"][0]["volumeMounts"]}
+    check(vols.get("tls", {}).get("secret", {}).get("secretName") == "spoolkv-tls"
+          and mounts.get("/etc/spoolkv-tls", {}).get("readOnly") is True,
+          "custom: the TLS Secret is mounted read-only at /etc/spoolkv-tls")
+    auth = vols.get("auth", {}).get("secret", {})
+    check(auth.get("secretName") == "spoolkv-auth"
+          and auth.get("items") == [{"key": "memcached-credentials", "path": "credentials"}]
+          and mounts.get("/etc/spoolkv-auth", {}).get("readOnly") is True,
+          "custom: the credentials Secret's key is mounted read-only as /etc/spoolkv-auth/credentials")
 if parser == "yaml":
     sm = kinds["ServiceMonitor"][0]
     check(sm["apiVersion"] == "monitoring.coreos.com/v1" and sm["spec"]["endpoints"][0]["port"] == "management"
@@ -321,6 +346,10 @@ schema_cases=(
     "twemproxy.hash=sha1"
     "twemproxy.port=0"
     "clusterDomain=Cluster_Local"
+    "spoolkv.server.ssl.clientAuth=maybe"
+    "spoolkv.server.ssl.handshakeTimeout=10 seconds"
+    "spoolkv.auth.enabled=yes"
+    "tls.secret=x"
 )
 for c in "${schema_cases[@]}"; do
     if "$HELM" lint --strict "$CHART" --set "$c" >/dev/null 2>&1; then
@@ -347,6 +376,9 @@ template_cases=(
     "terminationGracePeriodSeconds=10"
     "resources.limits.memory=200Mi"
     "twemproxy.enabled=true,replicaCount=0"
+    "spoolkv.auth.enabled=true"
+    "spoolkv.server.ssl.clientAuth=need"
+    "spoolkv.server.ssl.handshakeTimeout=0s"
 )
 for c in "${template_cases[@]}"; do
     if "$HELM" template t "$CHART" --set "$c" >/dev/null 2>&1; then
@@ -359,6 +391,14 @@ done
 grace=$("$HELM" template t "$CHART" --set spoolkv.server.shutdownTimeout=2m | sed -n 's/^ *terminationGracePeriodSeconds: //p')
 if [[ "$grace" == 150 ]]; then ok "shutdownTimeout=2m gives terminationGracePeriodSeconds 150 (120 + 30)"
 else bad "shutdownTimeout=2m gave terminationGracePeriodSeconds '$grace', expected 150"; fi
+
+# Auth from a Secret alone: the credentials file is the mounted one. TLS from a Secret alone: the chart's bundle.
+rendered=$("$HELM" template t "$CHART" --set spoolkv.auth.enabled=true --set auth.secretName=creds --set tls.secretName=certs)
+if grep -q '^    spoolkv.auth.credentials-file=/etc/spoolkv-auth/credentials$' <<<"$rendered" \
+    && grep -q '^    spoolkv.server.ssl.bundle=memcached$' <<<"$rendered" \
+    && ! grep -q 'truststore' <<<"$rendered"; then
+    ok "auth.secretName sets the credentials file; tls.secretName selects the bundle 'memcached' (no trust store without client-auth)"
+else bad "auth.secretName / tls.secretName did not render the credentials file and bundle"; fi
 
 echo
 echo "check-helm: $passed passed, $failed failed"

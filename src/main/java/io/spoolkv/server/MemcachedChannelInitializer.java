@@ -16,11 +16,17 @@ import io.spoolkv.protocol.text.TextCommandExecutor;
 import io.spoolkv.protocol.text.TextCommandHandler;
 import io.spoolkv.protocol.text.TextRequestDecoder;
 import io.spoolkv.protocol.text.TextResponseEncoder;
+import io.spoolkv.security.Authenticator;
+import io.spoolkv.security.ServerTls;
+import io.spoolkv.security.TextLoginDecoder;
 import java.nio.charset.StandardCharsets;
 
 /**
  * Builds each connection's pipeline: decoding, encoding and command handling are separate
- * handlers; the shared command layer sits behind the handler.
+ * handlers; the shared command layer sits behind the handler. With TLS, the {@code SslHandler} sits
+ * next to the socket, below everything else (the spool writes through the channel, so its fragments are
+ * encrypted too); with authentication, the login handler sits in front of the decoder until the client
+ * has logged in: that is the only place where access is checked.
  */
 final class MemcachedChannelInitializer extends ChannelInitializer<SocketChannel> {
 
@@ -34,11 +40,16 @@ final class MemcachedChannelInitializer extends ChannelInitializer<SocketChannel
     private final Runnable onIdleClose;
     private final Duration closeTimeout;
     private final int maxRetrievalLine;
+    private final ServerTls tls;
+    private final Authenticator authenticator;
 
     MemcachedChannelInitializer(ConnectionRegistry registry, TextCommandExecutor executor, StreamCommands streams,
-                                StoreProperties store, ServerProperties server, SpoolProperties spool) {
+                                StoreProperties store, ServerProperties server, SpoolProperties spool, ServerTls tls,
+                                Authenticator authenticator) {
         this.registry = registry;
         this.closeTimeout = spool.stuckTimeout();
+        this.tls = tls;
+        this.authenticator = authenticator;
         this.idleTimeoutNanos = server.idleTimeout().toNanos();
         this.onIdleClose = registry::idleClosed;
         this.executor = executor;
@@ -50,18 +61,29 @@ final class MemcachedChannelInitializer extends ChannelInitializer<SocketChannel
     @Override
     protected void initChannel(SocketChannel ch) {
         if (!registry.admit(ch)) {
+            if (tls.enabled()) {
+                ch.close(); // a plaintext error line means nothing to a TLS client; a handshake would cost more
+                return;
+            }
             ch.writeAndFlush(Unpooled.copiedBuffer(TOO_MANY, StandardCharsets.US_ASCII))
                     .addListener(ChannelFutureListener.CLOSE);
             return;
         }
         ChannelPipeline p = ch.pipeline();
-        // Next to the socket: counts bytes read, and bytes written (spooled ones too: the spool writes through the
-        // whole pipeline, whose encoder passes buffers on). A streaming connection also gets the spool's handler,
-        // first, when it gets its spool.
+        if (tls.enabled()) {
+            // Next to the socket, below everything else: what the other handlers read and write is plaintext.
+            p.addLast("tls", tls.newHandler(ch));
+        }
+        // Above TLS: counts the bytes of requests and replies, as memcached's bytes_read/bytes_written (spooled ones
+        // too: the spool writes through the whole pipeline, whose encoder passes buffers on). A streaming connection
+        // also gets the spool's handler, first, when it gets its spool.
         p.addLast("traffic", registry.newTrafficCounter());
         if (idleTimeoutNanos > 0) {
             // Only when asked for: it costs a timer per connection.
             p.addLast("idle", new IdleStateHandler(idleTimeoutNanos, 0, 0, TimeUnit.NANOSECONDS));
+        }
+        if (authenticator.enabled()) {
+            p.addLast("login", new TextLoginDecoder(authenticator));
         }
         p.addLast("decoder", new TextRequestDecoder(maxItemSize, maxRetrievalLine));
         p.addLast("encoder", TextResponseEncoder.INSTANCE);

@@ -17,6 +17,8 @@ import io.spoolkv.protocol.text.DrainConnection;
 import io.spoolkv.protocol.text.StreamCommands;
 import io.spoolkv.protocol.text.TextCommandExecutor;
 import io.spoolkv.command.CacheCommands;
+import io.spoolkv.security.Authenticator;
+import io.spoolkv.security.ServerTls;
 import java.net.InetSocketAddress;
 import java.util.Collections;
 import java.util.IdentityHashMap;
@@ -60,12 +62,12 @@ public class MemcachedServer implements SmartLifecycle {
     public MemcachedServer(ServerProperties properties, StoreProperties store, SpoolProperties spool,
                            ConnectionRegistry registry,
                            CacheCommands commands, StatsReporter stats, StreamCommands streams,
-                           ApplicationEventPublisher events) {
+                           ApplicationEventPublisher events, ServerTls tls, Authenticator authenticator) {
         this.properties = properties;
         this.events = events;
         this.registry = registry;
         this.initializer = new MemcachedChannelInitializer(registry,
-                new TextCommandExecutor(commands, stats), streams, store, properties, spool);
+                new TextCommandExecutor(commands, stats), streams, store, properties, spool, tls, authenticator);
     }
 
     @Override

@@ -29,7 +29,7 @@ class ConfigurationValidationTest {
 
     @Configuration(proxyBeanMethods = false)
     @EnableConfigurationProperties({ServerProperties.class, SpoolProperties.class, StoreProperties.class,
-            BackgroundProperties.class})
+            BackgroundProperties.class, TlsProperties.class, AuthProperties.class})
     static class AllProperties {
     }
 
@@ -65,7 +65,13 @@ class ConfigurationValidationTest {
                 Arguments.of("spoolkv.background.threads=0", "spoolkv.background.threads",
                         "must be greater than or equal to 1"),
                 Arguments.of("spoolkv.background.chunk-bytes=16B", "spoolkv.background.chunk-bytes",
-                        "must be between 256B and 1MB"));
+                        "must be between 256B and 1MB"),
+                Arguments.of("spoolkv.server.ssl.handshake-timeout=0s", "spoolkv.server.ssl.handshake-timeout",
+                        "must be positive"),
+                Arguments.of("spoolkv.server.ssl.client-auth=need", "spoolkv.server.ssl.client-auth",
+                        "needs spoolkv.server.ssl.bundle (TLS is off)"),
+                Arguments.of("spoolkv.auth.enabled=true", "spoolkv.auth.credentials-file",
+                        "must be set when spoolkv.auth.enabled=true"));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -112,6 +118,31 @@ class ConfigurationValidationTest {
                     assertThat(context).hasNotFailed();
                     assertThat(context.getBean(ServerProperties.class).shutdownTimeout())
                             .isEqualTo(Duration.ofSeconds(10));
+                });
+    }
+
+    /** A credentials file that is not there stops startup, naming the property. */
+    @Test
+    void authEnabledWithAMissingCredentialsFileFailsStartup(CapturedOutput output) {
+        SpringApplication app = new SpringApplication(AllProperties.class);
+        app.setWebApplicationType(WebApplicationType.NONE);
+        app.setBannerMode(Banner.Mode.OFF);
+        assertThatThrownBy(() -> app.run("--spoolkv.auth.enabled=true", "--spoolkv.auth.credentials-file=/nonexistent/x",
+                "--logging.level.root=ERROR")).isNotNull();
+        assertThat(output.getOut() + output.getErr()).contains("Property: spoolkv.auth.credentials-file\n")
+                .contains("Reason: is not a readable file");
+    }
+
+    @Test
+    void securityDefaultsArePlaintextWithoutAuthentication() {
+        new ApplicationContextRunner()
+                .withUserConfiguration(AllProperties.class)
+                .run(context -> {
+                    TlsProperties tls = context.getBean(TlsProperties.class);
+                    assertThat(tls.enabled()).isFalse();
+                    assertThat(tls.clientAuth()).isEqualTo(TlsProperties.ClientAuth.NONE);
+                    assertThat(tls.handshakeTimeout()).isEqualTo(Duration.ofSeconds(10));
+                    assertThat(context.getBean(AuthProperties.class).enabled()).isFalse();
                 });
     }
 }

@@ -19,6 +19,14 @@ public final class TextClient implements AutoCloseable {
         this(port, 0);
     }
 
+    /** Over a socket already connected (a TLS socket, for instance). */
+    public TextClient(Socket connected) throws IOException {
+        socket = connected;
+        socket.setSoTimeout(30_000);
+        in = new java.io.BufferedInputStream(socket.getInputStream(), 64 * 1024);
+        out = socket.getOutputStream();
+    }
+
     /** @param receiveBuffer SO_RCVBUF to ask for (small values make a slow reader); 0 for the default */
     public TextClient(int port, int receiveBuffer) throws IOException {
         socket = new Socket();
