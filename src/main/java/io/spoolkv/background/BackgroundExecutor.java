@@ -2,7 +2,9 @@ package io.spoolkv.background;
 
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.util.concurrent.FastThreadLocalThread;
 import io.spoolkv.config.BackgroundProperties;
+import io.spoolkv.spool.ResumeCallback;
 import jakarta.annotation.PreDestroy;
 import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -98,18 +100,29 @@ public class BackgroundExecutor implements Executor {
         pool.shutdown();
         try {
             if (!pool.awaitTermination(2, TimeUnit.SECONDS)) {
-                pool.shutdownNow();
+                abandonQueued();
             }
         } catch (InterruptedException e) {
-            pool.shutdownNow();
+            abandonQueued();
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Stops the pool now; paused producers whose resume was still queued release what they hold. */
+    private void abandonQueued() {
+        for (Runnable dropped : pool.shutdownNow()) {
+            if (dropped instanceof ResumeCallback callback) {
+                callback.abandoned();
+            }
         }
     }
 
     private static ThreadFactory daemonThreads() {
         AtomicInteger next = new AtomicInteger();
         return r -> {
-            Thread t = new Thread(r, "spoolkv-bg-" + next.incrementAndGet());
+            // A FastThreadLocalThread gets a thread cache in Netty's pooled allocator, as event loops do: producers
+            // allocate a chunk per fragment, and without a cache every allocation takes an arena lock.
+            Thread t = new FastThreadLocalThread(r, "spoolkv-bg-" + next.incrementAndGet());
             t.setDaemon(true);
             return t;
         };

@@ -1,6 +1,7 @@
 package io.spoolkv.background;
 
 import io.netty.channel.ChannelHandlerContext;
+import io.spoolkv.command.RuntimeSettings;
 import io.spoolkv.config.BackgroundProperties;
 import io.spoolkv.protocol.text.StreamCommands;
 import io.spoolkv.protocol.text.TextRequest;
@@ -23,6 +24,10 @@ public class BackgroundStreams implements StreamCommands {
 
     private static final TextResponse BUSY = TextResponse.Line.of("BUSY currently processing crawler request");
     private static final TextResponse BAD_CLASS = TextResponse.Line.of("BADCLASS invalid class id");
+    private static final TextResponse DISABLED = TextResponse.Line.of("CLIENT_ERROR lru crawler disabled");
+    private static final TextResponse ENABLE_FAILED = TextResponse.Line.of("ERROR failed to start lru crawler thread");
+    private static final TextResponse BAD_FORMAT = TextResponse.Line.of("CLIENT_ERROR bad command line format");
+    private static final TextResponse SLEEP_TOO_LONG = TextResponse.Line.of("CLIENT_ERROR sleep must be one second or less");
     /** memcached numbers slab classes below this; any other id is a bad class. */
     private static final int MAX_CLASS_ID = 63;
 
@@ -31,22 +36,21 @@ public class BackgroundStreams implements StreamCommands {
     private final BackgroundExecutor executor;
     private final WatchHub watchHub;
     private final int chunkBytes;
+    private final RuntimeSettings settings;
 
     public BackgroundStreams(ItemStore store, SpoolService spools, BackgroundExecutor executor, WatchHub watchHub,
-                             BackgroundProperties properties) {
+                             BackgroundProperties properties, RuntimeSettings settings) {
         this.store = store;
         this.spools = spools;
         this.executor = executor;
         this.watchHub = watchHub;
         this.chunkBytes = (int) properties.chunkBytes().toBytes();
+        this.settings = settings;
     }
 
     @Override
     public Started start(ChannelHandlerContext ctx, int clientId, TextRequest request, Runnable onFinished) {
         ConnectionSpool spool = spools.spoolOf(ctx.channel());
-        if (spool == null) {
-            return Started.reply(TextResponse.Line.of("SERVER_ERROR no spool for this connection"));
-        }
         if (request instanceof TextRequest.Watch watch) {
             Set<WatchStream> streams = watchHub.streams(watch.streams());
             if (streams == null) {
@@ -56,19 +60,82 @@ public class BackgroundStreams implements StreamCommands {
             return new Started(TextResponse.Line.OK, true, true);
         }
         TextRequest.LruCrawler crawler = (TextRequest.LruCrawler) request;
-        return switch (crawler.subcommand()) {
-            case "metadump" -> dump(spool, crawler, KeyDumpFormat.METADUMP, onFinished);
-            case "mgdump" -> dump(spool, crawler, KeyDumpFormat.MGDUMP, onFinished);
-            // There is no crawler to tune: expired items are reclaimed by the store itself.
-            case "crawl", "enable", "disable", "sleep", "tocrawl" -> Started.reply(TextResponse.Line.OK);
-            default -> Started.reply(TextResponse.Line.ERROR);
+        String arg = crawler.argument();
+        TextResponse reply = switch (crawler.subcommand()) {
+            case "metadump", "mgdump" -> null;
+            case "enable" -> arg != null ? TextResponse.Line.ERROR
+                    : settings.enableCrawler() ? TextResponse.Line.OK : ENABLE_FAILED;
+            case "disable" -> arg != null ? TextResponse.Line.ERROR : disable();
+            case "crawl" -> arg == null ? TextResponse.Line.ERROR : crawl(arg);
+            case "sleep" -> arg == null ? TextResponse.Line.ERROR : sleep(arg);
+            case "tocrawl" -> arg == null ? TextResponse.Line.ERROR : toCrawl(arg);
+            default -> TextResponse.Line.ERROR;
         };
+        if (reply != null) {
+            return Started.reply(reply);
+        }
+        KeyDumpFormat format = crawler.subcommand().equals("metadump") ? KeyDumpFormat.METADUMP : KeyDumpFormat.MGDUMP;
+        return dump(spool, crawler, format, onFinished);
+    }
+
+    private TextResponse disable() {
+        settings.disableCrawler();
+        return TextResponse.Line.OK;
+    }
+
+    /**
+     * There is nothing to crawl for: the store reclaims expired items itself. A valid request is
+     * counted as a crawl that started and finished, so lru_crawler_starts moves as in memcached.
+     */
+    private TextResponse crawl(String classes) {
+        if (!settings.crawlerEnabled()) {
+            return DISABLED;
+        }
+        if (classesInclude(classes) == null) {
+            return BAD_CLASS;
+        }
+        settings.crawlStarted();
+        settings.crawlFinished();
+        return TextResponse.Line.OK;
+    }
+
+    private TextResponse sleep(String micros) {
+        long value;
+        try {
+            value = Long.parseLong(micros);
+        } catch (NumberFormatException e) {
+            return BAD_FORMAT;
+        }
+        if (value < 0) {
+            return BAD_FORMAT;
+        }
+        if (value > RuntimeSettings.MAX_CRAWLER_SLEEP) {
+            return SLEEP_TOO_LONG;
+        }
+        settings.crawlerSleep((int) value);
+        return TextResponse.Line.OK;
+    }
+
+    private TextResponse toCrawl(String items) {
+        if (items.isEmpty() || items.charAt(0) == '-') {
+            return BAD_FORMAT;
+        }
+        try {
+            // memcached keeps the low 32 bits of what strtoul read
+            settings.crawlerToCrawl(Long.parseUnsignedLong(items) & 0xffffffffL);
+            return TextResponse.Line.OK;
+        } catch (NumberFormatException e) {
+            return BAD_FORMAT;
+        }
     }
 
     private Started dump(ConnectionSpool spool, TextRequest.LruCrawler crawler, KeyDumpFormat format,
                          Runnable onFinished) {
         if (crawler.argument() == null) {
             return Started.reply(TextResponse.Line.ERROR);
+        }
+        if (!settings.crawlerEnabled()) {
+            return Started.reply(DISABLED);
         }
         Boolean includesItems = classesInclude(crawler.argument());
         if (includesItems == null) {
@@ -79,9 +146,18 @@ public class BackgroundStreams implements StreamCommands {
             return Started.reply(format == KeyDumpFormat.METADUMP ? TextResponse.Line.END : TextResponse.Line.of("EN"));
         }
         String command = "lru_crawler " + crawler.subcommand();
-        KeyDumpTask task = new KeyDumpTask(spool, executor, chunkBytes, command, onFinished,
+        settings.crawlStarted();
+        Runnable finished = () -> {
+            settings.crawlFinished();
+            onFinished.run();
+        };
+        KeyDumpTask task = new KeyDumpTask(spool, executor, chunkBytes, command, finished, settings::crawlFinished,
                 store.itemsFrom(null), format);
-        return task.start() ? new Started(null, true, false) : Started.reply(BUSY);
+        if (task.start()) {
+            return new Started(null, true, false);
+        }
+        settings.crawlFinished();
+        return Started.reply(BUSY);
     }
 
     /**

@@ -1,8 +1,10 @@
 package io.spoolkv.background;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.spoolkv.spool.ConnectionSpool;
 import io.spoolkv.store.Item;
+import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
 
 /**
@@ -12,14 +14,25 @@ import java.util.Iterator;
  */
 final class KeyDumpTask extends StreamingTask {
 
+    private static final byte[] FAILED = "SERVER_ERROR key dump failed\r\n".getBytes(StandardCharsets.US_ASCII);
+
     private final Iterator<Item> items;
     private final KeyDumpFormat format;
+    private final Runnable onClosed;
 
+    /** @param onClosed runs instead of {@code onDone} when the connection closes before the dump ends */
     KeyDumpTask(ConnectionSpool spool, BackgroundExecutor executor, int chunkBytes, String command,
-                Runnable onDone, Iterator<Item> items, KeyDumpFormat format) {
+                Runnable onDone, Runnable onClosed, Iterator<Item> items, KeyDumpFormat format) {
         super(spool, executor, chunkBytes, command, onDone);
         this.items = items;
         this.format = format;
+        this.onClosed = onClosed;
+    }
+
+    @Override
+    protected void onClosed() {
+        super.onClosed();
+        onClosed.run();
     }
 
     @Override
@@ -34,5 +47,11 @@ final class KeyDumpTask extends StreamingTask {
             format.write(chunk, items.next());
         }
         return true;
+    }
+
+    /** Chunks hold whole lines, so the client sees the lines sent so far, then this instead of the end. */
+    @Override
+    protected ByteBuf failureLine(Throwable cause) {
+        return Unpooled.wrappedBuffer(FAILED);
     }
 }

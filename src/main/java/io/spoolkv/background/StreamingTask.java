@@ -3,6 +3,7 @@ package io.spoolkv.background;
 import io.netty.buffer.ByteBuf;
 import io.spoolkv.spool.ConnectionSpool;
 import io.spoolkv.spool.OfferResult;
+import io.spoolkv.spool.ResumeCallback;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * The task runs on one thread at a time (each run is handed over through the executor or the spool's
  * one-shot callback), so its fields need no locking: those hand-overs publish them.
  */
-public abstract class StreamingTask implements Runnable {
+public abstract class StreamingTask implements ResumeCallback {
 
     private static final Logger log = LoggerFactory.getLogger(StreamingTask.class);
 
@@ -37,6 +38,10 @@ public abstract class StreamingTask implements Runnable {
     private ByteBuf pending;
     /** Whether {@link #fill} said more follows the pending chunk. */
     private boolean moreAfterPending;
+    /** The stream's end was issued (finish queued, failure handled, or the connection closed): only once. */
+    private boolean ended;
+    /** {@link #onClosed} ran: only once. */
+    private boolean stopNotified;
 
     /**
      * @param spool the connection's spool
@@ -77,17 +82,20 @@ public abstract class StreamingTask implements Runnable {
      */
     protected abstract boolean fill(ByteBuf chunk) throws Exception;
 
-    /** The connection closed: release what the producer holds (iterators, snapshots). Background thread. */
+    /**
+     * The stream stopped early (the connection closed, or the stream failed): release what the producer holds
+     * (iterators, snapshots). Background thread.
+     */
     protected void onClosed() {
     }
 
     /**
-     * {@link #fill} threw. Part of a response may be on the wire already, so the default closes the
-     * connection; the client cannot resynchronise otherwise.
+     * The line that ends this stream when it fails part-way (for a text dump, a {@code SERVER_ERROR} line after
+     * the last whole line sent), as an unpooled buffer so that it can be made even when pooled memory ran out;
+     * null when the protocol has no way to say it, and the connection is closed instead.
      */
-    protected void onFailure(Throwable cause) {
-        log.warn("{} failed on {}; closing the connection", command, spool.channel(), cause);
-        spool.channel().close();
+    protected ByteBuf failureLine(Throwable cause) {
+        return null;
     }
 
     protected final int chunkBytes() {
@@ -100,6 +108,16 @@ public abstract class StreamingTask implements Runnable {
 
     @Override
     public final void run() {
+        try {
+            produce();
+        } catch (Throwable t) {
+            // Anything at all (an OutOfDirectMemoryError allocating a chunk, a bug in fill, an offer that
+            // threw): end the stream so the connection neither hangs in streaming mode nor leaks.
+            fail(t);
+        }
+    }
+
+    private void produce() throws Exception {
         for (;;) {
             ByteBuf chunk;
             boolean more;
@@ -112,14 +130,9 @@ public abstract class StreamingTask implements Runnable {
                 return;
             } else {
                 chunk = spool.alloc().buffer(chunkBytes);
-                try {
-                    more = fill(chunk);
-                } catch (Throwable t) {
-                    chunk.release();
-                    spool.command(null);
-                    onFailure(t);
-                    return;
-                }
+                pending = chunk; // owned here until offered: fail() releases it if fill throws
+                more = fill(chunk);
+                pending = null;
             }
             OfferResult result = chunk.isReadable() ? spool.offer(chunk) : releaseEmpty(chunk);
             if (result == OfferResult.CLOSED) {
@@ -138,12 +151,66 @@ public abstract class StreamingTask implements Runnable {
                 return; // the thread goes back to the pool; the spool calls us again
             }
             if (!more) {
+                ended = true; // before finish: if anything throws after it queued the end, fail() must not again
                 spool.command(null);
                 if (spool.finish(onDone) == OfferResult.CLOSED) {
-                    onClosed();
+                    notifyStopped();
                 }
                 return;
             }
+        }
+    }
+
+    /** Ends the stream after an unexpected error: a failure line where the protocol has one, else a close. */
+    private void fail(Throwable cause) {
+        releasePending();
+        spool.producerFailed();
+        spool.command(null);
+        if (ended) {
+            // The end was already issued, so the connection may already be reading again: it cannot hear a
+            // second end. Closing is the only safe answer.
+            log.warn("{} failed after its end on {}; closing the connection", command, spool.channel(), cause);
+            spool.channel().close();
+            return;
+        }
+        ended = true;
+        try {
+            notifyStopped();
+            ByteBuf line = failureLine(cause);
+            if (line == null) {
+                log.warn("{} failed on {}; closing the connection", command, spool.channel(), cause);
+                spool.channel().close();
+            } else {
+                log.warn("{} failed on {}; ending it with an error line", command, spool.channel(), cause);
+                spool.finish(line, onDone);
+            }
+        } catch (Throwable again) {
+            log.warn("{} could not end cleanly on {}; closing the connection", command, spool.channel(), again);
+            spool.channel().close();
+        }
+    }
+
+    /** The executor will not resume us (it is shutting down): release the kept chunk; the spool closes. */
+    @Override
+    public final void abandoned() {
+        ended = true;
+        releasePending();
+        spool.command(null);
+        notifyStopped();
+    }
+
+    private void notifyStopped() {
+        if (!stopNotified) {
+            stopNotified = true;
+            onClosed();
+        }
+    }
+
+    private void releasePending() {
+        ByteBuf chunk = pending;
+        pending = null;
+        if (chunk != null) {
+            chunk.release();
         }
     }
 
@@ -153,7 +220,8 @@ public abstract class StreamingTask implements Runnable {
     }
 
     private void stopClosed() {
+        ended = true;
         spool.command(null);
-        onClosed();
+        notifyStopped();
     }
 }

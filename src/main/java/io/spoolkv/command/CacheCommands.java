@@ -25,6 +25,7 @@ public class CacheCommands {
 
     private final ItemStore store;
     private final CommandStats stats = new CommandStats();
+    private final PrefixStats prefixes = new PrefixStats();
     private final MutationListener mutations;
 
     @Autowired
@@ -43,6 +44,11 @@ public class CacheCommands {
 
     public CommandStats stats() {
         return stats;
+    }
+
+    /** stats detail; the classic text commands record into it, as memcached's do. */
+    public PrefixStats prefixStats() {
+        return prefixes;
     }
 
     /** A retrieval of one key (get, gets, mg); null on a miss. */

@@ -27,6 +27,7 @@ public final class CommandStats {
     final LongAdder casBadval = new LongAdder();
     final LongAdder touchHits = new LongAdder();
     final LongAdder touchMisses = new LongAdder();
+    final LongAdder storeTooLarge = new LongAdder();
 
     public long cmdGet() { return cmdGet.sum(); }
     public long cmdSet() { return cmdSet.sum(); }
@@ -47,6 +48,12 @@ public final class CommandStats {
     public long casBadval() { return casBadval.sum(); }
     public long touchHits() { return touchHits.sum(); }
     public long touchMisses() { return touchMisses.sum(); }
+    public long storeTooLarge() { return storeTooLarge.sum(); }
+
+    /** A value refused for its size (memcached store_too_large). */
+    public void tooLarge() {
+        storeTooLarge.increment();
+    }
 
     /** Counts a meta command (memcached counts them apart from the classic ones too). */
     public void meta() {

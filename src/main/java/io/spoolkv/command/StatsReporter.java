@@ -3,41 +3,70 @@ package io.spoolkv.command;
 import io.spoolkv.config.BackgroundProperties;
 import io.spoolkv.config.ServerProperties;
 import io.spoolkv.config.SpoolProperties;
-import io.spoolkv.config.StoreProperties;
+import io.spoolkv.store.Item;
 import io.spoolkv.store.StoreStats;
 import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
 import org.springframework.stereotype.Component;
 
 /**
- * Builds memcached's stats groups (general, settings, items, slabs, sizes, conns) as name/value
- * pairs, in memcached's names and order so that monitoring tools written for it parse them. The
- * store has no slabs: it reports one class holding everything, which keeps the format valid.
+ * Builds memcached 1.6.18's stats groups (general, settings, items, slabs, sizes, conns, cachedump)
+ * as name/value pairs, in memcached's names and order so that tools written for it parse them.
+ * Fields spoolkv has a meaning for carry real values; fields of memcached features spoolkv does not
+ * have (slab rebalancing, its hash table, read buffers, auth) carry what memcached reports when the
+ * feature is idle or absent, which is 0 or its default setting. The store has no slabs: it reports
+ * one class holding everything, which keeps the format valid.
  */
 @Component
 public class StatsReporter {
 
-    public static final String VERSION = "1.6.38-spoolkv";
+    public static final String VERSION = Versions.REPORTED;
     /** The one pseudo slab class every item is reported in. */
     public static final int SLAB_CLASS = 1;
+    /** memcached's largest slab class id; cachedump refuses ids above it. */
+    public static final int MAX_SLAB_CLASS = 63;
+    /** memcached stops a cachedump at 2 MB of output. */
+    private static final int CACHEDUMP_MAX_BYTES = 2 * 1024 * 1024;
+
+    /** General counters "stats reset" sets back to zero (memcached's resettable stats). */
+    private static final Set<String> RESETTABLE = Set.of(
+            "total_connections", "rejected_connections", "cmd_get", "cmd_set", "cmd_flush", "cmd_touch", "cmd_meta",
+            "get_hits", "get_misses", "get_expired", "get_flushed", "delete_misses", "delete_hits", "incr_misses",
+            "incr_hits", "decr_misses", "decr_hits", "cas_misses", "cas_hits", "cas_badval", "touch_hits",
+            "touch_misses", "store_too_large", "bytes_read", "bytes_written", "total_items", "expired_unfetched",
+            "evicted_unfetched", "evictions", "reclaimed", "lru_crawler_starts");
 
     private final CacheCommands commands;
     private final ConnectionCounts connections;
     private final ServerProperties server;
-    private final StoreProperties storeProperties;
     private final SpoolProperties spool;
     private final BackgroundProperties background;
+    private final RuntimeSettings settings;
     private final long pid = ProcessHandle.current().pid();
+    /** Values of the resettable counters at the last "stats reset"; reports subtract them. */
+    private volatile Map<String, Long> baseline = Map.of();
 
     public StatsReporter(CacheCommands commands, ConnectionCounts connections, ServerProperties server,
-                         StoreProperties storeProperties, SpoolProperties spool, BackgroundProperties background) {
+                         SpoolProperties spool, BackgroundProperties background, RuntimeSettings settings) {
         this.commands = commands;
         this.connections = connections;
         this.server = server;
-        this.storeProperties = storeProperties;
         this.spool = spool;
         this.background = background;
+        this.settings = settings;
+    }
+
+    public RuntimeSettings settings() {
+        return settings;
     }
 
     /** The stats for {@code group} (null for the general block), or null for an unknown group. */
@@ -46,33 +75,114 @@ public class StatsReporter {
             return general();
         }
         return switch (group) {
-            case "settings" -> settings();
+            case "settings" -> settingsStats();
             case "items" -> items();
             case "slabs" -> slabs();
             case "sizes" -> List.of(Stat.of("sizes_status", "disabled"));
-            case "conns" -> List.of();
             default -> null;
         };
     }
 
+    /** "stats reset": the resettable counters start again from zero, and stats detail forgets its prefixes. */
+    public synchronized void reset() {
+        Map<String, Long> now = new HashMap<>();
+        for (Stat stat : rawGeneral()) {
+            if (RESETTABLE.contains(stat.name())) {
+                now.put(stat.name(), Long.parseLong(stat.value()));
+            }
+        }
+        baseline = Map.copyOf(now);
+        commands.prefixStats().reset();
+    }
+
+    /**
+     * "stats conns": the listener, then one block per open connection, as memcached prints them; the
+     * connection that asks is in conn_parse_cmd, the others wait for a request.
+     */
+    public List<Stat> conns(int askingClientId) {
+        List<Stat> out = new ArrayList<>();
+        String listener = connections.listenAddress();
+        if (listener != null) {
+            out.add(Stat.of("0:addr", listener));
+            out.add(Stat.of("0:state", "conn_listening"));
+            out.add(Stat.of("0:secs_since_last_cmd", commands.store().uptimeSeconds()));
+        }
+        for (ConnectionCounts.ConnectionInfo c : connections.connections()) {
+            String p = c.id() + ":";
+            out.add(Stat.of(p + "addr", c.address()));
+            out.add(Stat.of(p + "listen_addr", c.listenAddress()));
+            out.add(Stat.of(p + "state", c.id() == askingClientId ? "conn_parse_cmd" : "conn_waiting"));
+            out.add(Stat.of(p + "secs_since_last_cmd", c.idleSeconds()));
+        }
+        return out;
+    }
+
+    /**
+     * "stats cachedump class limit": up to {@code limit} items (0: no limit) of the class as
+     * "ITEM key [bytes b; exptime s]" lines, stopping at 2 MB as memcached does. Only the one
+     * pseudo class holds items.
+     */
+    public List<String> cachedump(int slabClass, int limit) {
+        List<String> lines = new ArrayList<>();
+        if (slabClass != SLAB_CLASS) {
+            return lines;
+        }
+        int bytes = 0;
+        for (Iterator<Item> it = commands.store().itemsFrom(null); it.hasNext() && (limit == 0 || lines.size() < limit); ) {
+            Item item = it.next();
+            String line = "ITEM " + new String(item.key().bytes(), StandardCharsets.ISO_8859_1)
+                    + " [" + item.value().length + " b; " + item.expiresAt() + " s]";
+            bytes += line.length() + 2;
+            if (bytes > CACHEDUMP_MAX_BYTES) {
+                break;
+            }
+            lines.add(line);
+        }
+        return lines;
+    }
+
     private List<Stat> general() {
+        Map<String, Long> base = baseline;
+        List<Stat> raw = rawGeneral();
+        if (base.isEmpty()) {
+            return raw;
+        }
+        List<Stat> out = new ArrayList<>(raw.size());
+        for (Stat stat : raw) {
+            Long zero = base.get(stat.name());
+            out.add(zero == null ? stat : Stat.of(stat.name(), Long.parseLong(stat.value()) - zero));
+        }
+        return out;
+    }
+
+    /** memcached 1.6.18's general stats, in its order, without the lru maintainer's (spoolkv has none). */
+    private List<Stat> rawGeneral() {
         CommandStats c = commands.stats();
         StoreStats s = commands.store().stats();
-        Runtime rt = Runtime.getRuntime();
-        List<Stat> out = new ArrayList<>(64);
+        long[] cpu = CpuTime.userAndSystemMicros();
+        List<Stat> out = new ArrayList<>(96);
         out.add(Stat.of("pid", pid));
         out.add(Stat.of("uptime", commands.store().uptimeSeconds()));
         out.add(Stat.of("time", commands.store().nowSeconds()));
         out.add(Stat.of("version", VERSION));
         out.add(Stat.of("libevent", "netty"));
         out.add(Stat.of("pointer_size", 64));
-        out.add(Stat.of("rusage_user", String.format(java.util.Locale.ROOT, "%.6f", cpuSeconds())));
-        out.add(Stat.of("rusage_system", "0.000000"));
+        out.add(Stat.of("rusage_user", CpuTime.seconds(cpu[0])));
+        out.add(Stat.of("rusage_system", CpuTime.seconds(cpu[1])));
         out.add(Stat.of("max_connections", server.maxConnections()));
         out.add(Stat.of("curr_connections", connections.currentConnections()));
         out.add(Stat.of("total_connections", connections.totalConnections()));
         out.add(Stat.of("rejected_connections", connections.rejectedConnections()));
         out.add(Stat.of("connection_structures", connections.currentConnections()));
+        // memcached's response objects and read buffers: spoolkv has no such pools.
+        out.add(Stat.of("response_obj_oom", 0));
+        out.add(Stat.of("response_obj_count", 0));
+        out.add(Stat.of("response_obj_bytes", 0));
+        out.add(Stat.of("read_buf_count", 0));
+        out.add(Stat.of("read_buf_bytes", 0));
+        out.add(Stat.of("read_buf_bytes_free", 0));
+        out.add(Stat.of("read_buf_oom", 0));
+        out.add(Stat.of("reserved_fds", 0));
         out.add(Stat.of("cmd_get", c.cmdGet()));
         out.add(Stat.of("cmd_set", c.cmdSet()));
         out.add(Stat.of("cmd_flush", c.cmdFlush()));
@@ -80,8 +190,8 @@ public class StatsReporter {
         out.add(Stat.of("cmd_meta", c.cmdMeta()));
         out.add(Stat.of("get_hits", c.getHits()));
         out.add(Stat.of("get_misses", c.getMisses()));
-        out.add(Stat.of("get_expired", c.getExpired()));
-        out.add(Stat.of("get_flushed", 0));
+        out.add(Stat.of("get_expired", s.getExpired()));
+        out.add(Stat.of("get_flushed", s.getFlushed()));
         out.add(Stat.of("delete_misses", c.deleteMisses()));
         out.add(Stat.of("delete_hits", c.deleteHits()));
         out.add(Stat.of("incr_misses", c.incrMisses()));
@@ -93,47 +203,136 @@ public class StatsReporter {
         out.add(Stat.of("cas_badval", c.casBadval()));
         out.add(Stat.of("touch_hits", c.touchHits()));
         out.add(Stat.of("touch_misses", c.touchMisses()));
+        out.add(Stat.of("store_too_large", c.storeTooLarge()));
+        // The store admits every item that fits max-item-size; there is no slab allocation to fail.
+        out.add(Stat.of("store_no_memory", 0));
+        out.add(Stat.of("auth_cmds", 0));
+        out.add(Stat.of("auth_errors", 0));
+        out.add(Stat.of("bytes_read", connections.bytesRead()));
+        out.add(Stat.of("bytes_written", connections.bytesWritten()));
+        out.add(Stat.of("limit_maxbytes", s.limitMaxBytes()));
+        // spoolkv never stops accepting: over max-connections it accepts, answers an error and closes.
+        out.add(Stat.of("accepting_conns", 1));
+        out.add(Stat.of("listen_disabled_num", 0));
+        out.add(Stat.of("time_in_listen_disabled_us", 0));
         out.add(Stat.of("threads", connections.ioThreads()));
+        // An event loop reads every request of a read batch; there is no reqs_per_event yield.
+        out.add(Stat.of("conn_yields", 0));
+        // memcached's own hash table and slab rebalancer: absent here.
+        out.add(Stat.of("hash_power_level", 0));
+        out.add(Stat.of("hash_bytes", 0));
+        out.add(Stat.of("hash_is_expanding", 0));
+        out.add(Stat.of("slab_reassign_rescues", 0));
+        out.add(Stat.of("slab_reassign_chunk_rescues", 0));
+        out.add(Stat.of("slab_reassign_evictions_nomem", 0));
+        out.add(Stat.of("slab_reassign_inline_reclaim", 0));
+        out.add(Stat.of("slab_reassign_busy_items", 0));
+        out.add(Stat.of("slab_reassign_busy_deletes", 0));
+        out.add(Stat.of("slab_reassign_running", 0));
+        out.add(Stat.of("slabs_moved", 0));
+        if (settings.crawlerEnabled()) {
+            out.add(Stat.of("lru_crawler_running", settings.crawlerRunning() ? 1 : 0));
+            out.add(Stat.of("lru_crawler_starts", settings.crawlerStarts()));
+        }
+        out.add(Stat.of("malloc_fails", 0));
+        // Watch delivery is counted on the spool's meters (actuator); memcached's logger counters stay 0.
+        out.add(Stat.of("log_worker_dropped", 0));
+        out.add(Stat.of("log_worker_written", 0));
+        out.add(Stat.of("log_watcher_skipped", 0));
+        out.add(Stat.of("log_watcher_sent", 0));
+        out.add(Stat.of("log_watchers", 0));
+        out.add(Stat.of("unexpected_napi_ids", 0));
+        out.add(Stat.of("round_robin_fallback", 0));
         out.add(Stat.of("bytes", s.bytes()));
         out.add(Stat.of("curr_items", s.currItems()));
         out.add(Stat.of("total_items", s.totalItems()));
+        out.add(Stat.of("slab_global_page_pool", 0));
         out.add(Stat.of("expired_unfetched", s.expiredUnfetched()));
         out.add(Stat.of("evicted_unfetched", s.evictedUnfetched()));
         out.add(Stat.of("evictions", s.evictions()));
         out.add(Stat.of("reclaimed", s.reclaimed()));
-        out.add(Stat.of("limit_maxbytes", s.limitMaxBytes()));
-        out.add(Stat.of("jvm_heap_used", rt.totalMemory() - rt.freeMemory()));
+        // The store reclaims expired items itself; the crawler never does.
+        out.add(Stat.of("crawler_reclaimed", 0));
+        out.add(Stat.of("crawler_items_checked", 0));
+        out.add(Stat.of("lrutail_reflocked", 0));
         return out;
     }
 
-    private static double cpuSeconds() {
-        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
-            return os.getProcessCpuTime() / 1e9;
-        }
-        return 0;
-    }
-
-    private List<Stat> settings() {
-        List<Stat> out = new ArrayList<>();
-        out.add(Stat.of("maxbytes", storeProperties.maxMemory().toBytes()));
+    private List<Stat> settingsStats() {
+        StoreStats s = commands.store().stats();
+        long itemSizeMax = commands.store().maxItemSize();
+        List<Stat> out = new ArrayList<>(72);
+        out.add(Stat.of("maxbytes", s.limitMaxBytes()));
         out.add(Stat.of("maxconns", server.maxConnections()));
-        out.add(Stat.of("tcpport", server.port()));
+        out.add(Stat.of("tcpport", boundPort()));
         out.add(Stat.of("udpport", 0));
         out.add(Stat.of("inter", server.host()));
-        out.add(Stat.of("verbosity", 0));
+        out.add(Stat.of("verbosity", settings.verbosity()));
+        out.add(Stat.of("oldest", 0));
         out.add(Stat.of("evictions", "on"));
-        out.add(Stat.of("cas_enabled", "yes"));
+        out.add(Stat.of("domain_socket", "NULL"));
+        out.add(Stat.of("umask", 700));
+        out.add(Stat.of("shutdown_command", "no"));
+        out.add(Stat.of("growth_factor", "1.25"));
+        out.add(Stat.of("chunk_size", 48));
         out.add(Stat.of("num_threads", connections.ioThreads()));
-        out.add(Stat.of("item_size_max", storeProperties.maxItemSize().toBytes()));
+        out.add(Stat.of("num_threads_per_udp", connections.ioThreads()));
+        out.add(Stat.of("stat_key_prefix", ":"));
+        out.add(Stat.of("detail_enabled", commands.prefixStats().enabled() ? "yes" : "no"));
+        out.add(Stat.of("reqs_per_event", 20));
+        out.add(Stat.of("cas_enabled", "yes"));
+        out.add(Stat.of("tcp_backlog", 1024));
         out.add(Stat.of("binding_protocol", "ascii"));
-        out.add(Stat.of("lru_crawler", "yes"));
+        out.add(Stat.of("auth_enabled_sasl", "no"));
+        out.add(Stat.of("auth_enabled_ascii", "no"));
+        out.add(Stat.of("item_size_max", itemSizeMax));
+        out.add(Stat.of("maxconns_fast", "yes"));
+        out.add(Stat.of("hashpower_init", 0));
+        out.add(Stat.of("slab_reassign", "no"));
+        out.add(Stat.of("slab_automove", 0));
+        out.add(Stat.of("slab_automove_ratio", "0.80"));
+        out.add(Stat.of("slab_automove_window", 30));
+        out.add(Stat.of("slab_chunk_max", itemSizeMax / 2));
+        out.add(Stat.of("lru_crawler", settings.crawlerEnabled() ? "yes" : "no"));
+        out.add(Stat.of("lru_crawler_sleep", settings.crawlerSleep()));
+        out.add(Stat.of("lru_crawler_tocrawl", settings.crawlerToCrawl()));
+        out.add(Stat.of("tail_repair_time", 0));
+        out.add(Stat.of("flush_enabled", "yes"));
+        out.add(Stat.of("dump_enabled", "yes"));
+        out.add(Stat.of("hash_algorithm", "java"));
+        out.add(Stat.of("lru_maintainer_thread", "no"));
+        out.add(Stat.of("lru_segmented", "no"));
+        out.add(Stat.of("hot_lru_pct", 20));
+        out.add(Stat.of("warm_lru_pct", 40));
+        out.add(Stat.of("hot_max_factor", "0.20"));
+        out.add(Stat.of("warm_max_factor", "2.00"));
+        out.add(Stat.of("temp_lru", "no"));
+        out.add(Stat.of("temporary_ttl", 61));
+        out.add(Stat.of("idle_timeout", 0));
         out.add(Stat.of("watcher_logbuf_size", spool.highWaterBytes().toBytes()));
-        out.add(Stat.of("spool_mode", spool.mode().name().toLowerCase()));
+        out.add(Stat.of("worker_logbuf_size", 65536));
+        out.add(Stat.of("read_buf_mem_limit", 0));
+        out.add(Stat.of("track_sizes", "no"));
+        out.add(Stat.of("inline_ascii_response", "no"));
+        out.add(Stat.of("num_napi_ids", "(null)"));
+        out.add(Stat.of("memory_file", "(null)"));
+        // spoolkv's own settings, after memcached's.
+        out.add(Stat.of("spool_mode", spool.mode().name().toLowerCase(Locale.ROOT)));
         out.add(Stat.of("spool_high_water_bytes", spool.highWaterBytes().toBytes()));
         out.add(Stat.of("spool_low_water_bytes", spool.lowWaterBytes().toBytes()));
         out.add(Stat.of("spool_max_total_bytes", spool.maxTotalBytes().toBytes()));
         out.add(Stat.of("background_threads", background.threads()));
+        out.add(Stat.of("max_retrieval_line", server.maxRetrievalLine().toBytes()));
         return out;
+    }
+
+    /** The port actually bound (spoolkv.server.port may be 0). */
+    private int boundPort() {
+        String listen = connections.listenAddress();
+        if (listen != null) {
+            return Integer.parseInt(listen.substring(listen.lastIndexOf(':') + 1));
+        }
+        return server.port();
     }
 
     private List<Stat> items() {
@@ -184,5 +383,37 @@ public class StatsReporter {
         out.add(Stat.of("active_slabs", s.currItems() > 0 ? 1 : 0));
         out.add(Stat.of("total_malloced", s.bytes()));
         return out;
+    }
+
+    /** The process's user and system CPU time, as memcached's getrusage() reports them. */
+    static final class CpuTime {
+
+        private static final Path PROC_STAT = Path.of("/proc/self/stat");
+        /** Linux reports /proc times in USER_HZ ticks, 100 per second on every mainstream architecture. */
+        private static final long MICROS_PER_TICK = 10_000;
+
+        private CpuTime() {
+        }
+
+        /** {user, system} in microseconds; without /proc, all process CPU time counts as user time. */
+        static long[] userAndSystemMicros() {
+            try {
+                String stat = Files.readString(PROC_STAT);
+                // Fields after the command name (in parentheses, may hold spaces): state is field 3,
+                // utime field 14 and stime field 15.
+                String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                return new long[] {Long.parseLong(f[11]) * MICROS_PER_TICK, Long.parseLong(f[12]) * MICROS_PER_TICK};
+            } catch (java.io.IOException | RuntimeException e) {
+                if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+                    return new long[] {os.getProcessCpuTime() / 1000, 0};
+                }
+                return new long[] {0, 0};
+            }
+        }
+
+        /** memcached's "%ld.%06ld". */
+        static String seconds(long micros) {
+            return String.format(Locale.ROOT, "%d.%06d", micros / 1_000_000, micros % 1_000_000);
+        }
     }
 }

@@ -13,12 +13,15 @@ import org.springframework.validation.annotation.Validated;
  *
  * @param maxMemory bytes of keys, values and per-item overhead kept before eviction (memcached -m)
  * @param maxItemSize largest value accepted (memcached -I)
+ * @param lruCrawler whether the lru_crawler starts enabled (memcached -o no_lru_crawler is false); clients
+ *        switch it with lru_crawler enable|disable. A disabled crawler refuses crawls and key dumps, as memcached's.
  */
 @Validated
 @ConfigurationProperties("spoolkv.store")
 public record StoreProperties(
         @DefaultValue("64MB") @NotNull DataSize maxMemory,
-        @DefaultValue("1MB") @NotNull DataSize maxItemSize) implements Validator {
+        @DefaultValue("1MB") @NotNull DataSize maxItemSize,
+        @DefaultValue("true") boolean lruCrawler) implements Validator {
 
     @Override
     public boolean supports(Class<?> type) {

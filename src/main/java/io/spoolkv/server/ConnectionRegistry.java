@@ -8,8 +8,15 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 import io.spoolkv.command.ConnectionCounts;
 import io.spoolkv.command.ConnectionListener;
 import io.spoolkv.config.ServerProperties;
+import java.net.Inet6Address;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
@@ -28,6 +35,9 @@ public class ConnectionRegistry implements ConnectionCounts {
     private final AtomicInteger nextId = new AtomicInteger();
     private final AtomicLong total = new AtomicLong();
     private final AtomicLong rejected = new AtomicLong();
+    private final AtomicLong idleClosed = new AtomicLong();
+    private final LongAdder bytesRead = new LongAdder();
+    private final LongAdder bytesWritten = new LongAdder();
     private volatile int ioThreads;
 
     private final ConnectionListener listener;
@@ -63,6 +73,11 @@ public class ConnectionRegistry implements ConnectionCounts {
         return true;
     }
 
+    /** A new connection's byte counter, which goes next to the socket. */
+    TrafficCounter newTrafficCounter() {
+        return new TrafficCounter(bytesRead, bytesWritten);
+    }
+
     public static int clientId(Channel channel) {
         Integer id = channel.attr(CLIENT_ID).get();
         return id == null ? -1 : id;
@@ -70,6 +85,15 @@ public class ConnectionRegistry implements ConnectionCounts {
 
     public ChannelGroup channels() {
         return channels;
+    }
+
+    /** Counts a connection closed for {@code spoolkv.server.idle-timeout} (memcached's idle_kicks). */
+    void idleClosed() {
+        idleClosed.incrementAndGet();
+    }
+
+    public long idleKicks() {
+        return idleClosed.get();
     }
 
     void ioThreads(int threads) {
@@ -94,5 +118,53 @@ public class ConnectionRegistry implements ConnectionCounts {
     @Override
     public int ioThreads() {
         return ioThreads;
+    }
+
+    @Override
+    public long bytesRead() {
+        return bytesRead.sum();
+    }
+
+    @Override
+    public long bytesWritten() {
+        return bytesWritten.sum();
+    }
+
+    /** Read from the connections' parent, so the registry needs no hook into the server's bind. */
+    @Override
+    public String listenAddress() {
+        for (Channel ch : channels) {
+            if (ch.parent() != null && ch.parent().localAddress() != null) {
+                return format(ch.parent().localAddress());
+            }
+        }
+        return null;
+    }
+
+    @Override
+    public List<ConnectionInfo> connections() {
+        List<ConnectionInfo> out = new ArrayList<>(channels.size());
+        for (Channel ch : channels) {
+            TrafficCounter traffic = ch.attr(TrafficCounter.KEY).get();
+            SocketAddress remote = ch.remoteAddress();
+            SocketAddress local = ch.localAddress();
+            if (traffic == null || remote == null || local == null) {
+                continue; // closing, or not fully set up: memcached would not list it either
+            }
+            out.add(new ConnectionInfo(clientId(ch), format(remote), format(local), traffic.idleSeconds()));
+        }
+        out.sort(Comparator.comparingInt(ConnectionInfo::id));
+        return out;
+    }
+
+    /** memcached's form: tcp:1.2.3.4:port, tcp6:[::1]:port. */
+    static String format(SocketAddress address) {
+        if (address instanceof InetSocketAddress inet && inet.getAddress() != null) {
+            String host = inet.getAddress().getHostAddress();
+            return inet.getAddress() instanceof Inet6Address
+                    ? "tcp6:[" + host + "]:" + inet.getPort()
+                    : "tcp:" + host + ":" + inet.getPort();
+        }
+        return String.valueOf(address);
     }
 }

@@ -4,18 +4,19 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.NettyRuntime;
 import io.spoolkv.command.StatsReporter;
 import io.spoolkv.config.ServerProperties;
+import io.spoolkv.config.SpoolProperties;
 import io.spoolkv.config.StoreProperties;
 import io.spoolkv.protocol.text.DrainConnection;
 import io.spoolkv.protocol.text.StreamCommands;
 import io.spoolkv.protocol.text.TextCommandExecutor;
 import io.spoolkv.command.CacheCommands;
-import io.spoolkv.spool.SpoolService;
 import java.net.InetSocketAddress;
 import java.util.Collections;
 import java.util.IdentityHashMap;
@@ -56,14 +57,15 @@ public class MemcachedServer implements SmartLifecycle {
     private volatile InetSocketAddress boundAddress;
     private volatile boolean draining;
 
-    public MemcachedServer(ServerProperties properties, StoreProperties store, ConnectionRegistry registry,
+    public MemcachedServer(ServerProperties properties, StoreProperties store, SpoolProperties spool,
+                           ConnectionRegistry registry,
                            CacheCommands commands, StatsReporter stats, StreamCommands streams,
-                           SpoolService spools, ApplicationEventPublisher events) {
+                           ApplicationEventPublisher events) {
         this.properties = properties;
         this.events = events;
         this.registry = registry;
-        this.initializer = new MemcachedChannelInitializer(registry, spools.channelHandler(),
-                new TextCommandExecutor(commands, stats), streams, store);
+        this.initializer = new MemcachedChannelInitializer(registry,
+                new TextCommandExecutor(commands, stats), streams, store, properties, spool);
     }
 
     @Override
@@ -84,6 +86,11 @@ public class MemcachedServer implements SmartLifecycle {
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.SO_KEEPALIVE, true)
+                // A client that shuts down its sending side still gets the answers to what it sent.
+                .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                // The output bound of ordinary replies: past it a connection stops reading and running requests.
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(
+                        (int) properties.writeLowWaterBytes().toBytes(), (int) properties.writeHighWaterBytes().toBytes()))
                 .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
                 .childHandler(initializer);
         try {

@@ -51,10 +51,8 @@ import org.slf4j.LoggerFactory;
  * the offer of the pass's oldest fragment until the socket took the pass's last fragment (its write promise
  * completed): the worst case of the pass, not every fragment. Direct mode records it for every fragment.
  *
- * <p><b>Direct mode</b> ({@link SpoolProperties.Mode#DIRECT}) exists only as a benchmark baseline: offer calls
- * {@code channel.writeAndFlush(fragment)} from the producer's thread for every fragment, as plain Netty allows
- * (one task, one wakeup and one syscall per fragment), with the same accounting, watermarks and resumes, so
- * benchmarks compare only the write path. Do not use it in production.
+ * <p><b>Direct mode</b> ({@link SpoolProperties.Mode#DIRECT}) swaps the queue and drain for
+ * {@link DirectDelivery}, a benchmark baseline; see there. Do not use it in production.
  */
 public final class ConnectionSpool {
 
@@ -62,7 +60,8 @@ public final class ConnectionSpool {
 
     private final Channel channel;
     private final EventLoop loop;
-    private final boolean direct;
+    /** The queue and drain below, or the benchmark baseline. */
+    private final Delivery delivery;
     private final long highWater;
     private final long lowWater;
     private final int drainMaxFragments;
@@ -80,7 +79,9 @@ public final class ConnectionSpool {
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
     private final Runnable drainTask = this::drain;
     /** One-shot resume callbacks of paused producers (usually one; tests use many). */
-    private final Queue<Runnable> resumeWaiters = new ConcurrentLinkedQueue<>();
+    private final Queue<ResumeCallback> resumeWaiters = new ConcurrentLinkedQueue<>();
+    /** Serialises the discards that run off the event loop once it is gone (see {@link #discardWhenLoopGone}). */
+    private final Object offLoopDiscard = new Object();
     /** Whether this spool sits in the global budget's waiter queue (keeps it there at most once). */
     private final AtomicBoolean awaitingGlobalRoom = new AtomicBoolean();
 
@@ -97,13 +98,17 @@ public final class ConnectionSpool {
 
     // Event loop only.
     private boolean parked;
+    /** The drain pass being built and its last fragment, not written yet (it gets the pass's real promise). */
+    private Pass openPass;
+    private Fragment openLast;
     private final ArrayDeque<Pass> inFlight = new ArrayDeque<>();
 
     ConnectionSpool(Channel channel, SpoolProperties properties, GlobalBudget global, Executor resumeExecutor,
                     SpoolMetrics metrics) {
         this.channel = channel;
         this.loop = channel.eventLoop();
-        this.direct = properties.mode() == SpoolProperties.Mode.DIRECT;
+        this.delivery = properties.mode() == SpoolProperties.Mode.DIRECT
+                ? new DirectDelivery(channel, this) : new Spooled();
         this.highWater = properties.highWaterBytes().toBytes();
         this.lowWater = properties.lowWaterBytes().toBytes();
         this.drainMaxFragments = properties.drainMaxFragments();
@@ -128,6 +133,19 @@ public final class ConnectionSpool {
      * when it would pass the global cap. See {@link OfferResult} for who owns the buffer afterwards.
      */
     public OfferResult offer(ByteBuf fragment) {
+        return offer(fragment, false);
+    }
+
+    /**
+     * Like {@link #offer(ByteBuf)}, for output that may be dropped (watch lines): it may not take the global
+     * total into the reserve kept for producers that pause and resume, so droppable traffic can never starve a
+     * paused dump of the room it waits for.
+     */
+    public OfferResult offerDroppable(ByteBuf fragment) {
+        return offer(fragment, true);
+    }
+
+    private OfferResult offer(ByteBuf fragment, boolean droppable) {
         if (closed) {
             fragment.release();
             return OfferResult.CLOSED;
@@ -136,22 +154,19 @@ public final class ConnectionSpool {
         if (!reserveDepth(size)) {
             return refuse(size, false);
         }
-        if (!global.tryReserve(size)) {
+        if (!global.tryReserve(size, droppable)) {
             returnLocalDepth(size, 1);
             return refuse(size, true);
         }
-        metrics.offered(size);
-        long now = System.nanoTime();
-        if (direct) {
-            // Benchmark baseline: Netty hops this to the event loop as one task per fragment.
-            channel.writeAndFlush(fragment).addListener(
-                    (ChannelFutureListener) f -> onTaken(f.isSuccess(), size, 1, now, System.nanoTime()));
-            return OfferResult.ACCEPTED;
+        try {
+            delivery.deliver(fragment, size, System.nanoTime());
+        } catch (Throwable t) {
+            // Not handed over (the queue could not grow): the caller's buffer and our reservations go back.
+            fragment.release();
+            returnDepth(size, 1);
+            throw t;
         }
-        queue.offer(new Fragment(fragment, now));
-        scheduleDrain();
-        // Racing close: if the drain already emptied the queue for a close, the drain we just scheduled (or
-        // the one holding the flag) sees `closed` and releases this fragment.
+        metrics.offered(size);
         return OfferResult.ACCEPTED;
     }
 
@@ -163,21 +178,30 @@ public final class ConnectionSpool {
      * @return CLOSED (and {@code onLoop} will not run) when the spool is closed, else ACCEPTED
      */
     public OfferResult finish(Runnable onLoop) {
+        return finish(null, onLoop);
+    }
+
+    /**
+     * Queues a stream's last fragment, never refused for the watermarks (it is one short line, such as an error
+     * that ends a failed stream, and a producer that is giving up cannot wait to be resumed), then the end of
+     * the stream as {@link #finish(Runnable)}. The spool owns {@code last} from this call on, whatever it
+     * answers; null means no last fragment.
+     */
+    public OfferResult finish(ByteBuf last, Runnable onLoop) {
+        if (last != null) {
+            if (closed) {
+                last.release();
+                return OfferResult.CLOSED;
+            }
+            int size = last.readableBytes();
+            forceReserve(size);
+            metrics.offered(size);
+            delivery.deliver(last, size, System.nanoTime());
+        }
         if (closed) {
             return OfferResult.CLOSED;
         }
-        if (direct) {
-            // Event-loop tasks run in submission order, so this runs after the write tasks offered before it.
-            try {
-                loop.execute(onLoop);
-                return OfferResult.ACCEPTED;
-            } catch (RejectedExecutionException loopGone) {
-                return OfferResult.CLOSED;
-            }
-        }
-        queue.offer(new Finish(onLoop));
-        scheduleDrain();
-        return OfferResult.ACCEPTED;
+        return delivery.finish(onLoop);
     }
 
     /**
@@ -185,9 +209,13 @@ public final class ConnectionSpool {
      * watermark and the global total has room again (or the spool closes, so the producer hears CLOSED on its
      * next offer). If that already holds, the callback is scheduled at once.
      *
+     * <p>If the executor refuses the callback (it is shutting down), the callback's
+     * {@link ResumeCallback#abandoned()} runs instead, on the thread that found the room, so the producer can
+     * release what it holds.
+     *
      * @return false if the spool is closed (the callback is not registered and will not run)
      */
-    public boolean resumeWhenDrained(Runnable resume) {
+    public boolean resumeWhenDrained(ResumeCallback resume) {
         if (closed) {
             return false;
         }
@@ -200,8 +228,15 @@ public final class ConnectionSpool {
         return true;
     }
 
-    /** The command streaming into this spool (for stats), or null when none. */
+    /**
+     * The command streaming into this spool, or null when none. Shown in the stats, and watched by the stuck
+     * check: a stream that is registered here but neither offers nor gets its bytes taken is stuck too, even at
+     * depth 0 (a producer that died without finishing).
+     */
     public void command(String command) {
+        if (command != null) {
+            lastProgressNanos = System.nanoTime();
+        }
         this.command = command;
     }
 
@@ -229,9 +264,18 @@ public final class ConnectionSpool {
         return !resumeWaiters.isEmpty();
     }
 
-    /** True when bytes are pending and the socket has taken none of them for {@code timeoutNanos}. */
+    /**
+     * True when bytes are pending and the socket has taken none of them for {@code timeoutNanos}, or when a
+     * stream is registered ({@link #command(String)}) and has neither offered nor had anything taken for that
+     * long, unless its producer is paused waiting for room under the global cap. An offer that finds the spool
+     * empty, and every pass the socket takes, count as progress.
+     */
     boolean isStuck(long nowNanos, long timeoutNanos) {
-        return depthBytes.get() > 0 && nowNanos - lastProgressNanos > timeoutNanos;
+        if (nowNanos - lastProgressNanos <= timeoutNanos) {
+            return false;
+        }
+        // At depth 0 a paused producer waits for the global cap, not for this client: not this client's fault.
+        return depthBytes.get() > 0 || (command != null && resumeWaiters.isEmpty());
     }
 
     public SpoolStats stats() {
@@ -272,6 +316,17 @@ public final class ConnectionSpool {
         }
     }
 
+    /** A reservation past the watermarks, for a stream's last line (see {@link #finish(ByteBuf, Runnable)}). */
+    private void forceReserve(int size) {
+        if (depthBytes.getAndAdd(size) == 0) {
+            long now = System.nanoTime();
+            lastProgressNanos = now;
+            oldestPendingNanos = now;
+        }
+        depthFragments.incrementAndGet();
+        global.forceReserve(size);
+    }
+
     private OfferResult refuse(int size, boolean globalCap) {
         blockedSize = size;
         metrics.wouldBlock(globalCap);
@@ -279,7 +334,7 @@ public final class ConnectionSpool {
     }
 
     /** Called on the event loop when the socket took a pass (or a closing channel failed it). */
-    private void onTaken(boolean success, long bytes, int fragments, long oldestOfferNanos, long nowNanos) {
+    void onTaken(boolean success, long bytes, int fragments, long oldestOfferNanos, long nowNanos) {
         if (success) {
             bytesSent += bytes; // single writer: the event loop
             metrics.flushLatency(nowNanos - oldestOfferNanos);
@@ -320,13 +375,14 @@ public final class ConnectionSpool {
                 return; // the global budget calls us when room appears
             }
         }
-        Runnable resume;
+        ResumeCallback resume;
         while ((resume = resumeWaiters.poll()) != null) { // poll: each callback runs once, whoever races us
             metrics.resumed();
             try {
                 resumeExecutor.execute(resume);
             } catch (RejectedExecutionException shuttingDown) {
                 log.warn("background executor refused a resume callback for {}; is it shutting down?", channel);
+                abandon(resume);
             }
         }
     }
@@ -339,7 +395,26 @@ public final class ConnectionSpool {
         awaitingGlobalRoom.set(false);
     }
 
-    // ---- drain (event loop) --------------------------------------------------------------------------
+    // ---- queue and drain -----------------------------------------------------------------------------
+
+    /** The production delivery: the lock-free queue, drained in batches on the event loop. */
+    private final class Spooled implements Delivery {
+
+        @Override
+        public void deliver(ByteBuf fragment, int size, long offeredNanos) {
+            queue.offer(new Fragment(fragment, offeredNanos));
+            scheduleDrain();
+            // Racing close: if the drain already emptied the queue for a close, the drain we just scheduled (or
+            // the one holding the flag) sees `closed` and releases this fragment.
+        }
+
+        @Override
+        public OfferResult finish(Runnable onLoop) {
+            queue.offer(new Finish(onLoop));
+            scheduleDrain();
+            return OfferResult.ACCEPTED;
+        }
+    }
 
     private void scheduleDrain() {
         if (drainScheduled.compareAndSet(false, true)) {
@@ -352,22 +427,65 @@ public final class ConnectionSpool {
         try {
             loop.execute(drainTask);
         } catch (RejectedExecutionException loopGone) {
-            // The event loop is shutting down and will not drain. We hold the flag, so we are the queue's only
-            // consumer: release everything here.
-            closed = true;
-            drain();
+            discardWhenLoopGone();
         }
     }
 
+    /**
+     * The event loop refused a task: it is shutting down and will drain nothing more. Once it has terminated
+     * (its last tasks, maybe a drain of ours, have run), whatever is queued is released off the loop, under a
+     * lock, since nothing runs on the loop any more to compete for the queue. The drain flag is then let go,
+     * so a later offer takes this path again instead of stranding its fragment behind a dead holder.
+     */
+    private void discardWhenLoopGone() {
+        closed = true;
+        loop.terminationFuture().addListener(f -> {
+            synchronized (offLoopDiscard) {
+                discardQueued();
+                drainScheduled.set(false);
+            }
+            if (!queue.isEmpty() && drainScheduled.compareAndSet(false, true)) {
+                submitDrain();
+            }
+            checkResume();
+        });
+    }
+
     private void drain() {
+        try {
+            drainOnce();
+        } catch (Throwable t) {
+            // We hold the flag and are the only consumer: release everything, then close the connection. Passes
+            // already handed over are returned by their listeners when the close fails them; the open pass
+            // never got a listener, so it is settled here: its written fragments are released by Netty, its
+            // last one (not written yet) by us.
+            metrics.failure("drain");
+            log.warn("drain failed on {}; closing the connection", channel, t);
+            closed = true;
+            parked = false;
+            Pass pass = openPass;
+            Fragment last = openLast;
+            openPass = null;
+            openLast = null;
+            if (last != null) {
+                last.buf.release();
+            }
+            if (pass != null) {
+                onTaken(false, pass.bytes, pass.fragments, pass.oldestOfferNanos, System.nanoTime());
+            }
+            discardQueued();
+            releaseDrainFlag();
+            channel.close();
+        }
+    }
+
+    private void drainOnce() {
         if (closed) {
             discardQueued();
             releaseDrainFlag();
             return;
         }
         metrics.drainPass();
-        Pass pass = null;
-        Fragment last = null; // written with the pass's real promise once we know it is the last
         int fragments = 0;
         long bytes = 0;
         while (fragments < drainMaxFragments && bytes < drainMaxBytes && channel.isWritable()) {
@@ -376,26 +494,25 @@ public final class ConnectionSpool {
                 break;
             }
             if (entry instanceof Finish finish) {
-                endPass(pass, last);
-                pass = null;
-                last = null;
-                runQuietly(finish.onLoop);
+                endPass();
+                runCompletion(finish.onLoop);
                 continue;
             }
             Fragment fragment = (Fragment) entry;
-            if (last != null) {
-                channel.write(last.buf, channel.voidPromise());
-            }
-            if (pass == null) {
-                pass = new Pass(fragment.offeredNanos);
+            if (openPass == null) {
+                openPass = new Pass(fragment.offeredNanos);
             }
             int size = fragment.buf.readableBytes();
-            pass.add(size);
-            last = fragment;
+            openPass.add(size);
+            Fragment previous = openLast;
+            openLast = fragment; // in the open pass before anything else can fail, so a failure settles it
+            if (previous != null) {
+                channel.write(previous.buf, channel.voidPromise());
+            }
             fragments++;
             bytes += size;
         }
-        endPass(pass, last);
+        endPass();
         if (closed) { // close() ran re-entrantly during this pass and, seeing the flag held, left the discard to us
             discardQueued();
             releaseDrainFlag();
@@ -410,14 +527,21 @@ public final class ConnectionSpool {
         }
     }
 
-    /** Writes the pass's last fragment with a real promise (one listener per pass) and flushes once. */
-    private void endPass(Pass pass, Fragment last) {
+    /**
+     * Writes the open pass's last fragment with a real promise (one listener per pass) and flushes once. From
+     * here the pass's listener returns its bytes, so the open pass is handed over before the write.
+     */
+    private void endPass() {
+        Pass pass = openPass;
+        Fragment last = openLast;
         if (last == null) {
             return;
         }
         ChannelPromise promise = channel.newPromise();
-        inFlight.add(pass);
         promise.addListener(pass);
+        inFlight.add(pass);
+        openPass = null; // handed over: the promise's listener returns the pass from here on
+        openLast = null;
         channel.write(last.buf, promise);
         channel.flush();
     }
@@ -457,6 +581,7 @@ public final class ConnectionSpool {
      */
     void close() {
         closed = true;
+        global.forget(this);
         if (parked) {
             parked = false; // we already hold the flag
             drain();
@@ -466,12 +591,48 @@ public final class ConnectionSpool {
         checkResume();
     }
 
-    private static void runQuietly(Runnable r) {
+    /**
+     * Closes the spool and its connection from any thread: on the event loop if it still runs, else (the loop
+     * is gone) by releasing what is queued here, so no buffer and no budget outlives the loop.
+     */
+    void closeFromAnyThread() {
         try {
-            r.run();
-        } catch (RuntimeException e) {
-            log.warn("end-of-stream callback failed", e);
+            loop.execute(() -> {
+                close();
+                channel.close();
+            });
+        } catch (RejectedExecutionException loopGone) {
+            global.forget(this);
+            discardWhenLoopGone();
+            channel.close();
         }
+    }
+
+    /** A stream's end-of-stream callback threw: the connection's state is unknown, so it is closed. */
+    private void runCompletion(Runnable onLoop) {
+        try {
+            onLoop.run();
+        } catch (Throwable t) {
+            metrics.failure("completion");
+            log.warn("end-of-stream callback failed on {}; closing the connection", channel, t);
+            channel.close();
+        }
+    }
+
+    /** The executor refused a resume: let the producer release what it holds, and count it. */
+    private void abandon(ResumeCallback resume) {
+        metrics.failure("resume");
+        try {
+            resume.abandoned();
+        } catch (Throwable t) {
+            log.warn("abandoned producer failed to clean up on {}", channel, t);
+        }
+        channel.close();
+    }
+
+    /** Counts a producer's failure (see {@link SpoolMetrics#failure}); any thread. */
+    public void producerFailed() {
+        metrics.failure("producer");
     }
 
     // ---- entries -------------------------------------------------------------------------------------

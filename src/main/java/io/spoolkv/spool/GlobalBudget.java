@@ -28,17 +28,36 @@ final class GlobalBudget {
     /**
      * Reserves {@code size} bytes unless that takes the total past the cap. When nothing at all is reserved the
      * reservation always succeeds, so a fragment larger than the cap cannot wait for ever.
+     *
+     * <p>A droppable reservation (a watch line: refused means lost, never paused) must also leave the resume
+     * headroom free. Paused producers wait for exactly that headroom, so however many watchers fill the cap,
+     * room for a paused producer appears as soon as the other pausable output drains: watchers cannot starve
+     * it.
      */
-    boolean tryReserve(long size) {
+    boolean tryReserve(long size, boolean droppable) {
+        long limit = droppable ? cap - resumeHeadroom : cap;
         for (;;) {
             long total = bytes.get();
-            if (total > 0 && total + size > cap) {
+            if (total > 0 && total + size > limit) {
                 return false;
             }
             if (bytes.compareAndSet(total, total + size)) {
                 fragments.incrementAndGet();
                 return true;
             }
+        }
+    }
+
+    /** Reserves past the cap: a stream's last line (see {@code ConnectionSpool.finish(ByteBuf, Runnable)}). */
+    void forceReserve(long size) {
+        bytes.addAndGet(size);
+        fragments.incrementAndGet();
+    }
+
+    /** A closed spool leaves the waiters at once, so it neither holds memory here nor delays other waiters. */
+    void forget(ConnectionSpool spool) {
+        if (waiters.remove(spool)) {
+            spool.clearAwaitingGlobalRoom();
         }
     }
 
@@ -70,6 +89,9 @@ final class GlobalBudget {
     boolean awaitRoom(ConnectionSpool spool, long blockedSize) {
         if (spool.markAwaitingGlobalRoom()) {
             waiters.add(spool);
+            if (spool.isClosed()) {
+                forget(spool); // its close() ran forget() just before we added it
+            }
         }
         return hasRoomFor(blockedSize);
     }
@@ -85,6 +107,10 @@ final class GlobalBudget {
             spool.clearAwaitingGlobalRoom();
             spool.checkResume();
         }
+    }
+
+    int waiters() {
+        return waiters.size();
     }
 
     long bytes() {

@@ -5,9 +5,9 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 
 /**
- * Ties a connection's life to its spool. Add it first in every server pipeline
- * ({@code pipeline.addFirst(spoolService.channelHandler())}), so it sees the events before any handler that
- * might swallow them. Stateless, hence shared by all channels.
+ * Restarts a spool's drain when its channel becomes writable again. {@link SpoolService#spoolOf} puts it first in
+ * the pipeline of a channel that gets a spool, so it sees the events before any handler that might swallow them.
+ * Stateless, hence shared by all channels.
  */
 @ChannelHandler.Sharable
 public final class SpoolChannelHandler extends ChannelInboundHandlerAdapter {
@@ -19,20 +19,8 @@ public final class SpoolChannelHandler extends ChannelInboundHandlerAdapter {
     }
 
     @Override
-    public void channelActive(ChannelHandlerContext ctx) throws Exception {
-        service.attach(ctx.channel());
-        ctx.fireChannelActive();
-    }
-
-    @Override
-    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-        service.release(ctx.channel());
-        ctx.fireChannelInactive();
-    }
-
-    @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
-        ConnectionSpool spool = service.spoolOf(ctx.channel());
+        ConnectionSpool spool = service.existingSpoolOf(ctx.channel());
         if (spool != null) {
             spool.onWritabilityChanged();
         }

@@ -20,8 +20,13 @@ final class SpoolMetrics {
     private final Counter resumes;
     private final Counter stuckCloses;
     private final Timer flushLatency;
+    private final MeterRegistry registry;
 
     SpoolMetrics(MeterRegistry registry, GlobalBudget budget) {
+        this.registry = registry;
+        for (String where : new String[] {"producer", "drain", "completion", "resume"}) {
+            failureCounter(where); // every series from the start, so rate() works from the first failure
+        }
         Gauge.builder("spoolkv.spool.depth", budget, GlobalBudget::bytes)
                 .description("Bytes offered to all spools and not yet taken by the sockets")
                 .baseUnit("bytes")
@@ -79,6 +84,26 @@ final class SpoolMetrics {
 
     void stuckClose() {
         stuckCloses.increment();
+    }
+
+    /**
+     * A stream ended by an unexpected error, by where it happened: {@code producer} (the background task),
+     * {@code drain} (writing to the channel), {@code completion} (the end-of-stream callback) or {@code resume}
+     * (the executor refused to resume a paused producer).
+     */
+    void failure(String where) {
+        failureCounter(where).increment();
+    }
+
+    private Counter failureCounter(String where) {
+        return Counter.builder("spoolkv.stream.failures")
+                .description("Streams ended by an unexpected error (the connection got SERVER_ERROR or was closed)")
+                .tag("where", where)
+                .register(registry);
+    }
+
+    double failureCount(String where) {
+        return failureCounter(where).count();
     }
 
     void flushLatency(long nanos) {

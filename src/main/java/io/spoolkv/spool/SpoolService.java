@@ -23,8 +23,8 @@ import org.springframework.stereotype.Component;
  * Owns the spools of all connections: attaches one to each channel, holds the global cap, and closes
  * connections whose spool is stuck.
  *
- * <p>Install {@link #channelHandler()} first in every server pipeline. Background commands then find their
- * connection's spool with {@link #spoolOf(Channel)}.
+ * <p>Background commands get their connection's spool with {@link #spoolOf(Channel)}, which makes it on first use
+ * and puts {@link #channelHandler()} (it forwards writability changes to the spool) first in the pipeline.
  */
 @Component
 public class SpoolService implements SmartLifecycle, AutoCloseable {
@@ -49,13 +49,17 @@ public class SpoolService implements SmartLifecycle, AutoCloseable {
         this.stuckTimeoutNanos = properties.stuckTimeout().toNanos();
     }
 
-    /** The handler to add first in each server pipeline; shared. */
+    /** The handler that {@link #spoolOf} puts first in a streaming connection's pipeline; shared. */
     public ChannelHandler channelHandler() {
         return handler;
     }
 
-    /** Gives the channel its spool (idempotent). Called by the handler when the channel becomes active. */
-    public ConnectionSpool attach(Channel channel) {
+    /**
+     * The channel's spool, made on first use (idempotent, any thread). Spools are made only for connections that
+     * stream, so an idle connection costs none of the spool's queue and counters. The spool is closed, releasing
+     * what it holds, when the channel closes, including when that happened before this call.
+     */
+    public ConnectionSpool spoolOf(Channel channel) {
         ConnectionSpool spool = channel.attr(SPOOL).get();
         if (spool != null) {
             return spool;
@@ -66,20 +70,25 @@ public class SpoolService implements SmartLifecycle, AutoCloseable {
             return raced;
         }
         spools.put(channel, spool);
+        if (channel.pipeline().context(handler) == null) {
+            // First, next to the socket; added only now, so that connections that never stream don't pay for it.
+            channel.pipeline().addFirst(handler);
+        }
+        // Runs on the channel's event loop once it is closed (at once if it already is).
+        ConnectionSpool attached = spool;
+        channel.closeFuture().addListener(f -> release(channel, attached));
         return spool;
     }
 
-    /** The channel's spool, or null if it has none (not active yet, or never passed through the handler). */
-    public ConnectionSpool spoolOf(Channel channel) {
+    /** The channel's spool if it has one; never makes one. */
+    ConnectionSpool existingSpoolOf(Channel channel) {
         return channel.attr(SPOOL).get();
     }
 
-    /** Event loop, channel inactive: closes the spool, releasing what it still holds. */
-    void release(Channel channel) {
-        ConnectionSpool spool = spools.remove(channel);
-        if (spool != null) {
-            spool.close();
-        }
+    /** Event loop, channel closed: closes the spool, releasing what it still holds. */
+    private void release(Channel channel, ConnectionSpool spool) {
+        spools.remove(channel, spool);
+        spool.close();
     }
 
     public Collection<ConnectionSpool> spools() {
@@ -98,6 +107,11 @@ public class SpoolService implements SmartLifecycle, AutoCloseable {
                 metrics.stuckCloseCount());
     }
 
+    /** Spools waiting for room under the global cap (for tests). */
+    int globalWaiters() {
+        return global.waiters();
+    }
+
     /** Closes the connections whose spool has bytes pending and has made no progress for the stuck timeout. */
     void closeStuck() {
         long now = System.nanoTime();
@@ -106,11 +120,8 @@ public class SpoolService implements SmartLifecycle, AutoCloseable {
                 metrics.stuckClose();
                 log.info("closing {}: its spool made no progress for {} with {} bytes pending",
                         spool.channel(), properties.stuckTimeout(), spool.depthBytes());
-                // Removed from the map first so it is counted once; channelInactive then closes the spool.
-                spool.channel().eventLoop().execute(() -> {
-                    spool.close();
-                    spool.channel().close();
-                });
+                // Removed from the map first so it is counted once.
+                spool.closeFromAnyThread();
             }
         }
     }

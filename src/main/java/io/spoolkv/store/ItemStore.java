@@ -53,6 +53,16 @@ public interface ItemStore {
 
     StoreStats stats();
 
+    /**
+     * Changes the memory bound at run time (memcached cache_memlimit); a lower bound evicts at once.
+     *
+     * @throws IllegalArgumentException below {@link #maxItemSize()}: every storable item must fit
+     */
+    void maxMemory(long bytes);
+
+    /** The largest value accepted (memcached -I). */
+    long maxItemSize();
+
     /** The store's notion of now, in unix seconds (the clock tests can move). */
     long nowSeconds();
 

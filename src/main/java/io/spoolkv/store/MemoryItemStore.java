@@ -33,7 +33,8 @@ public class MemoryItemStore implements ItemStore {
 
     private final Clock clock;
     private final long maxItemSize;
-    private final long maxMemory;
+    /** memcached -m; cache_memlimit changes it at run time. */
+    private volatile long maxMemory;
     private final long startMillis;
 
     private final ConcurrentSkipListMap<Key, Item> index = new ConcurrentSkipListMap<>();
@@ -47,6 +48,8 @@ public class MemoryItemStore implements ItemStore {
     private final LongAdder evictedUnfetched = new LongAdder();
     private final LongAdder expiredUnfetched = new LongAdder();
     private final LongAdder reclaimed = new LongAdder();
+    private final LongAdder getExpired = new LongAdder();
+    private final LongAdder getFlushed = new LongAdder();
 
     private final Cache<Key, Item> cache;
     private final ConcurrentMap<Key, Item> map;
@@ -174,6 +177,8 @@ public class MemoryItemStore implements ItemStore {
             return null;
         }
         if (!live(item, now)) {
+            // memcached's get_expired / get_flushed: a read that found the item dead
+            (item.expiredAt(now) ? getExpired : getFlushed).increment();
             removeDead(key, item);
             return null;
         }
@@ -529,7 +534,23 @@ public class MemoryItemStore implements ItemStore {
                 evictions.sum(),
                 expiredUnfetched.sum(),
                 evictedUnfetched.sum(),
-                reclaimed.sum());
+                reclaimed.sum(),
+                getExpired.sum(),
+                getFlushed.sum());
+    }
+
+    @Override
+    public void maxMemory(long bytes) {
+        if (bytes < maxItemSize) {
+            throw new IllegalArgumentException("max memory " + bytes + " below the item size limit " + maxItemSize);
+        }
+        maxMemory = bytes;
+        eviction.setMaximum(bytes); // evicts down to the new bound on this thread
+    }
+
+    @Override
+    public long maxItemSize() {
+        return maxItemSize;
     }
 
     /** Number of keys in the sorted index; for consistency checks in tests. */

@@ -11,6 +11,8 @@ package io.spoolkv.store;
  * @param expiredUnfetched items that expired without ever being read
  * @param evictedUnfetched items evicted without ever being read
  * @param reclaimed expired items whose memory was taken back
+ * @param getExpired reads that found their item expired
+ * @param getFlushed reads that found their item invalidated by flush_all
  */
 public record StoreStats(
         long currItems,
@@ -20,5 +22,7 @@ public record StoreStats(
         long evictions,
         long expiredUnfetched,
         long evictedUnfetched,
-        long reclaimed) {
+        long reclaimed,
+        long getExpired,
+        long getFlushed) {
 }

@@ -56,7 +56,7 @@ final class Watcher {
             line.release();
             out = withNotice;
         }
-        OfferResult result = spool.offer(out);
+        OfferResult result = spool.offerDroppable(out);
         if (result == OfferResult.WOULD_BLOCK) {
             out.release();
             skipped.addAndGet(lost + 1);

@@ -66,4 +66,32 @@ class BackgroundExecutorTest {
             Thread.currentThread().interrupt();
         }
     }
+
+    @Test
+    void aResumeStillQueuedWhenThePoolStopsIsAbandonedSoItsProducerReleasesWhatItHolds() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch started = new CountDownLatch(1);
+        assertThat(executor.trySubmit(() -> { // the only thread is busy past the shutdown's grace period
+            started.countDown();
+            awaitQuietly(release);
+        })).isTrue();
+        assertThat(started.await(2, TimeUnit.SECONDS)).isTrue();
+        AtomicInteger ran = new AtomicInteger();
+        AtomicInteger abandoned = new AtomicInteger();
+        executor.execute(new io.spoolkv.spool.ResumeCallback() {
+            @Override
+            public void run() {
+                ran.incrementAndGet();
+            }
+
+            @Override
+            public void abandoned() {
+                abandoned.incrementAndGet();
+            }
+        });
+        executor.shutdown(); // waits 2 s, then stops the pool with the resume still queued
+        release.countDown();
+        assertThat(ran).hasValue(0);
+        assertThat(abandoned).hasValue(1);
+    }
 }

@@ -60,6 +60,8 @@ class ConfigurationValidationTest {
                 Arguments.of("spoolkv.server.shutdown-timeout=-1s", "spoolkv.server.shutdown-timeout",
                         "must not be negative"),
                 Arguments.of("spoolkv.server.host=", "spoolkv.server.host", "must not be blank"),
+                Arguments.of("spoolkv.server.max-retrieval-line=1KB", "spoolkv.server.max-retrieval-line",
+                        "must be between 2KB and 512MB"),
                 Arguments.of("spoolkv.background.threads=0", "spoolkv.background.threads",
                         "must be greater than or equal to 1"),
                 Arguments.of("spoolkv.background.chunk-bytes=16B", "spoolkv.background.chunk-bytes",

@@ -35,7 +35,7 @@ class MemoryItemStoreConcurrencyTest {
     }
 
     MemoryItemStore store(DataSize maxMemory, DataSize maxItem) {
-        return new MemoryItemStore(new StoreProperties(maxMemory, maxItem), clock);
+        return new MemoryItemStore(new StoreProperties(maxMemory, maxItem, true), clock);
     }
 
     static byte[] b(String s) {

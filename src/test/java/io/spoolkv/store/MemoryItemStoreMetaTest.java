@@ -25,7 +25,7 @@ class MemoryItemStoreMetaTest {
     final MutableClock clock = MutableClock.atDefaultStart();
     final ExecutorService pool = Executors.newFixedThreadPool(THREADS);
     final MemoryItemStore store = new MemoryItemStore(
-            new StoreProperties(DataSize.ofMegabytes(64), DataSize.ofMegabytes(1)), clock);
+            new StoreProperties(DataSize.ofMegabytes(64), DataSize.ofMegabytes(1), true), clock);
 
     @AfterEach
     void tearDown() throws InterruptedException {
@@ -129,7 +129,7 @@ class MemoryItemStoreMetaTest {
     void evictionListenerHearsEveryEviction() {
         List<Item> heard = new CopyOnWriteArrayList<>();
         MemoryItemStore small = new MemoryItemStore(
-                new StoreProperties(DataSize.ofKilobytes(64), DataSize.ofKilobytes(1)), clock,
+                new StoreProperties(DataSize.ofKilobytes(64), DataSize.ofKilobytes(1), true), clock,
                 (item, now) -> heard.add(item));
         byte[] value = new byte[500];
         for (int i = 0; i < 1000; i++) {

@@ -23,7 +23,7 @@ class MemoryItemStoreTest {
     void setUp() {
         clock = MutableClock.atDefaultStart();
         store = new MemoryItemStore(
-                new StoreProperties(DataSize.ofMegabytes(8), DataSize.ofKilobytes(64)), clock);
+                new StoreProperties(DataSize.ofMegabytes(8), DataSize.ofKilobytes(64), true), clock);
     }
 
     static byte[] b(String s) {

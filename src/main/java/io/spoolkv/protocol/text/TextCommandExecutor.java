@@ -8,7 +8,6 @@ import io.spoolkv.store.DeleteOutcome;
 import io.spoolkv.store.Item;
 import io.spoolkv.store.Key;
 import io.spoolkv.store.StoreResult;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -21,6 +20,15 @@ public final class TextCommandExecutor {
             TextResponse.Line.of("CLIENT_ERROR cannot increment or decrement non-numeric value");
 
     private static final TextResponse.Line VERSION = TextResponse.Line.of("VERSION " + StatsReporter.VERSION);
+    private static final TextResponse.Line RESET = TextResponse.Line.of("RESET");
+    private static final TextResponse.Line DETAIL_USAGE = TextResponse.Line.of("CLIENT_ERROR usage: stats detail on|off|dump");
+    private static final TextResponse.Line MEMLIMIT_TOO_SMALL =
+            TextResponse.Line.of("MEMLIMIT_TOO_SMALL cannot set maxbytes to less than 8m");
+    private static final TextResponse.Line MEMLIMIT_NOT_BYTES =
+            TextResponse.Line.of("MEMLIMIT_ADJUST_FAILED input value is megabytes not bytes");
+    private static final long THIRTY_DAYS = 60L * 60 * 24 * 30;
+    /** memcached's smallest cache_memlimit, in megabytes. */
+    private static final long MIN_MEMLIMIT_MB = 8;
 
     private final CacheCommands commands;
     private final StatsReporter stats;
@@ -32,16 +40,18 @@ public final class TextCommandExecutor {
         this.meta = new MetaCommandExecutor(commands);
     }
 
-    /** The reply to {@code request}, or null for none. Background commands are not handled here. */
+    /**
+     * The reply to {@code request}, or null for none. Retrievals ({@link #retrieve}) and background commands are
+     * not handled here.
+     */
     public TextResponse execute(int clientId, TextRequest request) {
-        if (request instanceof TextRequest.Retrieval r) {
-            return retrieve(clientId, r);
-        } else if (request instanceof TextRequest.Storage s) {
+        if (request instanceof TextRequest.Storage s) {
             return quietly(s.noreply(), store(clientId, s));
         } else if (request instanceof TextRequest.Meta m) {
             return meta.execute(clientId, m.command());
         } else if (request instanceof TextRequest.Delete d) {
             boolean deleted = commands.delete(d.key(), 0, false) == DeleteOutcome.DELETED;
+            commands.prefixStats().delete(d.key());
             return quietly(d.noreply(), deleted ? TextResponse.Line.DELETED : TextResponse.Line.NOT_FOUND);
         } else if (request instanceof TextRequest.Arith a) {
             return quietly(a.noreply(), arithmetic(a));
@@ -49,17 +59,23 @@ public final class TextCommandExecutor {
             boolean touched = commands.touch(t.key(), t.exptime());
             return quietly(t.noreply(), touched ? TextResponse.Line.TOUCHED : TextResponse.Line.NOT_FOUND);
         } else if (request instanceof TextRequest.FlushAll f) {
-            commands.flushAll(f.delaySeconds());
+            commands.flushAll(relativeDelay(f.delaySeconds()));
             return quietly(f.noreply(), TextResponse.Line.OK);
         } else if (request instanceof TextRequest.Stats s) {
-            return stats(s.group());
+            return stats(clientId, s.group());
         } else if (request instanceof TextRequest.Version) {
             return VERSION;
         } else if (request instanceof TextRequest.Verbosity v) {
+            stats.settings().verbosity(v.level());
             return quietly(v.noreply(), TextResponse.Line.OK);
+        } else if (request instanceof TextRequest.CacheMemlimit m) {
+            return quietly(m.noreply(), cacheMemlimit(m.megabytes()));
         } else if (request instanceof TextRequest.Refused r) {
             if (r.unlink() != null) {
                 commands.store().delete(r.unlink(), 0, false);
+            }
+            if (r.reply().equals(TextCommandParser.TOO_LARGE)) {
+                commands.stats().tooLarge();
             }
             return quietly(r.noreply(), TextResponse.Line.of(r.reply()));
         } else if (request instanceof TextRequest.Invalid i) {
@@ -68,15 +84,14 @@ public final class TextCommandExecutor {
         throw new IllegalArgumentException("not a plain command: " + request);
     }
 
-    private TextResponse retrieve(int clientId, TextRequest.Retrieval r) {
-        List<Item> hits = new ArrayList<>(r.keys().size());
-        for (Key key : r.keys()) {
-            Item item = r.touch() ? commands.getAndTouch(clientId, key, r.exptime()) : commands.get(clientId, key);
-            if (item != null) {
-                hits.add(item);
-            }
-        }
-        return hits.isEmpty() ? TextResponse.Line.END : new TextResponse.Values(hits, r.withCas());
+    /**
+     * One key of a get/gets/gat/gats: its item, or null on a miss. The caller looks keys up one at a time, as the
+     * socket takes the answers, and writes END after the last key.
+     */
+    public Item retrieve(int clientId, TextRequest.Retrieval r, Key key) {
+        Item item = r.touch() ? commands.getAndTouch(clientId, key, r.exptime()) : commands.get(clientId, key);
+        commands.prefixStats().get(key, item != null);
+        return item;
     }
 
     private TextResponse store(int clientId, TextRequest.Storage s) {
@@ -85,6 +100,7 @@ public final class TextCommandExecutor {
             return commands.peek(s.request().key()) != null ? TextResponse.Line.EXISTS : TextResponse.Line.NOT_FOUND;
         }
         StoreResult result = commands.store(clientId, s.request());
+        commands.prefixStats().set(s.request().key());
         return switch (result.outcome()) {
             case STORED -> TextResponse.Line.STORED;
             case NOT_STORED -> TextResponse.Line.NOT_STORED;
@@ -102,9 +118,88 @@ public final class TextCommandExecutor {
         };
     }
 
-    private TextResponse stats(String group) {
-        List<Stat> report = stats.report(group);
+    /** stats [group [args]]: memcached ignores arguments it does not need. */
+    private TextResponse stats(int clientId, String group) {
+        String[] args = group == null ? new String[0] : group.split(" ");
+        String name = args.length == 0 ? null : args[0];
+        if ("reset".equals(name)) {
+            stats.reset();
+            return RESET;
+        } else if ("detail".equals(name)) {
+            return detail(args);
+        } else if ("cachedump".equals(name)) {
+            return cachedump(args);
+        } else if ("conns".equals(name)) {
+            return new TextResponse.Stats(stats.conns(clientId));
+        }
+        List<Stat> report = stats.report(name);
         return report == null ? TextResponse.Line.ERROR : new TextResponse.Stats(report);
+    }
+
+    private TextResponse detail(String[] args) {
+        if (args.length < 2) {
+            return DETAIL_USAGE;
+        }
+        return switch (args[1]) {
+            case "on" -> {
+                commands.prefixStats().enabled(true);
+                yield TextResponse.Line.OK;
+            }
+            case "off" -> {
+                commands.prefixStats().enabled(false);
+                yield TextResponse.Line.OK;
+            }
+            case "dump" -> lines(commands.prefixStats().dump());
+            default -> DETAIL_USAGE;
+        };
+    }
+
+    private TextResponse cachedump(String[] args) {
+        if (args.length < 3) {
+            return TextResponse.Line.of("CLIENT_ERROR bad command line");
+        }
+        long slabClass;
+        long limit;
+        try {
+            slabClass = Numbers.parseUnsigned32(args[1]);
+            limit = Numbers.parseUnsigned32(args[2]);
+        } catch (NumberFormatException e) {
+            return TextResponse.Line.of(TextCommandParser.BAD_FORMAT);
+        }
+        if (slabClass > StatsReporter.MAX_SLAB_CLASS) {
+            return TextResponse.Line.of("CLIENT_ERROR Illegal slab id");
+        }
+        return lines(stats.cachedump((int) slabClass, (int) Math.min(limit, Integer.MAX_VALUE)));
+    }
+
+    /** Raw reply lines then END, as one reply (key bytes pass through ISO-8859-1 unchanged). */
+    private static TextResponse lines(List<String> lines) {
+        if (lines.isEmpty()) {
+            return TextResponse.Line.END;
+        }
+        return TextResponse.Line.of(String.join("\r\n", lines) + "\r\nEND");
+    }
+
+    /** cache_memlimit: memcached's limits, plus spoolkv's rule that every storable item must still fit. */
+    private TextResponse cacheMemlimit(long megabytes) {
+        if (megabytes < 0 || megabytes > Long.MAX_VALUE >> 20) {
+            return MEMLIMIT_NOT_BYTES;
+        }
+        if (megabytes < MIN_MEMLIMIT_MB) {
+            return MEMLIMIT_TOO_SMALL;
+        }
+        long bytes = megabytes << 20;
+        if (bytes < commands.store().maxItemSize()) {
+            return TextResponse.Line.of("MEMLIMIT_TOO_SMALL cannot set maxbytes below item_size_max ("
+                    + commands.store().maxItemSize() + " bytes)");
+        }
+        commands.store().maxMemory(bytes);
+        return TextResponse.Line.OK;
+    }
+
+    /** memcached reads a flush_all delay over 30 days as a unix time (one already past means now). */
+    private long relativeDelay(long delay) {
+        return delay > THIRTY_DAYS ? Math.max(0, delay - commands.store().nowSeconds()) : delay;
     }
 
     private static TextResponse quietly(boolean noreply, TextResponse response) {

@@ -1,46 +1,84 @@
 package io.spoolkv.protocol.text;
 
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.spoolkv.store.Item;
+import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs a connection's requests in order, on its event loop. Replies are written as they are made
- * and flushed once per read batch. While a background command streams, requests that were already
- * decoded wait here (reading is off, so at most one read's worth) and run, in order, after the
- * stream's last fragment has gone to the channel: replies never interleave with streamed output.
+ * Runs a connection's requests in order, on its event loop, within one output bound. Replies are written as
+ * they are made and flushed once per read batch.
  *
- * <p>On {@link DrainConnection} (server shutdown) it stops reading, answers what was already read,
- * lets a streaming command finish, and closes the connection once all of it is flushed.
+ * <p><b>Output bound.</b> When the channel turns unwritable (Netty's outbound buffer passed its high
+ * watermark), the connection stops reading and stops running requests it already read; it resumes when the
+ * channel is writable again. A get of many keys is answered one value at a time, looking each key up only when
+ * the socket can take more, so no answer is ever assembled whole. A client that sends and never reads therefore
+ * costs at most the watermark, one value and one read's worth of requests.
+ *
+ * <p><b>Streams.</b> While a background command streams, requests wait here (reading is off) and run, in
+ * order, after the stream's last fragment has gone to the channel: replies never interleave with streamed
+ * output.
+ *
+ * <p><b>Endings.</b> {@code quit}, a half-close by the client, and server shutdown ({@link DrainConnection})
+ * all answer everything read before them, let a running stream finish, and close once all of it was written.
  */
 public final class TextCommandHandler extends ChannelInboundHandlerAdapter {
 
     private static final Logger LOG = LoggerFactory.getLogger(TextCommandHandler.class);
+    /** Small values of one get are written together up to this many bytes: one buffer, not one per value. */
+    static final int BATCH_BYTES = 16 * 1024;
 
     private final TextCommandExecutor executor;
     private final StreamCommands streams;
     private final int clientId;
-    private final ArrayDeque<TextRequest> waiting = new ArrayDeque<>();
-    private final Runnable onStreamFinished;
+    private final Runnable onIdleClose;
+    private final long closeTimeoutNanos;
 
     private ChannelHandlerContext ctx;
+    /** Requests read but not run yet; made on first use, as most connections never need it. */
+    private ArrayDeque<TextRequest> waiting;
+    /** A get/gets/gat/gats being answered, and the index of its next key; null when none. */
+    private TextRequest.Retrieval retrieval;
+    private int nextKey;
     /** A background command is streaming on this connection. */
     private boolean streaming;
-    /** The connection became a watcher (or is quitting): it serves no further requests. */
+    /** The channel was unwritable when we last looked: nothing runs until it is writable again. */
+    private boolean blockedOnWrite;
+    /** The connection became a watcher, or is quitting: it serves no further requests. */
     private boolean done;
-    /** The server is shutting down: read nothing more, close when the last answer is flushed. */
+    /** The client shut down its sending side: answer what it sent, then close. */
+    private boolean inputClosed;
+    /** The server is shutting down: read nothing more, close when the last answer is written. */
     private boolean draining;
+    /** The close (after the last write) has been requested. */
+    private boolean closing;
 
-    public TextCommandHandler(TextCommandExecutor executor, StreamCommands streams, int clientId) {
+    /**
+     * @param onIdleClose runs when the connection is closed for {@code spoolkv.server.idle-timeout} (counts it)
+     * @param closeTimeout how long a connection that is closing (quit, half-close, shutdown, idle) waits for its
+     *        client to take the last answers before it is closed anyway ({@code spoolkv.spool.stuck-timeout})
+     */
+    public TextCommandHandler(TextCommandExecutor executor, StreamCommands streams, int clientId,
+                              Runnable onIdleClose, Duration closeTimeout) {
         this.executor = executor;
         this.streams = streams;
         this.clientId = clientId;
-        this.onStreamFinished = this::streamFinished;
+        this.onIdleClose = onIdleClose;
+        this.closeTimeoutNanos = closeTimeout.toNanos();
     }
 
     @Override
@@ -54,14 +92,18 @@ public final class TextCommandHandler extends ChannelInboundHandlerAdapter {
             ReferenceCountUtil.release(msg);
             return;
         }
-        if (done) {
-            return;
+        if (done || closing) {
+            return; // a watcher, or a connection whose close was requested: nothing more runs
         }
-        if (streaming) {
+        if (retrieval == null && !streaming && !blockedOnWrite && (waiting == null || waiting.isEmpty())) {
+            run(request); // nothing ahead of it: no queue needed (most connections never need one)
+        } else {
+            if (waiting == null) {
+                waiting = new ArrayDeque<>();
+            }
             waiting.add(request);
-            return;
         }
-        run(request);
+        serve();
     }
 
     @Override
@@ -70,14 +112,53 @@ public final class TextCommandHandler extends ChannelInboundHandlerAdapter {
         ctx.fireChannelReadComplete();
     }
 
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (blockedOnWrite && ctx.channel().isWritable()) {
+            blockedOnWrite = false;
+            serve();
+            ctx.flush();
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    /**
+     * Runs what can run now: the answer in progress, then waiting requests, until one starts a stream, the
+     * channel turns unwritable, or nothing is left. Then sets reading accordingly, and closes if the connection
+     * is ending and idle.
+     */
+    private void serve() {
+        while (!done && !streaming) {
+            if (!ctx.channel().isWritable()) {
+                blockedOnWrite = true;
+                ctx.flush(); // let the socket take what is queued, so writability comes back
+                break;
+            }
+            if (retrieval != null) {
+                continueRetrieval();
+                continue;
+            }
+            TextRequest next = waiting == null ? null : waiting.poll();
+            if (next == null) {
+                break;
+            }
+            run(next);
+        }
+        updateReading();
+        closeIfFinished();
+    }
+
     private void run(TextRequest request) {
         if (request instanceof TextRequest.Quit) {
             done = true;
-            ctx.flush();
-            ctx.close();
+            closeWhenFlushed();
         } else if (request instanceof TextRequest.Invalid invalid && invalid.close()) {
             done = true;
-            ctx.writeAndFlush(TextResponse.Line.of(invalid.reply())).addListener(f -> ctx.close());
+            closing = true;
+            ctx.writeAndFlush(TextResponse.Line.of(invalid.reply())).addListener(ChannelFutureListener.CLOSE);
+        } else if (request instanceof TextRequest.Retrieval r) {
+            retrieval = r;
+            nextKey = 0;
         } else if (request instanceof TextRequest.LruCrawler || request instanceof TextRequest.Watch) {
             startStream(request);
         } else {
@@ -88,8 +169,41 @@ public final class TextCommandHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /**
+     * Looks up and writes values while the channel can take them; END after the last key. Consecutive small hits
+     * share one buffer (up to {@link #BATCH_BYTES}, plus the value that crosses it), and the last batch carries
+     * END, so a single-key get is still one buffer.
+     */
+    private void continueRetrieval() {
+        TextRequest.Retrieval r = retrieval;
+        List<Item> batch = null;
+        long batchBytes = 0;
+        while (nextKey < r.keys().size()) {
+            if (batch == null && !ctx.channel().isWritable()) {
+                return; // serve() blocks; we continue from nextKey when writable
+            }
+            Item item = executor.retrieve(clientId, r, r.keys().get(nextKey++));
+            if (item == null) {
+                continue;
+            }
+            if (batch == null) {
+                batch = new ArrayList<>(Math.min(8, r.keys().size() - nextKey + 1));
+            }
+            batch.add(item);
+            batchBytes += TextResponse.Values.size(item);
+            if (batchBytes >= BATCH_BYTES) {
+                ctx.write(new TextResponse.Values(batch, r.withCas(), false), ctx.voidPromise());
+                batch = null;
+                batchBytes = 0;
+            }
+        }
+        ctx.write(batch == null ? TextResponse.Line.END : new TextResponse.Values(batch, r.withCas(), true),
+                ctx.voidPromise());
+        retrieval = null;
+    }
+
     private void startStream(TextRequest request) {
-        StreamCommands.Started started = streams.start(ctx, clientId, request, onStreamFinished);
+        StreamCommands.Started started = streams.start(ctx, clientId, request, this::streamFinished);
         if (started.reply() != null) {
             ctx.write(started.reply(), ctx.voidPromise());
         }
@@ -103,46 +217,79 @@ public final class TextCommandHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         streaming = true;
-        ctx.channel().config().setAutoRead(false);
     }
 
     /** On the event loop, after the stream's last fragment: run what waited, then read again. */
     private void streamFinished() {
         streaming = false;
-        while (!streaming && !done && !waiting.isEmpty()) {
-            run(waiting.poll());
-        }
+        serve();
         ctx.flush();
-        if (streaming) {
-            return;
+    }
+
+    /** Reads only while requests can run; at most one read's worth of requests waits while they cannot. */
+    private void updateReading() {
+        boolean read = !streaming && !blockedOnWrite && !draining && !inputClosed && !closing;
+        if (ctx.channel().isActive() && ctx.channel().config().isAutoRead() != read) {
+            ctx.channel().config().setAutoRead(read);
         }
-        if (draining) {
+    }
+
+    /** Closes once the connection is ending (half-closed or draining) and has nothing left to answer. */
+    private void closeIfFinished() {
+        boolean ending = inputClosed || draining;
+        boolean idle = !streaming && retrieval == null && (waiting == null || waiting.isEmpty());
+        if (ending && (idle || done)) {
             closeWhenFlushed();
-        } else if (ctx.channel().isActive()) {
-            ctx.channel().config().setAutoRead(true);
         }
     }
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (evt != DrainConnection.INSTANCE) {
-            ctx.fireUserEventTriggered(evt);
-            return;
+        if (evt == DrainConnection.INSTANCE) {
+            draining = true;
+            // A watcher never finishes on its own: it is closed like an idle connection.
+            serve();
+            ctx.flush();
+        } else if (evt == ChannelInputShutdownEvent.INSTANCE) {
+            // The decoder has passed on every whole request the client sent before shutting down its side.
+            inputClosed = true;
+            serve();
+            ctx.flush();
+        } else if (evt instanceof IdleStateEvent) {
+            closeIdle();
         }
-        if (draining) {
-            return;
-        }
-        draining = true;
-        ctx.channel().config().setAutoRead(false);
-        // A watcher never finishes on its own: it is closed like an idle connection.
-        if (!streaming) {
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    /** spoolkv.server.idle-timeout: close a connection that sent nothing and is not waiting for an answer. */
+    private void closeIdle() {
+        ChannelOutboundBuffer unsent = ctx.channel().unsafe().outboundBuffer();
+        boolean busy = streaming || done || blockedOnWrite || retrieval != null
+                || (waiting != null && !waiting.isEmpty())
+                || (unsent != null && unsent.totalPendingWriteBytes() > 0); // as memcached: not while output is pending
+        if (!busy && !closing) {
+            LOG.debug("closing idle connection {}", ctx.channel());
+            onIdleClose.run();
             closeWhenFlushed();
         }
     }
 
     /** Closes after every reply and fragment written so far has reached the socket (close() would drop them). */
     private void closeWhenFlushed() {
-        ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        if (closing) {
+            return;
+        }
+        closing = true;
+        ChannelFuture flushed = ctx.writeAndFlush(Unpooled.EMPTY_BUFFER);
+        flushed.addListener(ChannelFutureListener.CLOSE);
+        if (!flushed.isDone()) {
+            // A client that stops reading would hold the connection open for ever: close it anyway in the end.
+            ScheduledFuture<?> deadline = ctx.executor().schedule(() -> {
+                LOG.debug("closing {}: its client took no answer for {} ms", ctx.channel(), closeTimeoutNanos / 1_000_000);
+                ctx.close();
+            }, closeTimeoutNanos, TimeUnit.NANOSECONDS);
+            flushed.addListener(f -> deadline.cancel(false));
+        }
     }
 
     @Override
@@ -155,7 +302,8 @@ public final class TextCommandHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        waiting.clear();
+        waiting = null;
+        retrieval = null;
         ctx.fireChannelInactive();
     }
 }

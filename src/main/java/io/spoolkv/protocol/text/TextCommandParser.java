@@ -19,6 +19,7 @@ final class TextCommandParser {
     static final String BAD_DELTA = "CLIENT_ERROR invalid numeric delta argument";
     static final String BAD_EXPTIME = "CLIENT_ERROR invalid exptime argument";
     static final String BAD_DELETE = "CLIENT_ERROR bad command line format.  Usage: delete <key> [noreply]";
+    static final String SHUTDOWN_DISABLED = "ERROR: shutdown not enabled";
 
     private static final int MAX_TOKENS = 24;
 
@@ -31,7 +32,7 @@ final class TextCommandParser {
     }
 
     ParsedLine parse(String line) {
-        List<String> tokens = Tokens.split(line);
+        List<String> tokens = Tokens.split(Tokens.line(line));
         if (tokens.isEmpty()) {
             return invalid(ERROR);
         }
@@ -56,16 +57,24 @@ final class TextCommandParser {
                 case "stats" -> complete(new TextRequest.Stats(tokens.size() > 1 ? String.join(" ", tokens.subList(1, tokens.size())) : null));
                 case "version" -> complete(new TextRequest.Version());
                 case "verbosity" -> verbosity(tokens);
+                case "cache_memlimit" -> cacheMemlimit(tokens);
+                // memcached without -A answers this whatever the arguments, noreply included.
+                case "shutdown" -> invalid(SHUTDOWN_DISABLED);
                 case "quit" -> complete(new TextRequest.Quit());
                 case "mg", "ms", "md", "ma", "me", "mn" -> meta.parse(cmd.charAt(1), tokens);
-                case "lru_crawler" -> tokens.size() < 2 ? invalid(ERROR)
+                case "lru_crawler" -> tokens.size() < 2 || tokens.size() > 3 ? invalid(ERROR)
                         : complete(new TextRequest.LruCrawler(tokens.get(1), tokens.size() > 2 ? tokens.get(2) : null));
                 case "watch" -> complete(new TextRequest.Watch(List.copyOf(tokens.subList(1, tokens.size()))));
-                default -> invalid(ERROR);
+                default -> httpRequest(tokens) ? complete(new TextRequest.Quit()) : invalid(ERROR);
             };
         } catch (BadCommandException e) {
             return invalid(e.getMessage());
         }
+    }
+
+    /** memcached closes, without a reply, an unknown command line that ends like an HTTP request line. */
+    private static boolean httpRequest(List<String> tokens) {
+        return tokens.get(tokens.size() - 1).startsWith("HTTP/");
     }
 
     private ParsedLine retrieval(List<String> tokens, boolean withCas, boolean touch) {
@@ -113,9 +122,9 @@ final class TextCommandParser {
         Key key = key(tokens.get(1));
         boolean noreply = tokens.get(tokens.size() - 1).equals("noreply");
         int extra = tokens.size() - 2 - (noreply ? 1 : 0);
-        // memcached accepts a legacy "0" hold time and nothing else.
+        // memcached accepts a legacy "0" hold time and nothing else; noreply silences the error too.
         if (extra > 1 || (extra == 1 && !tokens.get(2).equals("0"))) {
-            return invalid(BAD_DELETE);
+            return complete(new TextRequest.Refused(BAD_DELETE, null, noreply));
         }
         return complete(new TextRequest.Delete(key, noreply));
     }
@@ -153,22 +162,44 @@ final class TextCommandParser {
             return invalid(ERROR);
         }
         boolean noreply = tokens.get(tokens.size() - 1).equals("noreply");
-        long delay = 0;
-        int args = tokens.size() - 1 - (noreply ? 1 : 0);
-        if (args == 1) {
-            // A negative delay means "now", as in memcached.
-            delay = Math.max(0, signedLong(tokens.get(1)));
-        } else if (args > 1) {
-            return invalid(ERROR);
+        if (tokens.size() == (noreply ? 2 : 1)) {
+            return complete(new TextRequest.FlushAll(0, noreply));
         }
-        return complete(new TextRequest.FlushAll(delay, noreply));
+        // As memcached: the delay is the first argument, whatever follows it.
+        long delay;
+        try {
+            delay = Long.parseLong(tokens.get(1));
+        } catch (NumberFormatException e) {
+            return complete(new TextRequest.Refused(BAD_EXPTIME, null, noreply));
+        }
+        // A negative delay means "now", as in memcached.
+        return complete(new TextRequest.FlushAll(Math.max(0, delay), noreply));
     }
 
     private ParsedLine verbosity(List<String> tokens) {
         if (tokens.size() < 2 || tokens.size() > 3) {
             return invalid(ERROR);
         }
-        return complete(new TextRequest.Verbosity(tokens.get(tokens.size() - 1).equals("noreply")));
+        boolean noreply = tokens.get(tokens.size() - 1).equals("noreply");
+        try {
+            int level = (int) Numbers.parseUnsigned32(tokens.get(1));
+            return complete(new TextRequest.Verbosity(level, noreply));
+        } catch (NumberFormatException e) {
+            return complete(new TextRequest.Refused(BAD_FORMAT, null, noreply));
+        }
+    }
+
+    /** cache_memlimit MB [noreply]: a bad number is a plain ERROR in memcached. */
+    private ParsedLine cacheMemlimit(List<String> tokens) {
+        if (tokens.size() < 2 || tokens.size() > 3) {
+            return invalid(ERROR);
+        }
+        try {
+            long megabytes = Numbers.parseUnsigned64(tokens.get(1));
+            return complete(new TextRequest.CacheMemlimit(megabytes, noreply(tokens, 2)));
+        } catch (NumberFormatException e) {
+            return invalid(ERROR);
+        }
     }
 
     // ---- shared token rules, also used by the meta parser ----

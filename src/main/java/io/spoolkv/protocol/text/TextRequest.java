@@ -35,7 +35,10 @@ public sealed interface TextRequest {
 
     record Version() implements TextRequest { }
 
-    record Verbosity(boolean noreply) implements TextRequest { }
+    record Verbosity(int level, boolean noreply) implements TextRequest { }
+
+    /** cache_memlimit: the new memory bound in megabytes (unsigned). */
+    record CacheMemlimit(long megabytes, boolean noreply) implements TextRequest { }
 
     record Quit() implements TextRequest { }
 

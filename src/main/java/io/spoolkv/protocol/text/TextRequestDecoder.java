@@ -16,12 +16,18 @@ import java.util.List;
 public final class TextRequestDecoder extends ByteToMessageDecoder {
 
     /** memcached refuses a line this long without a newline. */
-    static final int MAX_LINE = 2048;
-    /** Multi-key retrievals may be longer: room for 256 keys of 250 bytes. */
-    static final int MAX_RETRIEVAL_LINE = 256 * 252 + 64;
+    public static final int MAX_LINE = 2048;
     static final String LINE_TOO_LONG = "CLIENT_ERROR line too long";
 
     private final TextCommandParser parser;
+    /** Retrieval lines (get, gets, gat, gats) may carry many keys: they are bounded by this instead. */
+    private final int maxRetrievalLine;
+    private final String retrievalTooLong;
+
+    /** Bytes after the reader index already searched for a newline: a long line is scanned once. */
+    private int searched;
+    /** Discarding a refused retrieval line up to and including its newline. */
+    private boolean discardingLine;
 
     /** A storage line waiting for its data block, or null. */
     private ParsedLine.AwaitData awaiting;
@@ -30,8 +36,14 @@ public final class TextRequestDecoder extends ByteToMessageDecoder {
     /** After a fatal error everything else the client sends is ignored. */
     private boolean failed;
 
-    public TextRequestDecoder(int maxItemSize) {
+    public TextRequestDecoder(int maxItemSize, int maxRetrievalLine) {
+        if (maxRetrievalLine < MAX_LINE) {
+            throw new IllegalArgumentException("maxRetrievalLine below " + MAX_LINE + ": " + maxRetrievalLine);
+        }
         this.parser = new TextCommandParser(maxItemSize);
+        this.maxRetrievalLine = maxRetrievalLine;
+        this.retrievalTooLong = "SERVER_ERROR retrieval line longer than " + maxRetrievalLine
+                + " bytes (spoolkv.server.max-retrieval-line)";
     }
 
     @Override
@@ -53,6 +65,10 @@ public final class TextRequestDecoder extends ByteToMessageDecoder {
                 }
                 continue;
             }
+            if (discardingLine) {
+                discardLine(in);
+                continue;
+            }
             if (!readLine(in, out)) {
                 return;
             }
@@ -62,19 +78,28 @@ public final class TextRequestDecoder extends ByteToMessageDecoder {
     /** Reads one command line; false when more bytes are needed. */
     private boolean readLine(ByteBuf in, List<Object> out) {
         int start = in.readerIndex();
-        int searchable = Math.min(in.readableBytes(), MAX_RETRIEVAL_LINE + 1);
-        int eol = in.indexOf(start, start + searchable, (byte) '\n');
+        // One byte past the limit is enough to know the line is too long; never search further.
+        int searchable = Math.min(in.readableBytes(), maxRetrievalLine + 2);
+        int eol = searched < searchable ? in.indexOf(start + searched, start + searchable, (byte) '\n') : -1;
         if (eol < 0) {
-            if (in.readableBytes() > MAX_LINE && !isRetrieval(in, start)
-                    || in.readableBytes() > MAX_RETRIEVAL_LINE) {
+            searched = searchable;
+            if (in.readableBytes() > MAX_LINE && !isRetrieval(in, start)) {
                 fail(in, out, LINE_TOO_LONG);
+            } else if (in.readableBytes() > maxRetrievalLine + 1) {
+                refuseRetrievalLine(in, out);
+                return true;
             }
             return false;
         }
+        searched = 0;
         int end = eol > start && in.getByte(eol - 1) == '\r' ? eol - 1 : eol;
         if (end - start > MAX_LINE && !isRetrieval(in, start)) {
             fail(in, out, LINE_TOO_LONG);
             return false;
+        }
+        if (end - start > maxRetrievalLine) {
+            refuseRetrievalLine(in, out);
+            return true;
         }
         String line = in.toString(start, end - start, StandardCharsets.ISO_8859_1);
         in.readerIndex(eol + 1);
@@ -104,6 +129,27 @@ public final class TextRequestDecoder extends ByteToMessageDecoder {
                 : new TextRequest.Invalid(MetaCommandParser.BAD_DATA_CHUNK, false));
         awaiting = null;
         return true;
+    }
+
+    /**
+     * A retrieval line over the limit: answered at once (nothing after it can be a request before
+     * its newline), then its bytes are dropped up to the newline and the connection goes on.
+     */
+    private void refuseRetrievalLine(ByteBuf in, List<Object> out) {
+        searched = 0;
+        discardingLine = true;
+        out.add(new TextRequest.Invalid(retrievalTooLong, false));
+    }
+
+    /** Drops the refused line's bytes through its newline, however many reads they take. */
+    private void discardLine(ByteBuf in) {
+        int eol = in.indexOf(in.readerIndex(), in.writerIndex(), (byte) '\n');
+        if (eol < 0) {
+            in.skipBytes(in.readableBytes());
+        } else {
+            in.readerIndex(eol + 1);
+            discardingLine = false;
+        }
     }
 
     private void fail(ByteBuf in, List<Object> out, String reply) {

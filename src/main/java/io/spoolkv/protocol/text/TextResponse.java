@@ -49,11 +49,19 @@ public sealed interface TextResponse {
         }
     }
 
-    /** The answer to get/gets/gat/gats: VALUE blocks for the hits, then END. */
-    record Values(List<Item> items, boolean withCas) implements TextResponse {
+    /**
+     * VALUE blocks of a get/gets/gat/gats answer, and END if {@code end}. A large answer is written as several
+     * of these, so no buffer ever holds more than a batch of small values or one large one.
+     */
+    record Values(List<Item> items, boolean withCas, boolean end) implements TextResponse {
 
         private static final byte[] VALUE = "VALUE ".getBytes(StandardCharsets.ISO_8859_1);
         private static final byte[] END = "END\r\n".getBytes(StandardCharsets.ISO_8859_1);
+
+        /** An upper bound of one item's block: "VALUE ", the key, three numbers of at most 20 digits, CRLFs. */
+        static long size(Item item) {
+            return 80L + item.key().length() + item.value().length;
+        }
 
         @Override
         public void encode(ByteBuf out) {
@@ -68,16 +76,18 @@ public sealed interface TextResponse {
                 }
                 out.writeBytes(CRLF).writeBytes(item.value()).writeBytes(CRLF);
             }
-            out.writeBytes(END);
+            if (end) {
+                out.writeBytes(END);
+            }
         }
 
         @Override
         public int sizeHint() {
-            int size = END.length;
+            long size = END.length;
             for (Item item : items) {
-                size += 64 + item.key().length() + item.value().length;
+                size += size(item);
             }
-            return size;
+            return (int) Math.min(size, Integer.MAX_VALUE - 8);
         }
     }
 

@@ -34,18 +34,19 @@ final class Tokens {
         return tokens;
     }
 
-    /** At most 250 bytes, none of them a control character (tabs and spaces included). */
+    /**
+     * 1 to 250 bytes, as memcached 1.6.18 checks: a token never holds a space, NUL or LF (see
+     * {@link #line}), and every other byte, control bytes included, is part of the key. The
+     * protocol text's "no control characters" is advice to clients, not a server rule.
+     */
     static boolean validKey(String token) {
-        if (token.isEmpty() || token.length() > Key.MAX_LENGTH) {
-            return false;
-        }
-        for (int i = 0; i < token.length(); i++) {
-            char c = token.charAt(i);
-            if (c <= ' ' || c == 0x7f) {
-                return false;
-            }
-        }
-        return true;
+        return !token.isEmpty() && token.length() <= Key.MAX_LENGTH;
+    }
+
+    /** memcached reads a command line as a C string: a NUL byte ends it. */
+    static String line(String line) {
+        int nul = line.indexOf('\0');
+        return nul < 0 ? line : line.substring(0, nul);
     }
 
     static byte[] bytes(String token) {

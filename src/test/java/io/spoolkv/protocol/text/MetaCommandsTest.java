@@ -29,7 +29,7 @@ class MetaCommandsTest {
     @BeforeEach
     void setUp() {
         clock = MutableClock.atDefaultStart();
-        store = new MemoryItemStore(new StoreProperties(DataSize.ofMegabytes(64), DataSize.ofMegabytes(1)), clock);
+        store = new MemoryItemStore(new StoreProperties(DataSize.ofMegabytes(64), DataSize.ofMegabytes(1), true), clock);
         fixture = new TextChannelFixture(store);
     }
 

@@ -30,6 +30,18 @@ final class SimpleItemStore implements ItemStore {
 
     final ConcurrentHashMap<Key, Item> items = new ConcurrentHashMap<>();
     private final AtomicLong casCounter = new AtomicLong(100);
+    /** Only reported (no eviction here): handler tests check what cache_memlimit sets. */
+    volatile long maxMemory = 64L << 20;
+
+    @Override
+    public void maxMemory(long bytes) {
+        maxMemory = bytes;
+    }
+
+    @Override
+    public long maxItemSize() {
+        return 1024 * 1024;
+    }
 
     private Item live(Key key) {
         Item item = items.get(key);
@@ -209,7 +221,7 @@ final class SimpleItemStore implements ItemStore {
     @Override
     public StoreStats stats() {
         long bytes = items.values().stream().mapToLong(Item::footprint).sum();
-        return new StoreStats(items.size(), items.size(), bytes, 64L << 20, 0, 0, 0, 0);
+        return new StoreStats(items.size(), items.size(), bytes, maxMemory, 0, 0, 0, 0, 0, 0);
     }
 
     @Override

@@ -8,6 +8,7 @@ import io.netty.channel.embedded.EmbeddedChannel;
 import io.spoolkv.command.CacheCommands;
 import io.spoolkv.command.ConnectionCounts;
 import io.spoolkv.command.MutationListener;
+import io.spoolkv.command.RuntimeSettings;
 import io.spoolkv.command.StatsReporter;
 import io.spoolkv.config.BackgroundProperties;
 import io.spoolkv.config.ServerProperties;
@@ -51,19 +52,43 @@ final class TextChannelFixture {
             public int ioThreads() {
                 return 1;
             }
+
+            @Override
+            public long bytesRead() {
+                return 300;
+            }
+
+            @Override
+            public long bytesWritten() {
+                return 400;
+            }
+
+            @Override
+            public String listenAddress() {
+                return "tcp:127.0.0.1:11211";
+            }
+
+            @Override
+            public List<ConnectionInfo> connections() {
+                return List.of(new ConnectionInfo(1, "tcp:127.0.0.1:50000", "tcp:127.0.0.1:11211", 0),
+                        new ConnectionInfo(2, "tcp:127.0.0.1:50001", "tcp:127.0.0.1:11211", 7));
+            }
         };
         StatsReporter stats = new StatsReporter(commands, counts,
-                new ServerProperties("127.0.0.1", 11211, 1, 16, Duration.ofSeconds(1)),
-                new StoreProperties(DataSize.ofMegabytes(64), DataSize.ofMegabytes(1)),
+                new ServerProperties("127.0.0.1", 11211, 1, 16, Duration.ofSeconds(1), Duration.ZERO,
+                        DataSize.ofKilobytes(64), DataSize.ofKilobytes(32), DataSize.ofMegabytes(4)),
                 new SpoolProperties(SpoolProperties.Mode.SPOOLED, DataSize.ofMegabytes(1), DataSize.ofKilobytes(256),
                         DataSize.ofMegabytes(64), 256, DataSize.ofMegabytes(1), Duration.ofSeconds(360)),
-                new BackgroundProperties(2, 1024, DataSize.ofKilobytes(16)));
+                new BackgroundProperties(2, 1024, DataSize.ofKilobytes(16)),
+                new RuntimeSettings(new StoreProperties(DataSize.ofMegabytes(64), DataSize.ofMegabytes(1), true)));
         StreamCommands streams = (ctx, clientId, request, onFinished) -> {
             streamed.add(request);
             return StreamCommands.Started.reply(TextResponse.Line.ERROR);
         };
-        TextCommandHandler handler = new TextCommandHandler(new TextCommandExecutor(commands, stats), streams, 1);
-        channel = new EmbeddedChannel(new TextRequestDecoder(1024 * 1024), TextResponseEncoder.INSTANCE, handler);
+        TextCommandHandler handler = new TextCommandHandler(new TextCommandExecutor(commands, stats), streams, 1, () -> { },
+                Duration.ofSeconds(5));
+        channel = new EmbeddedChannel(new TextRequestDecoder(1024 * 1024, TextRequestDecoder.MAX_LINE),
+                TextResponseEncoder.INSTANCE, handler);
     }
 
     /** Sends {@code input} in one packet and returns everything written back. */

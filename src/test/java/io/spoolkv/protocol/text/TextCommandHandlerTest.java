@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
+import io.spoolkv.command.Versions;
 import io.spoolkv.store.Key;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -128,7 +129,7 @@ class TextCommandHandlerTest {
             String in = "set a 0 0 1\r\n1\r\nget a\r\nincr a 9\r\ndecr a 100\r\ndelete a\r\ndelete a\r\n"
                     + "touch a 1\r\nversion\r\nverbosity 1\r\nmn\r\nbogus\r\nincr a\r\nflush_all\r\nget a b\r\n";
             String expected = "STORED\r\nVALUE a 0 1\r\n1\r\nEND\r\n10\r\n0\r\nDELETED\r\nNOT_FOUND\r\n"
-                    + "NOT_FOUND\r\nVERSION 1.6.38-spoolkv\r\nOK\r\nMN\r\nERROR\r\nERROR\r\nOK\r\nEND\r\n";
+                    + "NOT_FOUND\r\nVERSION " + Versions.REPORTED + "\r\nOK\r\nMN\r\nERROR\r\nERROR\r\nOK\r\nEND\r\n";
             assertThat(send(in)).isEqualTo(expected);
 
             // The same bytes one at a time answer identically.
@@ -165,7 +166,7 @@ class TextCommandHandlerTest {
         void statsGroups() {
             String general = send("stats\r\n");
             assertThat(general).startsWith("STAT pid ").endsWith("END\r\n")
-                    .contains("\r\nSTAT version 1.6.38-spoolkv\r\n", "\r\nSTAT curr_connections 1\r\n",
+                    .contains("\r\nSTAT version " + Versions.REPORTED + "\r\n", "\r\nSTAT curr_connections 1\r\n",
                             "\r\nSTAT cmd_get 0\r\n", "\r\nSTAT threads 1\r\n");
             assertThat(send("stats settings\r\n")).contains("STAT item_size_max 1048576\r\n", "STAT maxconns 16\r\n")
                     .endsWith("END\r\n");

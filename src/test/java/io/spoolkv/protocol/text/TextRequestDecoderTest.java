@@ -22,6 +22,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 class TextRequestDecoderTest {
 
     static final int MAX_ITEM = 1024 * 1024;
+    /** spoolkv.server.max-retrieval-line's default. */
+    static final int MAX_RETRIEVAL_LINE = 4 * 1024 * 1024;
 
     static final String ERROR = "ERROR";
     static final String BAD_FORMAT = "CLIENT_ERROR bad command line format";
@@ -36,7 +38,11 @@ class TextRequestDecoderTest {
 
     /** Feeds each chunk as one inbound write and returns everything decoded, in order. */
     static List<TextRequest> decodeChunks(List<byte[]> chunks) {
-        EmbeddedChannel channel = new EmbeddedChannel(new TextRequestDecoder(MAX_ITEM));
+        return decodeChunks(chunks, MAX_RETRIEVAL_LINE);
+    }
+
+    static List<TextRequest> decodeChunks(List<byte[]> chunks, int maxRetrievalLine) {
+        EmbeddedChannel channel = new EmbeddedChannel(new TextRequestDecoder(MAX_ITEM, maxRetrievalLine));
         List<TextRequest> out = new ArrayList<>();
         try {
             for (byte[] chunk : chunks) {
@@ -372,9 +378,15 @@ class TextRequestDecoderTest {
         }
 
         @ParameterizedTest
-        @ValueSource(strings = {"delete foo 5\r\n", "delete foo 5 noreply\r\n", "delete foo noreply 0\r\n"})
+        @ValueSource(strings = {"delete foo 5\r\n", "delete foo noreply 0\r\n", "delete foo 0 0\r\n"})
         void deleteWithHoldTimeIsUsageError(String line) {
-            assertThat(decodeOne(line)).isEqualTo(invalid(BAD_DELETE));
+            assertThat(decodeOne(line)).isEqualTo(new TextRequest.Refused(BAD_DELETE, null, false));
+        }
+
+        /** Proves: as memcached 1.6.18, noreply silences a bad delete's usage error too. */
+        @Test
+        void badDeleteWithNoreplyIsQuiet() {
+            assertThat(decodeOne("delete foo 5 noreply\r\n")).isEqualTo(new TextRequest.Refused(BAD_DELETE, null, true));
         }
 
         @ParameterizedTest
@@ -452,12 +464,23 @@ class TextRequestDecoderTest {
             assertThat(decodeOne(String.format(template, "k".repeat(251)))).isEqualTo(invalid(BAD_FORMAT));
         }
 
+        /** Proves: memcached 1.6.18's key rule: control bytes (memaslap's 0x10-0x1F), DEL and inner CR are key bytes. */
         @ParameterizedTest
-        @ValueSource(strings = {"a\u0001b", "a\tb", "a\u007fb", "\u0000", "a\rb"})
-        void controlCharactersInKeysAreRejected(String key) {
-            assertThat(decodeOne("get " + key + "\r\n")).isEqualTo(invalid(BAD_FORMAT));
-            assertThat(decodeOne("delete " + key + "\r\n")).isEqualTo(invalid(BAD_FORMAT));
-            assertThat(decodeOne("mg " + key + " v\r\n")).isEqualTo(invalid(BAD_FORMAT));
+        @ValueSource(strings = {"a\u0001b", "a\tb", "a\u007fb", "a\rb", "\u0010\u001f"})
+        void controlBytesInKeysAreKeptExactly(String key) {
+            assertThat(render(decodeOne("get " + key + "\r\n"))).isEqualTo(retrieval(false, false, 0, key));
+            assertThat(decodeOne("delete " + key + "\r\n")).isEqualTo(new TextRequest.Delete(key(key), false));
+            assertThat(render(decodeOne("set " + key + " 1 0 1\r\nx\r\n")))
+                    .isEqualTo(storage(StoreMode.SET, key, 1, 0, 0, "x", false));
+            assertThat(render(decodeOne("mg " + key + " v\r\n"))).isEqualTo(meta('g', key, false, null, "v"));
+        }
+
+        /** Proves: a NUL byte ends the command line, as memcached reads lines as C strings. */
+        @Test
+        void nulEndsTheLine() {
+            assertThat(render(decodeOne("get a\u0000b c\r\n"))).isEqualTo(retrieval(false, false, 0, "a"));
+            assertThat(decodeOne("delete k\u0000 0 0 0\r\n")).isEqualTo(new TextRequest.Delete(key("k"), false));
+            assertThat(decodeOne("\u0000get a\r\n")).isEqualTo(invalid(ERROR));
         }
 
         @Test
@@ -482,8 +505,58 @@ class TextRequestDecoderTest {
 
         @Test
         void flushAllWithBadDelay() {
-            assertThat(decodeOne("flush_all soon\r\n")).isEqualTo(invalid(BAD_FORMAT));
+            // memcached 1.6.18: an unreadable delay is an invalid exptime, silenced by noreply
+            assertThat(decodeOne("flush_all soon\r\n")).isEqualTo(new TextRequest.Refused(BAD_EXPTIME, null, false));
+            assertThat(decodeOne("flush_all invalid noreply\r\n"))
+                    .isEqualTo(new TextRequest.Refused(BAD_EXPTIME, null, true));
+            assertThat(decodeOne("flush_all noreply 5\r\n")).isEqualTo(new TextRequest.Refused(BAD_EXPTIME, null, false));
+            assertThat(decodeOne("flush_all 0 0\r\n")).isEqualTo(new TextRequest.FlushAll(0, false));
             assertThat(decodeOne("flush_all 1 2 3\r\n")).isEqualTo(invalid(ERROR));
+        }
+
+        /** Proves: verbosity checks its level as memcached does (ERROR for a wrong count, bad format, noreply quiet). */
+        @Test
+        void verbosityValidatesItsLevel() {
+            assertThat(decodeOne("verbosity 2 7\r\n")).isEqualTo(new TextRequest.Verbosity(2, false));
+            assertThat(decodeOne("verbosity x\r\n")).isEqualTo(new TextRequest.Refused(BAD_FORMAT, null, false));
+            assertThat(decodeOne("verbosity -1\r\n")).isEqualTo(new TextRequest.Refused(BAD_FORMAT, null, false));
+            assertThat(decodeOne("verbosity x noreply\r\n")).isEqualTo(new TextRequest.Refused(BAD_FORMAT, null, true));
+            assertThat(decodeOne("verbosity noreply\r\n")).isEqualTo(new TextRequest.Refused(BAD_FORMAT, null, true));
+            assertThat(decodeOne("verbosity 1 2 3\r\n")).isEqualTo(invalid(ERROR));
+        }
+
+        /** Proves: cache_memlimit parses as memcached (a bad number is ERROR, extra tokens ignored). */
+        @Test
+        void cacheMemlimit() {
+            assertThat(decodeOne("cache_memlimit 100\r\n")).isEqualTo(new TextRequest.CacheMemlimit(100, false));
+            assertThat(decodeOne("cache_memlimit 100 noreply\r\n")).isEqualTo(new TextRequest.CacheMemlimit(100, true));
+            assertThat(decodeOne("cache_memlimit 100 x\r\n")).isEqualTo(new TextRequest.CacheMemlimit(100, false));
+            assertThat(decodeOne("cache_memlimit x\r\n")).isEqualTo(invalid(ERROR));
+            assertThat(decodeOne("cache_memlimit -1\r\n")).isEqualTo(invalid(ERROR));
+            assertThat(decodeOne("cache_memlimit\r\n")).isEqualTo(invalid(ERROR));
+            assertThat(decodeOne("cache_memlimit 1 2 3\r\n")).isEqualTo(invalid(ERROR));
+        }
+
+        /** Proves: shutdown answers as memcached without -A, whatever its arguments. */
+        @ParameterizedTest
+        @ValueSource(strings = {"shutdown\r\n", "shutdown graceful\r\n", "shutdown noreply\r\n"})
+        void shutdownIsNotEnabled(String line) {
+            assertThat(decodeOne(line)).isEqualTo(invalid("ERROR: shutdown not enabled"));
+        }
+
+        /** Proves: an unknown command line ending like an HTTP request line closes the connection (memcached). */
+        @ParameterizedTest
+        @ValueSource(strings = {"GET / HTTP/1.0\r\n", "HEAD / HTTP/1.1\r\n", "POST /x HTTP/1.1\r\n", "HTTP/1.0\r\n"})
+        void httpRequestLineCloses(String line) {
+            assertThat(decodeOne(line)).isEqualTo(new TextRequest.Quit());
+        }
+
+        /** Proves: only unknown commands close; a known one with an HTTP-looking argument runs as usual. */
+        @Test
+        void httpLookingArgumentsOfKnownCommandsDoNotClose() {
+            assertThat(render(decodeOne("get HTTP/1.0\r\n"))).isEqualTo(retrieval(false, false, 0, "HTTP/1.0"));
+            assertThat(decodeOne("GET /\r\n")).isEqualTo(invalid(ERROR));
+            assertThat(decodeOne("foo http/1.0\r\n")).isEqualTo(invalid(ERROR));
         }
 
         @Test
@@ -496,8 +569,8 @@ class TextRequestDecoderTest {
         @Test
         void versionVerbosityQuit() {
             assertThat(decodeOne("version\r\n")).isEqualTo(new TextRequest.Version());
-            assertThat(decodeOne("verbosity 1\r\n")).isEqualTo(new TextRequest.Verbosity(false));
-            assertThat(decodeOne("verbosity 1 noreply\r\n")).isEqualTo(new TextRequest.Verbosity(true));
+            assertThat(decodeOne("verbosity 1\r\n")).isEqualTo(new TextRequest.Verbosity(1, false));
+            assertThat(decodeOne("verbosity 1 noreply\r\n")).isEqualTo(new TextRequest.Verbosity(1, true));
             assertThat(decodeOne("verbosity\r\n")).isEqualTo(invalid(ERROR));
             assertThat(decodeOne("quit\r\n")).isEqualTo(new TextRequest.Quit());
         }
@@ -658,7 +731,7 @@ class TextRequestDecoderTest {
 
         @Test
         void lineOver2048BytesWithoutNewlineClosesAndIgnoresTheRest() {
-            EmbeddedChannel channel = new EmbeddedChannel(new TextRequestDecoder(MAX_ITEM));
+            EmbeddedChannel channel = new EmbeddedChannel(new TextRequestDecoder(MAX_ITEM, MAX_RETRIEVAL_LINE));
             List<TextRequest> out = new ArrayList<>();
             try {
                 channel.writeInbound(Unpooled.wrappedBuffer(bytes("set " + "x".repeat(2045))));
@@ -686,10 +759,71 @@ class TextRequestDecoderTest {
             assertThat(out).containsExactly(new TextRequest.Invalid(LINE_TOO_LONG, true));
         }
 
+        /** Proves: a retrieval line over the limit is refused with SERVER_ERROR and the connection goes on. */
         @Test
-        void retrievalLineBeyondItsLimitIsTooLong() {
+        void retrievalLineBeyondItsLimitIsRefusedAndSkipped() {
             String line = "get " + "k ".repeat(40_000);
-            List<TextRequest> out = decode(line, "\r\nmn\r\n");
+            List<TextRequest> out = decodeChunks(List.of(bytes(line), bytes("\r\nmn\r\n")), 65_536);
+            assertThat(renderAll(out)).containsExactly(
+                    render(invalid("SERVER_ERROR retrieval line longer than 65536 bytes"
+                            + " (spoolkv.server.max-retrieval-line)")),
+                    meta('n', null, false, null));
+        }
+
+        /** Proves: the refused line's bytes are discarded through its newline however they arrive. */
+        @Test
+        void refusedRetrievalLineSplitAtManyPointsIsDiscardedUpToItsNewline() {
+            String text = "gets " + "abcdefghij ".repeat(1000) + "\r\nget after\r\n";
+            for (int step : new int[] {1, 7, 100, 2049, 4096, 9000}) {
+                List<byte[]> pieces = new ArrayList<>();
+                for (int i = 0; i < text.length(); i += step) {
+                    pieces.add(bytes(text.substring(i, Math.min(text.length(), i + step))));
+                }
+                List<TextRequest> out = decodeChunks(pieces, 4096);
+                assertThat(renderAll(out)).as("pieces of %d bytes", step).containsExactly(
+                        "Invalid[reply=SERVER_ERROR retrieval line longer than 4096 bytes"
+                                + " (spoolkv.server.max-retrieval-line), close=false]",
+                        retrieval(false, false, 0, "after"));
+            }
+        }
+
+        /** Proves: a line of exactly the limit is accepted, one byte more is refused. */
+        @Test
+        void retrievalLineAtTheLimitIsAcceptedOneMoreIsNot() {
+            String keys = ("k".repeat(199) + " ").repeat(20) + "x".repeat(4096 - 4 - 4000);
+            assertThat(renderAll(decodeChunks(List.of(bytes("get " + keys + "\r\n")), 4096)))
+                    .containsExactly(retrieval(false, false, 0, keys.split(" ")));
+            assertThat(decodeChunks(List.of(bytes("get " + keys + "k\r\nmn\r\n")), 4096))
+                    .hasSize(2).first().isInstanceOf(TextRequest.Invalid.class);
+        }
+
+        /** Proves: 10,000 keys of 250 bytes (2.5 MB on one line) fit the default limit, split at many points. */
+        @Test
+        void tenThousandLongKeysSplitAtManyPointsDecodeToOneRetrieval() {
+            StringBuilder line = new StringBuilder("get");
+            for (int i = 0; i < 10_000; i++) {
+                line.append(' ').append(String.format("%05d", i)).append("k".repeat(245));
+            }
+            byte[] text = bytes(line + "\r\nmn\r\n");
+            List<byte[]> pieces = new ArrayList<>();
+            java.util.Random random = new java.util.Random(9);
+            for (int i = 0; i < text.length; ) {
+                int n = Math.min(text.length - i, 1 + random.nextInt(70_000));
+                pieces.add(java.util.Arrays.copyOfRange(text, i, i + n));
+                i += n;
+            }
+            assertThat(pieces.size()).isGreaterThan(50);
+            List<TextRequest> out = decodeChunks(pieces);
+            assertThat(out).hasSize(2);
+            List<Key> keys = ((TextRequest.Retrieval) out.get(0)).keys();
+            assertThat(keys).hasSize(10_000);
+            assertThat(keys.get(9_999)).isEqualTo(key("09999" + "k".repeat(245)));
+        }
+
+        /** Proves: a non-retrieval line keeps memcached's 2048-byte limit whatever the retrieval limit. */
+        @Test
+        void nonRetrievalLineKeepsTheMemcachedLimit() {
+            List<TextRequest> out = decode("touch " + "x".repeat(2100));
             assertThat(out).containsExactly(new TextRequest.Invalid(LINE_TOO_LONG, true));
         }
     }

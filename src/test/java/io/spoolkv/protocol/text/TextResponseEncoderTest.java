@@ -57,40 +57,41 @@ class TextResponseEncoderTest {
     }
 
     @Test
-    void valuesWithoutCas() {
-        TextResponse r = new TextResponse.Values(List.of(item("foo", "bar", 5, 77), item("k2", "", 0, 78)), false);
-        assertThat(encode(r)).isEqualTo("VALUE foo 5 3\r\nbar\r\nVALUE k2 0 0\r\n\r\nEND\r\n");
+    void valueBlocksWithoutCas() {
+        assertThat(encode(new TextResponse.Values(List.of(item("foo", "bar", 5, 77)), false, false))).isEqualTo("VALUE foo 5 3\r\nbar\r\n");
+        assertThat(encode(new TextResponse.Values(List.of(item("k2", "", 0, 78)), false, false))).isEqualTo("VALUE k2 0 0\r\n\r\n");
     }
 
     @Test
-    void valuesWithCas() {
-        TextResponse r = new TextResponse.Values(List.of(item("foo", "bar", 5, 77), item("big", "x", 1, -1L)), true);
-        assertThat(encode(r)).isEqualTo("VALUE foo 5 3 77\r\nbar\r\nVALUE big 1 1 18446744073709551615\r\nx\r\nEND\r\n");
+    void valueBlocksWithCas() {
+        assertThat(encode(new TextResponse.Values(List.of(item("foo", "bar", 5, 77)), true, false))).isEqualTo("VALUE foo 5 3 77\r\nbar\r\n");
+        assertThat(encode(new TextResponse.Values(List.of(item("big", "x", 1, -1L)), true, false)))
+                .isEqualTo("VALUE big 1 1 18446744073709551615\r\nx\r\n");
     }
 
     @Test
     void flagsAreUnsigned() {
-        TextResponse r = new TextResponse.Values(List.of(item("a", "1", 0x8000_0000, 1), item("b", "2", -1, 2)), false);
-        assertThat(encode(r)).isEqualTo("VALUE a 2147483648 1\r\n1\r\nVALUE b 4294967295 1\r\n2\r\nEND\r\n");
+        assertThat(encode(new TextResponse.Values(List.of(item("a", "1", 0x8000_0000, 1)), false, false))).isEqualTo("VALUE a 2147483648 1\r\n1\r\n");
+        assertThat(encode(new TextResponse.Values(List.of(item("b", "2", -1, 2)), false, false))).isEqualTo("VALUE b 4294967295 1\r\n2\r\n");
     }
 
     @Test
     void valueWithCrLfAndBinaryBytes() {
-        TextResponse r = new TextResponse.Values(List.of(item("k", "a\r\nb\u0000\u00ff", 0, 1)), false);
-        assertThat(encode(r)).isEqualTo("VALUE k 0 6\r\na\r\nb\u0000\u00ff\r\nEND\r\n");
+        TextResponse r = new TextResponse.Values(List.of(item("k", "a\r\nb\u0000\u00ff", 0, 1)), false, false);
+        assertThat(encode(r)).isEqualTo("VALUE k 0 6\r\na\r\nb\u0000\u00ff\r\n");
     }
 
     @Test
-    void emptyValuesIsEnd() {
-        assertThat(encode(new TextResponse.Values(List.of(), false))).isEqualTo("END\r\n");
-        assertThat(encode(new TextResponse.Values(List.of(), true))).isEqualTo("END\r\n");
+    void severalValuesAndTheEndInOneBlock() {
+        TextResponse r = new TextResponse.Values(List.of(item("a", "1", 0, 1), item("b", "22", 3, 2)), true, true);
+        assertThat(encode(r)).isEqualTo("VALUE a 0 1 1\r\n1\r\nVALUE b 3 2 2\r\n22\r\nEND\r\n");
     }
 
     @Test
     void largeValueIsWrittenWhole() {
         String big = "v".repeat(300_000);
-        assertThat(encode(new TextResponse.Values(List.of(item("k", big, 0, 1)), false)))
-                .isEqualTo("VALUE k 0 300000\r\n" + big + "\r\nEND\r\n");
+        assertThat(encode(new TextResponse.Values(List.of(item("k", big, 0, 1)), false, false)))
+                .isEqualTo("VALUE k 0 300000\r\n" + big + "\r\n");
     }
 
     @ParameterizedTest
