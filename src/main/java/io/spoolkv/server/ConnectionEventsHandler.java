@@ -44,8 +44,13 @@ final class ConnectionEventsHandler extends ChannelDuplexHandler {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
         idle = false;
-        if (msg instanceof TextRequest.Quit) {
-            clientDone = true;
+        if (msg instanceof TextRequest.Quit quit) {
+            // an HTTP request line closes like quit, but memcached reports it as an error close
+            if (quit.protocolError()) {
+                decide(CloseReason.ERROR);
+            } else {
+                clientDone = true;
+            }
         } else if (msg instanceof TextRequest.Invalid invalid && invalid.close()) {
             decide(CloseReason.ERROR);
         }
