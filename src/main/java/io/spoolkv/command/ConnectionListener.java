@@ -14,6 +14,8 @@ public interface ConnectionListener {
         ERROR,
         /** the client closed it, or sent quit */
         NORMAL,
+        /** it sent nothing for spoolkv.server.idle-timeout */
+        IDLE_TIMEOUT,
         /** the server is shutting down */
         SHUTDOWN;
 

@@ -3,6 +3,8 @@ package io.spoolkv.server;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.handler.timeout.IdleStateEvent;
 import io.spoolkv.command.ConnectionListener;
 import io.spoolkv.command.ConnectionListener.CloseReason;
 import io.spoolkv.protocol.text.DrainConnection;
@@ -13,16 +15,20 @@ import java.net.SocketAddress;
 /**
  * Reports a connection's open and close to the {@link ConnectionListener}, with memcached's close
  * reason. Sits between the decoder and the command handler, so it sees the requests that decide
- * the reason and every close the handler asks for: the client's end of stream or quit is
- * "normal", a shutdown drain is "shutdown", and any other close by the server (a request that
- * closes the connection, a failure, a stuck spool) is "error".
+ * the reason and every close the handler asks for: the client's end of stream (or half-close) or
+ * quit is "normal", a shutdown drain is "shutdown", a close after an idle event with no request
+ * since is "idle_timeout", and any other close by the server (a request that closes the
+ * connection, a failure, a stuck spool) is "error".
  */
 final class ConnectionEventsHandler extends ChannelDuplexHandler {
 
     private final ConnectionListener listener;
     private final int clientId;
     private CloseReason reason;
-    private boolean quit;
+    /** the client sent quit or shut its side down: the server's close that follows is normal */
+    private boolean clientDone;
+    /** an idle event came and no request since */
+    private boolean idle;
 
     ConnectionEventsHandler(ConnectionListener listener, int clientId) {
         this.listener = listener;
@@ -37,8 +43,14 @@ final class ConnectionEventsHandler extends ChannelDuplexHandler {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
-        if (msg instanceof TextRequest.Quit) {
-            quit = true;
+        idle = false;
+        if (msg instanceof TextRequest.Quit quit) {
+            // an HTTP request line closes like quit, but memcached reports it as an error close
+            if (quit.protocolError()) {
+                decide(CloseReason.ERROR);
+            } else {
+                clientDone = true;
+            }
         } else if (msg instanceof TextRequest.Invalid invalid && invalid.close()) {
             decide(CloseReason.ERROR);
         }
@@ -49,6 +61,10 @@ final class ConnectionEventsHandler extends ChannelDuplexHandler {
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
         if (evt instanceof DrainConnection) {
             decide(CloseReason.SHUTDOWN);
+        } else if (evt == ChannelInputShutdownEvent.INSTANCE) {
+            clientDone = true;
+        } else if (evt instanceof IdleStateEvent) {
+            idle = true;
         }
         super.userEventTriggered(ctx, evt);
     }
@@ -61,7 +77,7 @@ final class ConnectionEventsHandler extends ChannelDuplexHandler {
 
     @Override
     public void close(ChannelHandlerContext ctx, ChannelPromise promise) throws Exception {
-        decide(quit ? CloseReason.NORMAL : CloseReason.ERROR);
+        decide(clientDone ? CloseReason.NORMAL : idle ? CloseReason.IDLE_TIMEOUT : CloseReason.ERROR);
         super.close(ctx, promise);
     }
 

@@ -129,6 +129,16 @@ class WatchStreamsIT {
             endpoint = " rip=127\\.0\\.0\\.1 rport=" + port + " transport=tcp";
             assertThat(nextFor(watcher, port)).matches(HEAD + "type=conn_new" + endpoint + " cfd=\\d+");
             assertThat(nextFor(watcher, port)).matches(HEAD + "type=conn_close" + endpoint + " reason=error cfd=\\d+");
+
+            // an HTTP request line closes the connection without a reply; memcached logs it as an error
+            try (TextClient client = new TextClient(server.port())) {
+                port = client.socket().getLocalPort();
+                client.send("GET / HTTP/1.1\r\n");
+                assertThat(client.closedByServer()).isTrue();
+            }
+            endpoint = " rip=127\\.0\\.0\\.1 rport=" + port + " transport=tcp";
+            assertThat(nextFor(watcher, port)).matches(HEAD + "type=conn_new" + endpoint + " cfd=\\d+");
+            assertThat(nextFor(watcher, port)).matches(HEAD + "type=conn_close" + endpoint + " reason=error cfd=\\d+");
         }
     }
 

@@ -65,7 +65,7 @@ final class TextCommandParser {
                 case "lru_crawler" -> tokens.size() < 2 || tokens.size() > 3 ? invalid(ERROR)
                         : complete(new TextRequest.LruCrawler(tokens.get(1), tokens.size() > 2 ? tokens.get(2) : null));
                 case "watch" -> complete(new TextRequest.Watch(List.copyOf(tokens.subList(1, tokens.size()))));
-                default -> httpRequest(tokens) ? complete(new TextRequest.Quit()) : invalid(ERROR);
+                default -> httpRequest(tokens) ? complete(new TextRequest.Quit(true)) : invalid(ERROR);
             };
         } catch (BadCommandException e) {
             return invalid(e.getMessage());

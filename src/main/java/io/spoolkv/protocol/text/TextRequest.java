@@ -40,7 +40,16 @@ public sealed interface TextRequest {
     /** cache_memlimit: the new memory bound in megabytes (unsigned). */
     record CacheMemlimit(long megabytes, boolean noreply) implements TextRequest { }
 
-    record Quit() implements TextRequest { }
+    /**
+     * quit, or a line memcached closes the connection for without a reply (an HTTP request line).
+     *
+     * @param protocolError the close is for a bad request: watch connevents reports reason=error
+     */
+    record Quit(boolean protocolError) implements TextRequest {
+        public Quit() {
+            this(false);
+        }
+    }
 
     /** A meta command: mg, ms, md, ma, me, mn. */
     record Meta(MetaCommand command) implements TextRequest { }

@@ -8,6 +8,7 @@ import io.netty.channel.embedded.EmbeddedChannel;
 import io.spoolkv.command.CacheCommands;
 import io.spoolkv.command.ConnectionCounts;
 import io.spoolkv.command.MutationListener;
+import io.spoolkv.command.RuntimeSettings;
 import io.spoolkv.command.StatsReporter;
 import io.spoolkv.command.RuntimeSettings;
 import io.spoolkv.config.BackgroundProperties;
@@ -87,7 +88,8 @@ final class TextChannelFixture {
         };
         TextCommandHandler handler = new TextCommandHandler(new TextCommandExecutor(commands, stats), streams, 1, () -> { },
                 Duration.ofSeconds(5));
-        channel = new EmbeddedChannel(new TextRequestDecoder(1024 * 1024, TextRequestDecoder.MAX_LINE), TextResponseEncoder.INSTANCE, handler);
+        channel = new EmbeddedChannel(new TextRequestDecoder(1024 * 1024, TextRequestDecoder.MAX_LINE),
+                TextResponseEncoder.INSTANCE, handler);
     }
 
     /** Sends {@code input} in one packet and returns everything written back. */

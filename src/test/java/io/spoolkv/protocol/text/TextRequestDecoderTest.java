@@ -548,7 +548,7 @@ class TextRequestDecoderTest {
         @ParameterizedTest
         @ValueSource(strings = {"GET / HTTP/1.0\r\n", "HEAD / HTTP/1.1\r\n", "POST /x HTTP/1.1\r\n", "HTTP/1.0\r\n"})
         void httpRequestLineCloses(String line) {
-            assertThat(decodeOne(line)).isEqualTo(new TextRequest.Quit());
+            assertThat(decodeOne(line)).isEqualTo(new TextRequest.Quit(true));
         }
 
         /** Proves: only unknown commands close; a known one with an HTTP-looking argument runs as usual. */
