@@ -256,7 +256,7 @@ default_conf = app_properties(default_text)
 check(not any(k.startswith("spring.ssl.bundle.") for k in default_conf), "defaults: no SSL bundle, plaintext")
 if parser == "yaml":
     import yaml
-    dep = [d for d in yaml.safe_load_all(custom_text) if d and d["kind"] == "Deployment"][0]
+    dep = [d for d in yaml.safe_load_all(custom_text) if d and d["kind"] == "StatefulSet"][0]
     pod = dep["spec"]["template"]["spec"]
     vols = {v["name"]: v for v in pod["volumes"]}
     mounts = {m["mountPath"]: m for m in pod["containers"][0]["volumeMounts"]}
