@@ -25,7 +25,7 @@ SHA256=35872bd25f8d29d7cc2072d23e74344530891bfd0aa4f4f64184a8ae7291164b
 
 # In scope: the text protocol as clients see it. Each must pass (CI fails otherwise).
 EXPECTED_PASS=(
-  bogus-commands.t cas.t flags.t getset.t getandtouch.t incrdecr.t issue_104.t issue_108.t issue_152.t
+  binary-get.t bogus-commands.t cas.t flags.t getset.t getandtouch.t incrdecr.t issue_104.t issue_108.t issue_152.t
   issue_183.t issue_192.t issue_29.t issue_3.t issue_41.t issue_68.t issue_70.t malicious-commands.t
   multiversioning.t noreply.t quit.t touch.t stats-detail.t strtol-testing.t evictions.t chunked-items.t
 )
@@ -58,7 +58,6 @@ declare -A OUT_OF_SCOPE=(
   [00-startup.t]="memcached's command-line options and startup errors (it runs the binary)"
   [ascii-auth.t]="ASCII authentication (-Y authfile): no SASL/auth in spoolkv"
   [binary.t]="binary protocol (a later issue)"
-  [binary-get.t]="binary protocol (a later issue)"
   [binary-sasl.t]="binary protocol and SASL"
   [binary-extstore.t]="binary protocol and extstore"
   [chunked-extstore.t]="extstore (flash storage)"
