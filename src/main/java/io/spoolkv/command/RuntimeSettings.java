@@ -6,8 +6,8 @@ import java.util.concurrent.atomic.LongAdder;
 import org.springframework.stereotype.Component;
 
 /**
- * The settings clients change at run time and {@code stats settings} reports: verbosity, and the
- * lru_crawler's state and tuning. spoolkv's store reclaims expired items itself, so the crawler
+ * The settings clients change at run time and {@code stats settings} reports: verbosity, slabs
+ * automove, and the lru_crawler's state and tuning. spoolkv's store reclaims expired items itself, so the crawler
  * settings change no behaviour beyond what memcached's replies and stats show (a disabled crawler
  * refuses crawls and dumps, as memcached's does); they are kept so that tools see what they set.
  */
@@ -19,6 +19,7 @@ public class RuntimeSettings {
     public static final int MAX_CRAWLER_SLEEP = 1_000_000;
 
     private volatile int verbosity;
+    private volatile int slabAutomove;
     private volatile boolean crawlerEnabled;
     private volatile int crawlerSleep = DEFAULT_CRAWLER_SLEEP;
     private volatile long crawlerToCrawl;
@@ -35,6 +36,15 @@ public class RuntimeSettings {
 
     public void verbosity(int level) {
         this.verbosity = level;
+    }
+
+    /** slabs automove's level, reported in stats settings; there are no slab pages to move. */
+    public int slabAutomove() {
+        return slabAutomove;
+    }
+
+    public void slabAutomove(int level) {
+        this.slabAutomove = level;
     }
 
     public boolean crawlerEnabled() {

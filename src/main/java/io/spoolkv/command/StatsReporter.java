@@ -289,7 +289,7 @@ public class StatsReporter {
         out.add(Stat.of("maxconns_fast", "yes"));
         out.add(Stat.of("hashpower_init", 0));
         out.add(Stat.of("slab_reassign", "no"));
-        out.add(Stat.of("slab_automove", 0));
+        out.add(Stat.of("slab_automove", settings.slabAutomove()));
         out.add(Stat.of("slab_automove_ratio", "0.80"));
         out.add(Stat.of("slab_automove_window", 30));
         out.add(Stat.of("slab_chunk_max", itemSizeMax / 2));

@@ -177,7 +177,8 @@ public class MemoryItemStore implements ItemStore {
             return null;
         }
         if (!live(item, now)) {
-            // memcached's get_expired / get_flushed: a read that found the item dead
+            // memcached's get_flushed (and get_expired, though Caffeine usually hides an expired
+            // item before this check sees it: such a read is a plain miss)
             (item.expiredAt(now) ? getExpired : getFlushed).increment();
             removeDead(key, item);
             return null;

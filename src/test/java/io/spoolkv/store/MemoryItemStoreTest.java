@@ -619,4 +619,46 @@ class MemoryItemStoreTest {
         clock.advanceSeconds(42);
         assertThat(store.uptimeSeconds()).isEqualTo(42);
     }
+
+    @Nested
+    class RuntimeChanges {
+
+        /** Proves: memcached's get_flushed counts a read that found its item flushed, not a plain miss. */
+        @Test
+        void readsOfFlushedItemsAreCounted() {
+            set("kept", "v");
+            store.flushAll(0);
+            assertThat(value("kept")).isNull();
+            assertThat(value("never")).isNull();
+            assertThat(store.stats().getFlushed()).isEqualTo(1);
+        }
+
+        /** Proves: cache_memlimit's maxMemory lowers the bound at once (evicting down to it) and raises it. */
+        @Test
+        void maxMemoryChangesTheBoundAtRunTime() {
+            String value = "v".repeat(60 * 1024);
+            for (int i = 0; i < 100; i++) {
+                set("k" + i, value);
+            }
+            assertThat(store.stats().bytes()).isGreaterThan(DataSize.ofMegabytes(5).toBytes());
+            store.maxMemory(DataSize.ofMegabytes(1).toBytes());
+            StoreStats lowered = store.stats();
+            assertThat(lowered.limitMaxBytes()).isEqualTo(DataSize.ofMegabytes(1).toBytes());
+            assertThat(lowered.bytes()).isLessThanOrEqualTo(DataSize.ofMegabytes(1).toBytes());
+            assertThat(lowered.evictions()).isPositive();
+            store.maxMemory(DataSize.ofMegabytes(16).toBytes());
+            for (int i = 0; i < 200; i++) {
+                set("m" + i, value);
+            }
+            assertThat(store.stats().bytes()).isGreaterThan(DataSize.ofMegabytes(8).toBytes());
+        }
+
+        /** Proves: the bound may not go below the item size limit, so every storable item still fits. */
+        @Test
+        void maxMemoryBelowTheItemSizeIsRefused() {
+            org.assertj.core.api.Assertions.assertThatIllegalArgumentException()
+                    .isThrownBy(() -> store.maxMemory(DataSize.ofKilobytes(32).toBytes()));
+            assertThat(store.stats().limitMaxBytes()).isEqualTo(DataSize.ofMegabytes(8).toBytes());
+        }
+    }
 }

@@ -68,6 +68,9 @@ public final class TextCommandExecutor {
         } else if (request instanceof TextRequest.Verbosity v) {
             stats.settings().verbosity(v.level());
             return quietly(v.noreply(), TextResponse.Line.OK);
+        } else if (request instanceof TextRequest.SlabsAutomove a) {
+            stats.settings().slabAutomove(a.level());
+            return quietly(a.noreply(), TextResponse.Line.OK);
         } else if (request instanceof TextRequest.CacheMemlimit m) {
             return quietly(m.noreply(), cacheMemlimit(m.megabytes()));
         } else if (request instanceof TextRequest.Refused r) {

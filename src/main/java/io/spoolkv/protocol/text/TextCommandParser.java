@@ -22,6 +22,8 @@ final class TextCommandParser {
     static final String SHUTDOWN_DISABLED = "ERROR: shutdown not enabled";
 
     private static final int MAX_TOKENS = 24;
+    /** memcached's largest slab class id. */
+    private static final int MAX_SLAB_CLASS = 63;
 
     private final int maxItemSize;
     private final MetaCommandParser meta;
@@ -58,6 +60,7 @@ final class TextCommandParser {
                 case "version" -> complete(new TextRequest.Version());
                 case "verbosity" -> verbosity(tokens);
                 case "cache_memlimit" -> cacheMemlimit(tokens);
+                case "slabs" -> slabs(tokens);
                 // memcached without -A answers this whatever the arguments, noreply included.
                 case "shutdown" -> invalid(SHUTDOWN_DISABLED);
                 case "quit" -> complete(new TextRequest.Quit());
@@ -187,6 +190,41 @@ final class TextCommandParser {
         } catch (NumberFormatException e) {
             return complete(new TextRequest.Refused(BAD_FORMAT, null, noreply));
         }
+    }
+
+    /**
+     * slabs automove|reassign, validated as memcached 1.6.18 does. The store has no slab pages, so a
+     * valid reassign always finds none to move, and automove only records its level.
+     */
+    private ParsedLine slabs(List<String> tokens) {
+        if (tokens.size() >= 3 && tokens.get(1).equals("automove") && tokens.size() <= 4) {
+            boolean noreply = noreply(tokens, 3);
+            long level;
+            try {
+                level = Long.parseLong(tokens.get(2));
+            } catch (NumberFormatException e) {
+                return complete(new TextRequest.Refused(BAD_FORMAT, null, noreply));
+            }
+            if (level < 0) {
+                return complete(new TextRequest.Refused(BAD_FORMAT, null, noreply));
+            }
+            return level > 2 ? invalid(ERROR) : complete(new TextRequest.SlabsAutomove((int) level, noreply));
+        }
+        if (tokens.size() == 4 && tokens.get(1).equals("reassign")) {
+            long src;
+            long dst;
+            try {
+                src = Long.parseLong(tokens.get(2));
+                dst = Long.parseLong(tokens.get(3));
+            } catch (NumberFormatException e) {
+                return invalid(BAD_FORMAT);
+            }
+            if (src < 1 || src > MAX_SLAB_CLASS || dst < 1 || dst > MAX_SLAB_CLASS) {
+                return invalid("BADCLASS invalid src or dst class id");
+            }
+            return invalid(src == dst ? "SAME src and dst class are identical" : "NOSPARE source class has no spare pages");
+        }
+        return invalid(ERROR);
     }
 
     /** cache_memlimit MB [noreply]: a bad number is a plain ERROR in memcached. */

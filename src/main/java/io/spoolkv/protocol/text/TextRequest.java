@@ -37,6 +37,9 @@ public sealed interface TextRequest {
 
     record Verbosity(int level, boolean noreply) implements TextRequest { }
 
+    /** slabs automove 0|1|2: only recorded, there are no slab pages to move. */
+    record SlabsAutomove(int level, boolean noreply) implements TextRequest { }
+
     /** cache_memlimit: the new memory bound in megabytes (unsigned). */
     record CacheMemlimit(long megabytes, boolean noreply) implements TextRequest { }
 

@@ -537,6 +537,24 @@ class TextRequestDecoderTest {
             assertThat(decodeOne("cache_memlimit 1 2 3\r\n")).isEqualTo(invalid(ERROR));
         }
 
+        /** Proves: slabs automove|reassign validate as memcached 1.6.18 (strtol-testing.t); the store has no pages to move. */
+        @Test
+        void slabs() {
+            assertThat(decodeOne("slabs automove invalid\r\n")).isEqualTo(new TextRequest.Refused(BAD_FORMAT, null, false));
+            assertThat(decodeOne("slabs automove -1\r\n")).isEqualTo(new TextRequest.Refused(BAD_FORMAT, null, false));
+            assertThat(decodeOne("slabs automove 2\r\n")).isEqualTo(new TextRequest.SlabsAutomove(2, false));
+            assertThat(decodeOne("slabs automove 1 noreply\r\n")).isEqualTo(new TextRequest.SlabsAutomove(1, true));
+            assertThat(decodeOne("slabs automove 3\r\n")).isEqualTo(invalid(ERROR));
+            assertThat(decodeOne("slabs automove\r\n")).isEqualTo(invalid(ERROR));
+            assertThat(decodeOne("slabs reassign 1 2\r\n")).isEqualTo(invalid("NOSPARE source class has no spare pages"));
+            assertThat(decodeOne("slabs reassign 2 2\r\n")).isEqualTo(invalid("SAME src and dst class are identical"));
+            assertThat(decodeOne("slabs reassign 99 2\r\n")).isEqualTo(invalid("BADCLASS invalid src or dst class id"));
+            assertThat(decodeOne("slabs reassign -1 2\r\n")).isEqualTo(invalid("BADCLASS invalid src or dst class id"));
+            assertThat(decodeOne("slabs reassign x y\r\n")).isEqualTo(invalid(BAD_FORMAT));
+            assertThat(decodeOne("slabs reassign 1 2 noreply\r\n")).isEqualTo(invalid(ERROR));
+            assertThat(decodeOne("slabs bogus\r\n")).isEqualTo(invalid(ERROR));
+        }
+
         /** Proves: shutdown answers as memcached without -A, whatever its arguments. */
         @ParameterizedTest
         @ValueSource(strings = {"shutdown\r\n", "shutdown graceful\r\n", "shutdown noreply\r\n"})
