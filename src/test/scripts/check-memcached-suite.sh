@@ -28,7 +28,7 @@ EXPECTED_PASS=(
   binary-get.t bogus-commands.t cas.t flags.t getset.t getandtouch.t incrdecr.t issue_104.t issue_108.t issue_152.t
   issue_183.t issue_192.t issue_29.t issue_3.t issue_41.t issue_68.t issue_70.t malicious-commands.t
   metaget.t multiversioning.t noreply.t quit.t touch.t stats-detail.t strtol-testing.t evictions.t chunked-items.t
-  watcher_connid.t
+  watcher_connid.t idle-timeout.t ascii-auth.t
 )
 
 # In scope, with a few test numbers allowed to fail: either they fail against Debian's memcached
@@ -55,7 +55,6 @@ declare -A KNOWN_FAILING=(
 # Out of scope, one reason each (also listed in README, "memcached's test suite"); run with --all.
 declare -A OUT_OF_SCOPE=(
   [00-startup.t]="memcached's command-line options and startup errors (it runs the binary)"
-  [ascii-auth.t]="ASCII authentication (-Y authfile): no SASL/auth in spoolkv"
   [binary.t]="binary protocol (a later issue)"
   [binary-sasl.t]="binary protocol and SASL"
   [binary-extstore.t]="binary protocol and extstore"
@@ -68,7 +67,6 @@ declare -A OUT_OF_SCOPE=(
   [daemonize.t]="process daemonization and pid file (-d, -P)"
   [dash-M.t]="-M (errors instead of evictions): spoolkv always evicts"
   [expirations.t]="moves memcached's clock with debugtime (mem_move_time)"
-  [idle-timeout.t]="-o idle_timeout: not implemented"
   [issue_14.t]="slab page accounting (total_malloced after expiry)"
   [issue_42.t]="slab chunk sizes (stats slabs mem_requested of one class)"
   [issue_50.t]="-B binary"
@@ -103,6 +101,7 @@ declare -A OUT_OF_SCOPE=(
 # Server options a file asks new_memcached() for, and spoolkv's equivalents. Files need their server's
 # settings (memory, item size, crawler off), and each file gets its own server, as in the harness.
 declare -A MEMCACHED_ARGS=(
+  [idle-timeout.t]="-o idle_timeout=3 -l 127.0.0.1"
   [getset.t]="-m 128"
   [issue_22.t]="-m 3"
   [issue_42.t]="-o no_modern"
@@ -118,6 +117,8 @@ declare -A MEMCACHED_ARGS=(
   [chunked-items.t]="-m 48 -o slab_chunk_max=16384"
 )
 declare -A SPOOLKV_ARGS=(
+  [idle-timeout.t]="--spoolkv.server.idle-timeout=3s"
+  [ascii-auth.t]="--spoolkv.auth.enabled=true --spoolkv.auth.credentials-file=@T@/authfile"
   [getset.t]="--spoolkv.store.max-memory=128MB"
   [issue_22.t]="--spoolkv.store.max-memory=3MB"
   [issue_42.t]="--spoolkv.store.lru-crawler=false"
@@ -222,9 +223,11 @@ start_server() { # $1: test file, $2: log file; sets pid and port
     # shellcheck disable=SC2086
     memcached -l 127.0.0.1 -p "$port" -U 0 -t 2 -u nobody ${MEMCACHED_ARGS[$1]:-} >"$2" 2>&1 &
   else
+    local args=${SPOOLKV_ARGS[$1]:-}
+    args=${args//@T@/$src/t} # files of the test tree (ascii-auth.t's authfile)
     # shellcheck disable=SC2086
     java -jar "$jar" --spoolkv.server.host=127.0.0.1 --spoolkv.server.port="$port" \
-      --server.address=127.0.0.1 --server.port=0 ${SPOOLKV_ARGS[$1]:-} >"$2" 2>&1 &
+      --server.address=127.0.0.1 --server.port=0 $args >"$2" 2>&1 &
   fi
   pid=$!
   for _ in $(seq 1 240); do

@@ -11,6 +11,11 @@ public interface ConnectionCounts {
 
     long rejectedConnections();
 
+    /** Connections closed for {@code spoolkv.server.idle-timeout} (memcached's idle_kicks). */
+    default long idleKicks() {
+        return 0;
+    }
+
     /** Event-loop threads serving connections. */
     int ioThreads();
 

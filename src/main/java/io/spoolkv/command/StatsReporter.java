@@ -208,6 +208,9 @@ public class StatsReporter {
         out.add(Stat.of("store_no_memory", 0));
         out.add(Stat.of("auth_cmds", 0));
         out.add(Stat.of("auth_errors", 0));
+        if (!server.idleTimeout().isZero()) {
+            out.add(Stat.of("idle_kicks", connections.idleKicks())); // memcached prints it with idle_timeout only
+        }
         out.add(Stat.of("bytes_read", connections.bytesRead()));
         out.add(Stat.of("bytes_written", connections.bytesWritten()));
         out.add(Stat.of("limit_maxbytes", s.limitMaxBytes()));

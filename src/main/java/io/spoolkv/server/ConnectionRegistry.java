@@ -92,6 +92,7 @@ public class ConnectionRegistry implements ConnectionCounts {
         idleClosed.incrementAndGet();
     }
 
+    @Override
     public long idleKicks() {
         return idleClosed.get();
     }
