@@ -87,7 +87,6 @@ public final class TextCommandHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
-        this.decoder = ctx.pipeline().get(TextRequestDecoder.class);
     }
 
     @Override
@@ -158,8 +157,8 @@ public final class TextCommandHandler extends ChannelInboundHandlerAdapter {
             closeWhenFlushed();
         } else if (request instanceof TextRequest.Invalid invalid && invalid.close()) {
             done = true;
-            closing = true;
-            ctx.writeAndFlush(TextResponse.Line.of(invalid.reply())).addListener(ChannelFutureListener.CLOSE);
+            ctx.write(TextResponse.Line.of(invalid.reply()), ctx.voidPromise());
+            closeWhenFlushed();
         } else if (request instanceof TextRequest.Retrieval r) {
             retrieval = r;
             nextKey = 0;
@@ -239,6 +238,9 @@ public final class TextCommandHandler extends ChannelInboundHandlerAdapter {
         boolean read = !streaming && !blockedOnWrite && !draining && !inputClosed && !closing && !inputShutDown();
         if (ctx.channel().isActive() && ctx.channel().config().isAutoRead() != read) {
             ctx.channel().config().setAutoRead(read);
+        }
+        if (decoder == null) {
+            decoder = ctx.pipeline().get(TextRequestDecoder.class); // looked up late: handlers may be added in any order
         }
         if (decoder != null) {
             decoder.pause(streaming || blockedOnWrite);

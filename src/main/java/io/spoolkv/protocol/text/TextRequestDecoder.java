@@ -49,8 +49,6 @@ public final class TextRequestDecoder extends ByteToMessageDecoder {
     private boolean paused;
     /** Inside {@link #channelRead}: a resume then just lets the running decode loop go on. */
     private boolean decoding;
-    /** The handler resumed us during {@link #channelRead}. */
-    private boolean resumedWhileDecoding;
     /** The client shut down its sending side while we were paused: passed on once the buffer is decoded. */
     private boolean inputShutdownHeld;
 
@@ -81,11 +79,10 @@ public final class TextRequestDecoder extends ByteToMessageDecoder {
             return;
         }
         if (decoding) {
-            resumedWhileDecoding = true;
-            return;
+            return; // the handler resumed us from inside our own decode loop, which simply goes on
         }
-        if (ctx == null || ctx.isRemoved()) {
-            return;
+        if (ctx == null || ctx.isRemoved() || !ctx.channel().isActive()) {
+            return; // nobody to answer: a closed connection's buffered requests are not run
         }
         try {
             channelRead(ctx, Unpooled.EMPTY_BUFFER);
@@ -102,16 +99,8 @@ public final class TextRequestDecoder extends ByteToMessageDecoder {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
         decoding = true;
-        resumedWhileDecoding = false;
         try {
             super.channelRead(ctx, msg);
-            // The last request of a read is passed on after the decode loop ended; if the handler paused and
-            // resumed us while running it, the rest of the buffer still waits: decode it now, not at the next read
-            // (which may never come: the client waits for these answers).
-            while (resumedWhileDecoding && !paused && internalBuffer().isReadable()) {
-                resumedWhileDecoding = false;
-                super.channelRead(ctx, Unpooled.EMPTY_BUFFER);
-            }
         } finally {
             decoding = false;
         }
@@ -119,6 +108,12 @@ public final class TextRequestDecoder extends ByteToMessageDecoder {
             inputShutdownHeld = false;
             super.userEventTriggered(ctx, ChannelInputShutdownEvent.INSTANCE);
         }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        inputShutdownHeld = false; // the close says it all; no half-close after it
+        super.channelInactive(ctx);
     }
 
     @Override
@@ -140,7 +135,9 @@ public final class TextRequestDecoder extends ByteToMessageDecoder {
             if (!paused && !decoding && internalBuffer().isReadable()) {
                 channelRead(ctx, Unpooled.EMPTY_BUFFER);
             }
-            if (paused || internalBuffer().isReadable()) {
+            if (paused || decoding) {
+                // Requests wait for the handler: pass the event on once they are answered. (Unpaused, what is
+                // left is part of a request that can no longer complete: ByteToMessageDecoder drops it.)
                 inputShutdownHeld = true;
                 return;
             }

@@ -351,5 +351,33 @@ class TextCommandHandlerTest {
             assertThat(output()).isEqualTo("VALUE a 0 1\r\n1\r\nEND\r\n".repeat(64 * 1024 / 7));
             assertThat(decoder.bufferedBytes()).isZero();
         }
+    
+        @Test
+        void aHalfCloseAfterAnUnfinishedRequestClosesTheConnectionAndFreesItsBytes() {
+            // The client died (or gave up) mid-request: nothing more can complete it.
+            assertThat(send("set a 0 0 1\r\n1\r\nget a")).isEqualTo("STORED\r\n");
+            channel.pipeline().fireUserEventTriggered(io.netty.channel.socket.ChannelInputShutdownEvent.INSTANCE);
+            channel.runPendingTasks();
+            assertThat(channel.isOpen()).isFalse();
+            assertThat(channel.pipeline().get(TextRequestDecoder.class)).isNull(); // removed with its buffer on close
+        }
+
+        @Test
+        void aFatalErrorToAClientThatNeverTakesItsAnswersIsClosedAfterTheTimeout() {
+            List<Object> held = new ArrayList<>();
+            channel.pipeline().addFirst(new io.netty.channel.ChannelOutboundHandlerAdapter() {
+                @Override
+                public void write(io.netty.channel.ChannelHandlerContext ctx, Object msg,
+                                  io.netty.channel.ChannelPromise promise) {
+                    held.add(msg);
+                }
+            });
+            send("mn\r\n" + "y".repeat(3000)); // a line too long: CLIENT_ERROR, then the close
+            assertThat(channel.isOpen()).as("waits for the answers to be taken").isTrue();
+            channel.advanceTimeBy(6, java.util.concurrent.TimeUnit.SECONDS);
+            channel.runScheduledPendingTasks();
+            assertThat(channel.isOpen()).as("closed after the 5 s close timeout").isFalse();
+            held.forEach(io.netty.util.ReferenceCountUtil::release);
+        }
     }
 }
