@@ -15,30 +15,7 @@ import sys
 import time
 import urllib.request
 
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_port(port, timeout=90):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit("server on port %d did not start" % port)
-
-
-def rss_bytes(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    return 0
+from benchutil import free_port, rss_kib, wait_port
 
 
 def direct_bytes(http_port):
@@ -67,7 +44,7 @@ def main():
             c.sendall(b"set big 0 0 %d\r\n" % len(value) + value + b"\r\n")
             assert c.recv(64).startswith(b"STORED")
         time.sleep(2)
-        rss0, direct0 = rss_bytes(server.pid), direct_bytes(http)
+        rss0, direct0 = rss_kib(server.pid) * 1024, direct_bytes(http)
 
         flood = socket.create_connection(("127.0.0.1", port))
         flood.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 * 1024)
@@ -92,7 +69,7 @@ def main():
             else:
                 time.sleep(0.005)
             if time.time() >= next_sample:
-                peak_rss = max(peak_rss, rss_bytes(server.pid))
+                peak_rss = max(peak_rss, rss_kib(server.pid) * 1024)
                 peak_direct = max(peak_direct, direct_bytes(http))
                 next_sample = time.time() + 0.05
         accepted = sent - len(pending) // len(request)

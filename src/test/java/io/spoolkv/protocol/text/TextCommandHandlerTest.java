@@ -235,6 +235,19 @@ class TextCommandHandlerTest {
             channel.runPendingTasks(); // the writability event is delivered as a task
         }
 
+        /** A socket that never takes anything: writes are held (release them), their promises never complete. */
+        List<Object> socketThatTakesNothing() {
+            List<Object> held = new ArrayList<>();
+            channel.pipeline().addFirst(new io.netty.channel.ChannelOutboundHandlerAdapter() {
+                @Override
+                public void write(io.netty.channel.ChannelHandlerContext ctx, Object msg,
+                                  io.netty.channel.ChannelPromise promise) {
+                    held.add(msg);
+                }
+            });
+            return held;
+        }
+
         @Test
         void requestsAlreadyReadWaitWhileTheChannelIsUnwritableAndRunInOrderAfter() {
             send("set a 0 0 1\r\n1\r\n");
@@ -320,15 +333,7 @@ class TextCommandHandlerTest {
 
         @Test
         void aQuittingClientThatNeverTakesItsAnswersIsClosedAfterTheTimeout() {
-            // A socket that never takes anything: writes are held, their promises never complete.
-            List<Object> held = new ArrayList<>();
-            channel.pipeline().addFirst(new io.netty.channel.ChannelOutboundHandlerAdapter() {
-                @Override
-                public void write(io.netty.channel.ChannelHandlerContext ctx, Object msg,
-                                  io.netty.channel.ChannelPromise promise) {
-                    held.add(msg);
-                }
-            });
+            List<Object> held = socketThatTakesNothing();
             send("set a 0 0 1\r\n1\r\nquit\r\n");
             assertThat(channel.isOpen()).as("waits for the answers to be taken").isTrue();
             channel.advanceTimeBy(6, java.util.concurrent.TimeUnit.SECONDS);
@@ -364,14 +369,7 @@ class TextCommandHandlerTest {
 
         @Test
         void aFatalErrorToAClientThatNeverTakesItsAnswersIsClosedAfterTheTimeout() {
-            List<Object> held = new ArrayList<>();
-            channel.pipeline().addFirst(new io.netty.channel.ChannelOutboundHandlerAdapter() {
-                @Override
-                public void write(io.netty.channel.ChannelHandlerContext ctx, Object msg,
-                                  io.netty.channel.ChannelPromise promise) {
-                    held.add(msg);
-                }
-            });
+            List<Object> held = socketThatTakesNothing();
             send("mn\r\n" + "y".repeat(3000)); // a line too long: CLIENT_ERROR, then the close
             assertThat(channel.isOpen()).as("waits for the answers to be taken").isTrue();
             channel.advanceTimeBy(6, java.util.concurrent.TimeUnit.SECONDS);
