@@ -51,9 +51,10 @@ class BackpressureTest {
             InputStream in = client.getInputStream();
             PatternTask.readAndVerify(in, 64 * 1024);
 
-            // The client stops reading.
-            Thread.sleep(500);
-            assertThat(spool.producerPaused()).as("producer paused while the client does not read").isTrue();
+            // The client stops reading: the producer fills the spool and pauses (waited for, not slept on, so a
+            // loaded machine cannot make it flaky).
+            await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
+                    assertThat(spool.producerPaused()).as("producer paused while the client does not read").isTrue());
             int fillsMidPause = task.fills.get();
             double offersMidPause = support.counter("spoolkv.spool.fragments.offered")
                     + support.counter("spoolkv.spool.would.block");

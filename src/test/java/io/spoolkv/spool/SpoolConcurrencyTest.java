@@ -119,10 +119,10 @@ class SpoolConcurrencyTest {
 
         void join() throws InterruptedException {
             for (Thread t : producers) {
-                t.join(15_000);
+                t.join(60_000);
                 assertThat(t.isAlive()).as("producer finished").isFalse();
             }
-            reader.join(15_000);
+            reader.join(60_000);
             assertThat(reader.isAlive()).as("reader finished").isFalse();
             if (reader.failure != null) {
                 failure = reader.failure;
@@ -147,7 +147,7 @@ class SpoolConcurrencyTest {
                             held.release();
                             return;
                         }
-                        if (!resumed.await(10, TimeUnit.SECONDS)) {
+                        if (!resumed.await(30, TimeUnit.SECONDS)) { // a lost wakeup, not a slow machine: generous on a loaded 2-core box
                             held.release();
                             throw new AssertionError("producer " + id + " never resumed");
                         }
