@@ -12,11 +12,7 @@ import io.netty.channel.embedded.EmbeddedChannel;
 import io.spoolkv.command.CacheCommands;
 import io.spoolkv.command.ConnectionCounts;
 import io.spoolkv.command.MutationListener;
-import io.spoolkv.command.RuntimeSettings;
-import io.spoolkv.command.StatsReporter;
-import io.spoolkv.config.BackgroundProperties;
 import io.spoolkv.config.ServerProperties;
-import io.spoolkv.config.SpoolProperties;
 import io.spoolkv.config.StoreProperties;
 import io.spoolkv.store.MemoryItemStore;
 import io.spoolkv.store.MutableClock;
@@ -102,21 +98,15 @@ final class FuzzPipeline implements AutoCloseable {
         StoreProperties storeProperties = new StoreProperties(DataSize.ofMegabytes(64), DataSize.ofBytes(MAX_ITEM_SIZE),
                 true);
         CacheCommands commands = new CacheCommands(new MemoryItemStore(storeProperties, clock), MutationListener.NONE);
-        StatsReporter stats = new StatsReporter(commands, ONE_CONNECTION,
-                // A low output bound (4 KiB) so streams often make the connection pause and resume its requests.
-                new ServerProperties("127.0.0.1", 11211, 1, 16, Duration.ofSeconds(1), Duration.ZERO,
-                        DataSize.ofKilobytes(4), DataSize.ofKilobytes(2), DataSize.ofBytes(MAX_RETRIEVAL_LINE)),
-                new SpoolProperties(SpoolProperties.Mode.SPOOLED, DataSize.ofMegabytes(1), DataSize.ofKilobytes(256),
-                        DataSize.ofMegabytes(64), 256, DataSize.ofMegabytes(1), Duration.ofSeconds(360)),
-                new BackgroundProperties(2, 1024, DataSize.ofKilobytes(16)), new RuntimeSettings(storeProperties));
         StreamCommands noSpool = (ctx, clientId, request, onFinished) -> StreamCommands.Started.reply(NO_SPOOL);
         handlerLog.start();
         logger.addAppender(handlerLog);
         logger.setLevel(Level.DEBUG);
-        channel = new EmbeddedChannel(new TextRequestDecoder(MAX_ITEM_SIZE, MAX_RETRIEVAL_LINE),
-                TextResponseEncoder.INSTANCE,
-                new TextCommandHandler(new TextCommandExecutor(commands, stats), noSpool, 1, () -> { },
-                        Duration.ofSeconds(5)));
+        channel = TextChannelFixture.pipeline(commands, ONE_CONNECTION,
+                // A low output bound (4 KiB) so streams often make the connection pause and resume its requests.
+                new ServerProperties("127.0.0.1", 11211, 1, 16, Duration.ofSeconds(1), Duration.ZERO,
+                        DataSize.ofKilobytes(4), DataSize.ofKilobytes(2), DataSize.ofBytes(MAX_RETRIEVAL_LINE)),
+                storeProperties, noSpool, MAX_RETRIEVAL_LINE);
     }
 
     /** Writes {@code bytes} in pieces cut at {@code cuts} (sorted); stops writing once the connection closed. */

@@ -75,20 +75,30 @@ final class TextChannelFixture {
                         new ConnectionInfo(2, "tcp:127.0.0.1:50001", "tcp:127.0.0.1:11211", 7));
             }
         };
-        StatsReporter stats = new StatsReporter(commands, counts,
-                new ServerProperties("127.0.0.1", 11211, 1, 16, Duration.ofSeconds(1), Duration.ZERO,
-                        DataSize.ofKilobytes(64), DataSize.ofKilobytes(32), DataSize.ofMegabytes(4)),
-                new SpoolProperties(SpoolProperties.Mode.SPOOLED, DataSize.ofMegabytes(1), DataSize.ofKilobytes(256),
-                        DataSize.ofMegabytes(64), 256, DataSize.ofMegabytes(1), Duration.ofSeconds(360)),
-                new BackgroundProperties(2, 1024, DataSize.ofKilobytes(16)),
-                new RuntimeSettings(new StoreProperties(DataSize.ofMegabytes(64), DataSize.ofMegabytes(1), true)));
         StreamCommands streams = (ctx, clientId, request, onFinished) -> {
             streamed.add(request);
             return StreamCommands.Started.reply(TextResponse.Line.ERROR);
         };
-        TextCommandHandler handler = new TextCommandHandler(new TextCommandExecutor(commands, stats), streams, 1, () -> { },
-                Duration.ofSeconds(5));
-        channel = new EmbeddedChannel(new TextRequestDecoder(1024 * 1024, TextRequestDecoder.MAX_LINE),
+        channel = pipeline(commands, counts,
+                new ServerProperties("127.0.0.1", 11211, 1, 16, Duration.ofSeconds(1), Duration.ZERO,
+                        DataSize.ofKilobytes(64), DataSize.ofKilobytes(32), DataSize.ofMegabytes(4)),
+                new StoreProperties(DataSize.ofMegabytes(64), DataSize.ofMegabytes(1), true), streams,
+                TextRequestDecoder.MAX_LINE);
+    }
+
+    /**
+     * One connection's text pipeline as the server builds it (decoder, encoder, handler over the command layer),
+     * on an {@link EmbeddedChannel}; the decoder takes {@code store}'s item size and the given retrieval-line limit.
+     */
+    static EmbeddedChannel pipeline(CacheCommands commands, ConnectionCounts counts, ServerProperties server,
+                                    StoreProperties store, StreamCommands streams, int maxRetrievalLine) {
+        StatsReporter stats = new StatsReporter(commands, counts, server,
+                new SpoolProperties(SpoolProperties.Mode.SPOOLED, DataSize.ofMegabytes(1), DataSize.ofKilobytes(256),
+                        DataSize.ofMegabytes(64), 256, DataSize.ofMegabytes(1), Duration.ofSeconds(360)),
+                new BackgroundProperties(2, 1024, DataSize.ofKilobytes(16)), new RuntimeSettings(store));
+        TextCommandHandler handler = new TextCommandHandler(new TextCommandExecutor(commands, stats), streams, 1,
+                () -> { }, Duration.ofSeconds(5));
+        return new EmbeddedChannel(new TextRequestDecoder((int) store.maxItemSize().toBytes(), maxRetrievalLine),
                 TextResponseEncoder.INSTANCE, handler);
     }
 
