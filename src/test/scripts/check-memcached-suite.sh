@@ -48,7 +48,7 @@ declare -A ALLOWED_FAILURES=(
 # In scope but not passing yet, or not passing by design; run with --all, reported, never fail CI.
 declare -A KNOWN_FAILING=(
   [lru-crawler.t]="by design a command pipelined before a metadump runs in order instead of being refused (test 99), which shifts every later reply the file reads; test 97 wants the crawler to have reclaimed expired items (items:1:crawler_reclaimed), which the store does itself"
-  [lru.t]="eviction order: the store's W-TinyLFU keeps other items than memcached's LRU when full (docs/architecture.md, The store)"
+  [lru.t]="eviction order: the store's W-TinyLFU keeps other items than memcached's LRU when full (README, The store)"
   [issue_22.t]="reads memcached's slab class of a 66 KB item (items:31:evicted) and its exact eviction count at -m 3"
 )
 
