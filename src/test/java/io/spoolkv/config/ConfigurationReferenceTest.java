@@ -22,6 +22,7 @@ class ConfigurationReferenceTest {
     /** Proves: the committed reference is exactly what the records' current metadata gives (or rewrites it). */
     @Test
     void committedReferenceMatchesTheRecords() throws IOException {
+        assertThat(METADATA).as("written by spring-boot-configuration-processor when the main classes compile").exists();
         String committed = Files.readString(REFERENCE);
         String current = ConfigurationReference.replaceRegion(committed,
                 ConfigurationReference.render(ConfigurationReference.settings(Files.readString(METADATA))));
