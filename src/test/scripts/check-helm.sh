@@ -311,10 +311,18 @@ if parser == "yaml":
     check(dep["spec"]["template"]["spec"]["containers"][0]["command"][0] == "nutcracker"
           and dep["spec"]["selector"]["matchLabels"] != sts["spec"]["selector"]["matchLabels"],
           "twemproxy: Deployment runs nutcracker, selected apart from the spoolkv pods")
-    proxy_np = proxy_kinds["NetworkPolicy"][0]
-    mc_rule = [r for r in proxy_np["spec"]["ingress"] if any(p["port"] == "memcached" for p in r["ports"])][0]
+    nps = {tuple(sorted(n["spec"]["podSelector"]["matchLabels"].items())): n for n in proxy_kinds["NetworkPolicy"]}
+    proxy_np = nps.get(tuple(sorted(sts["spec"]["selector"]["matchLabels"].items())), {"spec": {"ingress": []}})
+    mc_rule = ([r for r in proxy_np["spec"]["ingress"] if any(p["port"] == "memcached" for p in r["ports"])] or [{}])[0]
     check({"podSelector": {"matchLabels": dep["spec"]["selector"]["matchLabels"]}} in mc_rule.get("from", []),
           "twemproxy: NetworkPolicy lets twemproxy reach the pods' memcached port")
+    # The proxy is no way around memcachedFrom: its own policy admits the same peers (and stats only managementFrom).
+    tw_np = nps.get(tuple(sorted(dep["spec"]["selector"]["matchLabels"].items())))
+    custom_values = yaml.safe_load(open(custom_values_path))["networkPolicy"]
+    tw_rules = {r["ports"][0]["port"]: r.get("from") for r in (tw_np or {"spec": {"ingress": []}})["spec"]["ingress"]}
+    check(len(proxy_kinds["NetworkPolicy"]) == 2 and tw_rules == {"memcached": custom_values["memcachedFrom"],
+                                                                   "stats": custom_values["managementFrom"]},
+          "twemproxy: its own NetworkPolicy admits memcachedFrom to the proxy and managementFrom to its stats port")
     # PrometheusRule: the rules of files/alerts.yaml, unchanged.
     rule = kinds["PrometheusRule"][0]
     check(rule["spec"] == yaml.safe_load(open(os.path.join(chart_dir, "files", "alerts.yaml"))),
