@@ -125,17 +125,19 @@ milliseconds) to whole seconds, rounded up.
 {{- end }}
 
 {{/*
-Pod terminationGracePeriodSeconds: the explicit value, which must exceed spoolkv.server.shutdown-timeout,
-or ceil(shutdown-timeout) + terminationGraceMarginSeconds.
+Pod terminationGracePeriodSeconds (it counts from the start of the preStop sleep): the explicit value, which
+must exceed preStopSleepSeconds + spoolkv.server.shutdown-timeout, or ceil(shutdown-timeout) +
+preStopSleepSeconds + terminationGraceMarginSeconds.
 */}}
 {{- define "spoolkv.terminationGracePeriodSeconds" -}}
+{{- $sleep := int64 .Values.preStopSleepSeconds -}}
 {{- $shutdown := include "spoolkv.durationSeconds" .Values.spoolkv.server.shutdownTimeout | int64 -}}
 {{- if kindIs "invalid" .Values.terminationGracePeriodSeconds -}}
-{{- add $shutdown (int64 .Values.terminationGraceMarginSeconds) -}}
+{{- add $shutdown $sleep (int64 .Values.terminationGraceMarginSeconds) -}}
 {{- else -}}
 {{- $explicit := int64 .Values.terminationGracePeriodSeconds -}}
-{{- if le $explicit $shutdown -}}
-{{- fail (printf "terminationGracePeriodSeconds (%d) must exceed spoolkv.server.shutdownTimeout (%s = %ds), or the kubelet kills spoolkv before its spools drain" $explicit (toString .Values.spoolkv.server.shutdownTimeout) $shutdown) -}}
+{{- if le $explicit (add $shutdown $sleep) -}}
+{{- fail (printf "terminationGracePeriodSeconds (%d) must exceed preStopSleepSeconds (%d) + spoolkv.server.shutdownTimeout (%s = %ds), or the kubelet kills spoolkv before its spools drain" $explicit $sleep (toString .Values.spoolkv.server.shutdownTimeout) $shutdown) -}}
 {{- end -}}
 {{- $explicit -}}
 {{- end -}}

@@ -370,6 +370,7 @@ schema_cases=(
     "spoolkv.server.ssl.handshakeTimeout=10 seconds"
     "spoolkv.auth.enabled=yes"
     "tls.secret=x"
+    "preStopSleepSeconds=-1"
 )
 for c in "${schema_cases[@]}"; do
     if "$HELM" lint --strict "$CHART" --set "$c" >/dev/null 2>&1; then
@@ -410,6 +411,7 @@ template_cases=(
     "podDisruptionBudget.enabled=true,replicaCount=3,podDisruptionBudget.minAvailable=3"
     "podDisruptionBudget.enabled=true,replicaCount=3,podDisruptionBudget.maxUnavailable=0"
     "serviceMonitor.enabled=true,managementService.enabled=false"
+    "preStopSleepSeconds=5,terminationGracePeriodSeconds=15"
 )
 for c in "${template_cases[@]}"; do
     if "$HELM" template t "$CHART" --set "$c" >/dev/null 2>&1; then
@@ -428,6 +430,7 @@ accepted_cases=(
     "podDisruptionBudget.enabled=true,replicaCount=2"
     "podDisruptionBudget.enabled=true,podDisruptionBudget.maxUnavailable=1"
     "podDisruptionBudget.enabled=true,replicaCount=3,podDisruptionBudget.minAvailable=50%"
+    "preStopSleepSeconds=5,terminationGracePeriodSeconds=16"
 )
 for c in "${accepted_cases[@]}"; do
     if out=$("$HELM" template t "$CHART" --set "$c" 2>&1 >/dev/null); then
@@ -440,6 +443,14 @@ done
 grace=$("$HELM" template t "$CHART" --set spoolkv.server.shutdownTimeout=2m | sed -n 's/^ *terminationGracePeriodSeconds: //p')
 if [[ "$grace" == 150 ]]; then ok "shutdownTimeout=2m gives terminationGracePeriodSeconds 150 (120 + 30)"
 else bad "shutdownTimeout=2m gave terminationGracePeriodSeconds '$grace', expected 150"; fi
+
+# preStopSleepSeconds: a preStop sleep of that long, added to the computed grace period; none by default.
+rendered=$("$HELM" template t "$CHART" --set preStopSleepSeconds=5)
+if grep -q '^      terminationGracePeriodSeconds: 45$' <<<"$rendered" \
+    && grep -A3 '^          lifecycle:$' <<<"$rendered" | grep -q '^                seconds: 5$' \
+    && ! "$HELM" template t "$CHART" | grep -q '^ *preStop:$'; then
+    ok "preStopSleepSeconds=5 renders a 5 s preStop sleep and a grace period of 45 (10 + 5 + 30); none by default"
+else bad "preStopSleepSeconds=5 did not render the preStop sleep and grace period 45, or the default has a preStop"; fi
 
 # Auth from a Secret alone: the credentials file is the mounted one. TLS from a Secret alone: the chart's bundle.
 rendered=$("$HELM" template t "$CHART" --set spoolkv.auth.enabled=true --set auth.secretName=creds --set tls.secretName=certs)
