@@ -4,7 +4,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.util.AttributeKey;
-import io.spoolkv.background.BackgroundExecutor;
 import io.spoolkv.config.SpoolProperties;
 import java.time.Duration;
 import java.util.Collection;
@@ -16,6 +15,7 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 
@@ -41,9 +41,14 @@ public class SpoolService implements SmartLifecycle, AutoCloseable {
     private final long stuckTimeoutNanos;
     private volatile ScheduledExecutorService reaper;
 
-    public SpoolService(SpoolProperties properties, MeterRegistry registry, BackgroundExecutor backgroundExecutor) {
+    /**
+     * @param resumeExecutor runs producers' resume callbacks off the event loop; the server passes the background
+     *                       executor by name, so this package depends on nothing above it
+     */
+    public SpoolService(SpoolProperties properties, MeterRegistry registry,
+                        @Qualifier("backgroundExecutor") Executor resumeExecutor) {
         this.properties = properties;
-        this.resumeExecutor = backgroundExecutor;
+        this.resumeExecutor = resumeExecutor;
         this.global = new GlobalBudget(properties.maxTotalBytes().toBytes(), properties.highWaterBytes().toBytes());
         this.metrics = new SpoolMetrics(registry, global);
         this.stuckTimeoutNanos = properties.stuckTimeout().toNanos();
