@@ -25,7 +25,7 @@ SHA256=35872bd25f8d29d7cc2072d23e74344530891bfd0aa4f4f64184a8ae7291164b
 
 # In scope: the text protocol as clients see it. Each must pass (CI fails otherwise).
 EXPECTED_PASS=(
-  binary-get.t bogus-commands.t cas.t flags.t getset.t getandtouch.t incrdecr.t issue_104.t issue_108.t issue_152.t
+  binary.t binary-get.t bogus-commands.t cas.t flags.t getset.t getandtouch.t incrdecr.t issue_104.t issue_108.t issue_152.t
   issue_183.t issue_192.t issue_29.t issue_3.t issue_41.t issue_68.t issue_70.t malicious-commands.t
   metaget.t multiversioning.t noreply.t quit.t touch.t stats-detail.t strtol-testing.t evictions.t chunked-items.t
   watcher_connid.t idle-timeout.t ascii-auth.t
@@ -55,7 +55,6 @@ declare -A KNOWN_FAILING=(
 # Out of scope, one reason each (also listed in README, "memcached's test suite"); run with --all.
 declare -A OUT_OF_SCOPE=(
   [00-startup.t]="memcached's command-line options and startup errors (it runs the binary)"
-  [binary.t]="binary protocol (a later issue)"
   [binary-sasl.t]="binary protocol and SASL"
   [binary-extstore.t]="binary protocol and extstore"
   [chunked-extstore.t]="extstore (flash storage)"
@@ -120,6 +119,7 @@ declare -A SPOOLKV_ARGS=(
   [idle-timeout.t]="--spoolkv.server.idle-timeout=3s"
   [ascii-auth.t]="--spoolkv.auth.enabled=true --spoolkv.auth.credentials-file=@T@/authfile"
   [getset.t]="--spoolkv.store.max-memory=128MB"
+  [binary.t]="--spoolkv.server.max-connections=1024"
   [issue_22.t]="--spoolkv.store.max-memory=3MB"
   [issue_42.t]="--spoolkv.store.lru-crawler=false"
   [issue_183.t]="--spoolkv.store.lru-crawler=false"

@@ -222,6 +222,17 @@ public class CacheCommands {
         return outcome;
     }
 
+    /**
+     * A touch that answers with the item (binary TOUCH returns its flags): counted as a touch only, as memcached
+     * counts it; null on a miss.
+     */
+    public Item touchItem(Key key, long exptime) {
+        stats.cmdTouch.increment();
+        Item item = store.getAndTouch(key, exptime);
+        (item != null ? stats.touchHits : stats.touchMisses).increment();
+        return item;
+    }
+
     public boolean touch(Key key, long exptime) {
         stats.cmdTouch.increment();
         boolean found = store.touch(key, exptime);
