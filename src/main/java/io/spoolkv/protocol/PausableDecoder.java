@@ -24,6 +24,11 @@ public abstract class PausableDecoder extends ByteToMessageDecoder {
     /** The client shut down its sending side while we were paused: passed on once the buffer is decoded. */
     private boolean inputShutdownHeld;
 
+    /** Bytes received and not decoded yet: what holding back costs (tests check the bound with it). */
+    public final int bufferedBytes() {
+        return internalBuffer().readableBytes();
+    }
+
     /** True while the handler cannot take requests: {@code decode} must return without emitting one. */
     protected final boolean paused() {
         return paused;

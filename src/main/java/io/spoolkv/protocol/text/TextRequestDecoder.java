@@ -49,11 +49,6 @@ public final class TextRequestDecoder extends PausableDecoder {
                 + " bytes (spoolkv.server.max-retrieval-line)";
     }
 
-    /** Bytes received and not decoded yet (for tests). */
-    int bufferedBytes() {
-        return internalBuffer().readableBytes();
-    }
-
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
         while (in.isReadable()) {
