@@ -10,6 +10,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.netty.channel.Channel;
+import io.spoolkv.protocol.binary.BinaryCommandHandler;
+import io.spoolkv.protocol.binary.BinaryRequestDecoder;
 import io.spoolkv.server.ConnectionRegistry;
 import io.spoolkv.server.MemcachedServer;
 import io.spoolkv.testsupport.BinaryPackets;
@@ -316,7 +318,8 @@ class BinaryProtocolIT {
             flood.configureBlocking(false);
             Channel serverSide = serverSideOf(((InetSocketAddress) flood.getLocalAddress()).getPort());
             int sent = 0;
-            try (MaxSampler pending = new MaxSampler(() -> pendingOutbound(serverSide))) {
+            try (MaxSampler pending = new MaxSampler(() -> pendingOutbound(serverSide));
+                 MaxSampler held = new MaxSampler(() -> heldRequests(serverSide))) {
                 ByteBuffer out = ByteBuffer.allocate(get.length * 1000);
                 long deadline = System.nanoTime() + Duration.ofSeconds(4).toNanos();
                 while (sent < 100_000 && System.nanoTime() < deadline) {
@@ -340,6 +343,9 @@ class BinaryProtocolIT {
                     }
                 }
                 assertThat(pending.max()).isLessThanOrEqualTo(WRITE_HIGH_WATER + big + 64);
+                // and what it sent stays bytes (at most a read or two) instead of piling up as requests
+                System.out.println("BOUND sent=" + sent + " held=" + held.max() + " pending=" + pending.max());
+                assertThat(held.max()).isLessThanOrEqualTo(256 * 1024);
             }
             flood.configureBlocking(true);
             InputStream in = new BufferedInputStream(flood.socket().getInputStream());
@@ -363,6 +369,23 @@ class BinaryProtocolIT {
             return false;
         });
         return found.get();
+    }
+
+    /**
+     * Requests the server holds for the connection: decoded ones waiting to run (counted as a GET's 31 bytes
+     * each) plus bytes not decoded yet, read on the connection's event loop.
+     */
+    private static long heldRequests(Channel ch) {
+        try {
+            return ch.eventLoop().submit(() -> {
+                BinaryCommandHandler handler = ch.pipeline().get(BinaryCommandHandler.class);
+                BinaryRequestDecoder decoder = ch.pipeline().get(BinaryRequestDecoder.class);
+                return (handler == null ? 0L : handler.waitingRequests() * 31L)
+                        + (decoder == null ? 0L : decoder.bufferedBytes());
+            }).get();
+        } catch (Exception e) {
+            return 0; // the connection closed
+        }
     }
 
     private static long pendingOutbound(Channel ch) {

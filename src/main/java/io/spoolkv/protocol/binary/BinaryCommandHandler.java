@@ -181,8 +181,8 @@ public final class BinaryCommandHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /** Requests waiting to run (for tests). */
-    int waitingRequests() {
+    /** Requests decoded but waiting to run (tests check the bound with it); event loop only. */
+    public int waitingRequests() {
         return waiting == null ? 0 : waiting.size();
     }
 
