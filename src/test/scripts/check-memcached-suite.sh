@@ -11,7 +11,8 @@
 #   --no-memaslap       skip the memcaslap run
 #   --only FILE...      run just these files (names as in the lists below)
 # Then (unless --only or --no-memaslap) a short bounded run of Debian's memcaslap (libmemcached-tools),
-# unchanged, against a fresh server; any error reply it prints ("<fd ERROR...") fails the check.
+# unchanged, against a fresh server; any error reply it prints ("<fd ERROR...") fails the check. Then
+# libmemcached's memcapable (memccapable), binary and text checks; any check that fails fails the run.
 # Prints per-file ok/not-ok counts and a last line "N passed, N failed" (files). Exits non-zero when a
 # file listed in EXPECTED_PASS fails (or did not run to its end), or when memcaslap saw an error reply.
 # The whole script is one function, parsed before it runs: editing the file during a long run is safe.
@@ -307,6 +308,13 @@ if [[ -n $memaslap ]]; then
   errors=$(grep -c '^<[0-9]' "$logs/memcaslap.txt" || true)
   echo "memcaslap: exit $slap_rc, $errors error replies; $(grep -h '^Run time' "$logs/memcaslap.txt" || echo 'no summary')"
   [[ $slap_rc -eq 0 && $errors -eq 0 ]] || slap_failed=yes
+  # libmemcached's memcapable (Debian names it memccapable): its binary and text protocol checks, on a fresh server.
+  start_server memccapable "$logs/memccapable.server.log"
+  cap_rc=0
+  timeout 300 memccapable -h 127.0.0.1 -p "$port" -t 10 >"$logs/memccapable.txt" 2>&1 || cap_rc=$?
+  stop_server
+  echo "memccapable: exit $cap_rc; $(tail -1 "$logs/memccapable.txt")"
+  [[ $cap_rc -eq 0 ]] && grep -q '^All tests passed' "$logs/memccapable.txt" || slap_failed=yes
 fi
 echo "TAP output and server logs: $logs"
 [[ $skipped -eq 0 ]] || echo "$skipped skipped by the test file itself (not counted below)"
@@ -316,7 +324,7 @@ if [[ ${#broken[@]} -gt 0 ]]; then
   exit 1
 fi
 if [[ -n $slap_failed ]]; then
-  echo "memcaslap failed or saw error replies: $logs/memcaslap.txt" >&2
+  echo "memcaslap or memccapable failed: $logs/memcaslap.txt, $logs/memccapable.txt" >&2
   exit 1
 fi
 }
