@@ -15,7 +15,6 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 
@@ -41,12 +40,8 @@ public class SpoolService implements SmartLifecycle, AutoCloseable {
     private final long stuckTimeoutNanos;
     private volatile ScheduledExecutorService reaper;
 
-    /**
-     * @param resumeExecutor runs producers' resume callbacks off the event loop; the server passes the background
-     *                       executor by name, so this package depends on nothing above it
-     */
-    public SpoolService(SpoolProperties properties, MeterRegistry registry,
-                        @Qualifier("backgroundExecutor") Executor resumeExecutor) {
+    /** @param resumeExecutor runs producers' resume callbacks off the event loop (the background executor) */
+    public SpoolService(SpoolProperties properties, MeterRegistry registry, ResumeExecutor resumeExecutor) {
         this.properties = properties;
         this.resumeExecutor = resumeExecutor;
         this.global = new GlobalBudget(properties.maxTotalBytes().toBytes(), properties.highWaterBytes().toBytes());
