@@ -19,7 +19,6 @@ import io.spoolkv.testsupport.BinaryPackets.Response;
 import io.spoolkv.testsupport.MaxSampler;
 import io.spoolkv.testsupport.TextClient;
 import java.io.BufferedInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -76,11 +75,7 @@ class BinaryProtocolIT {
         }
 
         Conn send(byte[]... packets) throws IOException {
-            ByteArrayOutputStream all = new ByteArrayOutputStream();
-            for (byte[] p : packets) {
-                all.writeBytes(p);
-            }
-            out.write(all.toByteArray());
+            out.write(BinaryPackets.concat(packets));
             out.flush();
             return this;
         }

@@ -49,6 +49,15 @@ public final class BinaryPackets {
         return request(opcode, opaque, 0, new byte[0], new byte[0], new byte[0]);
     }
 
+    /** Several packets as one write. */
+    public static byte[] concat(byte[]... packets) {
+        java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+        for (byte[] p : packets) {
+            all.writeBytes(p);
+        }
+        return all.toByteArray();
+    }
+
     public static byte[] ascii(String s) {
         return s.getBytes(StandardCharsets.ISO_8859_1);
     }

@@ -4,6 +4,7 @@ import static io.netty.handler.codec.memcache.binary.BinaryMemcacheOpcodes.GET;
 import static io.netty.handler.codec.memcache.binary.BinaryMemcacheOpcodes.NOOP;
 import static io.netty.handler.codec.memcache.binary.BinaryMemcacheOpcodes.SET;
 import static io.spoolkv.testsupport.BinaryPackets.ascii;
+import static io.spoolkv.testsupport.BinaryPackets.concat;
 import static io.spoolkv.testsupport.BinaryPackets.empty;
 import static io.spoolkv.testsupport.BinaryPackets.keyOnly;
 import static io.spoolkv.testsupport.BinaryPackets.store;
@@ -14,7 +15,6 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.spoolkv.testsupport.BinaryPackets;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -43,14 +43,6 @@ class BinaryCodecTest {
             out.add((BinaryRequest) o);
         }
         return out;
-    }
-
-    private static byte[] concat(byte[]... parts) {
-        ByteArrayOutputStream all = new ByteArrayOutputStream();
-        for (byte[] p : parts) {
-            all.writeBytes(p);
-        }
-        return all.toByteArray();
     }
 
     /** Framing does not depend on how the bytes arrive: one byte at a time gives the same requests. */
