@@ -34,7 +34,7 @@ EXPECTED_PASS=(
 
 # In scope, with a few test numbers allowed to fail: either they fail against Debian's memcached
 # 1.6.18 too under T_MEMD_USE_DAEMON (they need a second server started with other options), or they
-# check a documented, deliberate difference (README, "Differences from memcached"). "ids: reason";
+# check a documented, deliberate difference (docs/compatibility.md, "Differences from memcached"). "ids: reason";
 # the file passes when exactly these fail, and must run to its end.
 declare -A ALLOWED_FAILURES=(
   [64bit.t]="3 5: they need memcached's debug allocator (T_MEMD_INITIAL_MALLOC) and -M; they fail against memcached too"
@@ -42,7 +42,7 @@ declare -A ALLOWED_FAILURES=(
   [shutdown.t]="2: it wants a second server started with -A (shutdown enabled); it fails against memcached too"
   [dyn-maxbytes.t]="41: deliberate difference: memory is counted per byte, not in slab chunks, so 40 items of 66 KB fit -m 3 (3 MB) here and evict nothing"
   [stats-conns.t]="3 4: they want a server listening on 0.0.0.0 (-l 0.0.0.0); they fail against memcached too"
-  [stats.t]="106: difference: a read of an expired item is a plain miss, not get_expired (README, Differences)"
+  [stats.t]="106: difference: a read of an expired item is a plain miss, not get_expired (docs/compatibility.md, Differences)"
   [watcher.t]="26 28 30: 26 and 28 read log_watchers, which stays 0 in spoolkv (and against memcached they fail too: the file's earlier watchers are still open on the same server); 30 wants a server started with -W (watch disabled)"
 )
 
@@ -53,7 +53,7 @@ declare -A KNOWN_FAILING=(
   [issue_22.t]="reads memcached's slab class of a 66 KB item (items:31:evicted) and its exact eviction count at -m 3"
 )
 
-# Out of scope, one reason each (also listed in README, "memcached's test suite"); run with --all.
+# Out of scope, one reason each (also listed in docs/compatibility.md, "memcached's test suite"); run with --all.
 declare -A OUT_OF_SCOPE=(
   [00-startup.t]="memcached's command-line options and startup errors (it runs the binary)"
   [binary-sasl.t]="binary protocol and SASL"
