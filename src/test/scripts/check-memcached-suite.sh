@@ -11,7 +11,8 @@
 #   --no-memaslap       skip the memcaslap run
 #   --only FILE...      run just these files (names as in the lists below)
 # Then (unless --only or --no-memaslap) a short bounded run of Debian's memcaslap (libmemcached-tools),
-# unchanged, against a fresh server; any error reply it prints ("<fd ERROR...") fails the check.
+# unchanged, against a fresh server; any error reply it prints ("<fd ERROR...") fails the check. Then
+# libmemcached's memcapable (memccapable), binary and text checks; any check that fails fails the run.
 # Prints per-file ok/not-ok counts and a last line "N passed, N failed" (files). Exits non-zero when a
 # file listed in EXPECTED_PASS fails (or did not run to its end), or when memcaslap saw an error reply.
 # The whole script is one function, parsed before it runs: editing the file during a long run is safe.
@@ -25,7 +26,7 @@ SHA256=35872bd25f8d29d7cc2072d23e74344530891bfd0aa4f4f64184a8ae7291164b
 
 # In scope: the text protocol as clients see it. Each must pass (CI fails otherwise).
 EXPECTED_PASS=(
-  binary-get.t bogus-commands.t cas.t flags.t getset.t getandtouch.t incrdecr.t issue_104.t issue_108.t issue_152.t
+  binary.t binary-get.t bogus-commands.t cas.t flags.t getset.t getandtouch.t incrdecr.t issue_104.t issue_108.t issue_152.t
   issue_183.t issue_192.t issue_29.t issue_3.t issue_41.t issue_68.t issue_70.t malicious-commands.t
   metaget.t multiversioning.t noreply.t quit.t touch.t stats-detail.t strtol-testing.t evictions.t chunked-items.t
   watcher_connid.t idle-timeout.t ascii-auth.t
@@ -55,7 +56,6 @@ declare -A KNOWN_FAILING=(
 # Out of scope, one reason each (also listed in docs/compatibility.md, "memcached's test suite"); run with --all.
 declare -A OUT_OF_SCOPE=(
   [00-startup.t]="memcached's command-line options and startup errors (it runs the binary)"
-  [binary.t]="binary protocol (a later issue)"
   [binary-sasl.t]="binary protocol and SASL"
   [binary-extstore.t]="binary protocol and extstore"
   [chunked-extstore.t]="extstore (flash storage)"
@@ -120,6 +120,7 @@ declare -A SPOOLKV_ARGS=(
   [idle-timeout.t]="--spoolkv.server.idle-timeout=3s"
   [ascii-auth.t]="--spoolkv.auth.enabled=true --spoolkv.auth.credentials-file=@T@/authfile"
   [getset.t]="--spoolkv.store.max-memory=128MB"
+  [binary.t]="--spoolkv.server.max-connections=1024"
   [issue_22.t]="--spoolkv.store.max-memory=3MB"
   [issue_42.t]="--spoolkv.store.lru-crawler=false"
   [issue_183.t]="--spoolkv.store.lru-crawler=false"
@@ -307,6 +308,13 @@ if [[ -n $memaslap ]]; then
   errors=$(grep -c '^<[0-9]' "$logs/memcaslap.txt" || true)
   echo "memcaslap: exit $slap_rc, $errors error replies; $(grep -h '^Run time' "$logs/memcaslap.txt" || echo 'no summary')"
   [[ $slap_rc -eq 0 && $errors -eq 0 ]] || slap_failed=yes
+  # libmemcached's memcapable (Debian names it memccapable): its binary and text protocol checks, on a fresh server.
+  start_server memccapable "$logs/memccapable.server.log"
+  cap_rc=0
+  timeout 300 memccapable -h 127.0.0.1 -p "$port" -t 10 >"$logs/memccapable.txt" 2>&1 || cap_rc=$?
+  stop_server
+  echo "memccapable: exit $cap_rc; $(tail -1 "$logs/memccapable.txt")"
+  [[ $cap_rc -eq 0 ]] && grep -q '^All tests passed' "$logs/memccapable.txt" || slap_failed=yes
 fi
 echo "TAP output and server logs: $logs"
 [[ $skipped -eq 0 ]] || echo "$skipped skipped by the test file itself (not counted below)"
@@ -316,7 +324,7 @@ if [[ ${#broken[@]} -gt 0 ]]; then
   exit 1
 fi
 if [[ -n $slap_failed ]]; then
-  echo "memcaslap failed or saw error replies: $logs/memcaslap.txt" >&2
+  echo "memcaslap or memccapable failed: $logs/memcaslap.txt, $logs/memccapable.txt" >&2
   exit 1
 fi
 }

@@ -30,7 +30,7 @@ public class MemcachedEndpoint {
         InetSocketAddress bound = server.boundAddress();
         Listener listener = new Listener(bound == null ? null : bound.getHostString(), server.port(),
                 server.transport().label(), connections.ioThreads(), server.isAcceptingConnections());
-        StoreStats store = commands.store().stats();
+        StoreStats store = commands.storeStats();
         CommandStats stats = commands.stats();
         return new MemcachedReport(listener,
                 new Connections(connections.currentConnections(), connections.totalConnections(),

@@ -9,8 +9,8 @@ import io.spoolkv.command.CacheCommands;
 import io.spoolkv.command.CommandStats;
 import io.spoolkv.server.ConnectionRegistry;
 import io.spoolkv.spool.SpoolService;
-import io.spoolkv.store.ItemStore;
 import io.spoolkv.store.StoreStats;
+import java.util.function.Supplier;
 import java.util.function.ToLongFunction;
 import org.springframework.stereotype.Component;
 
@@ -29,7 +29,7 @@ public class SpoolkvMetrics implements MeterBinder {
 
     public SpoolkvMetrics(CacheCommands commands, ConnectionRegistry connections, SpoolService spools) {
         this.commands = commands.stats();
-        this.store = new StoreSnapshot(commands.store());
+        this.store = new StoreSnapshot(commands::storeStats);
         this.connections = connections;
         this.spools = spools;
     }
@@ -117,18 +117,18 @@ public class SpoolkvMetrics implements MeterBinder {
     static final class StoreSnapshot {
         private static final long MAX_AGE_NANOS = 1_000_000_000L;
 
-        private final ItemStore store;
+        private final Supplier<StoreStats> store;
         private StoreStats stats;
         private long takenNanos;
 
-        StoreSnapshot(ItemStore store) {
+        StoreSnapshot(Supplier<StoreStats> store) {
             this.store = store;
         }
 
         synchronized StoreStats get() {
             long now = System.nanoTime();
             if (stats == null || now - takenNanos > MAX_AGE_NANOS) {
-                stats = store.stats();
+                stats = store.get();
                 takenNanos = now;
             }
             return stats;

@@ -5,8 +5,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.util.concurrent.FastThreadLocalThread;
 import io.spoolkv.config.BackgroundProperties;
 import io.spoolkv.spool.ResumeCallback;
+import io.spoolkv.spool.ResumeExecutor;
 import jakarta.annotation.PreDestroy;
-import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -29,7 +29,7 @@ import org.springframework.stereotype.Component;
  * The work queue itself is therefore unbounded; the bound lives in the admission counter.
  */
 @Component
-public class BackgroundExecutor implements Executor {
+public class BackgroundExecutor implements ResumeExecutor {
 
     private final ThreadPoolExecutor pool;
     private final int queueCapacity;

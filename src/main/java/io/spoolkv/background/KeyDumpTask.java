@@ -4,25 +4,22 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.spoolkv.spool.ConnectionSpool;
 import io.spoolkv.store.Item;
-import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
 
 /**
- * Streams every live item of the store, in key order, as an {@code lru_crawler metadump} or
- * {@code mgdump}. The store's iterator is weakly consistent, so the dump never blocks writers
- * and can pause for a slow client for as long as it likes.
+ * Streams every live item of the store, in key order, in frames a protocol writes (the text protocol's
+ * {@code lru_crawler metadump} or {@code mgdump}). The store's iterator is weakly consistent, so the dump never
+ * blocks writers and can pause for a slow client for as long as it likes.
  */
-final class KeyDumpTask extends StreamingTask {
-
-    private static final byte[] FAILED = "SERVER_ERROR key dump failed\r\n".getBytes(StandardCharsets.US_ASCII);
+public final class KeyDumpTask extends StreamingTask {
 
     private final Iterator<Item> items;
-    private final KeyDumpFormat format;
+    private final ItemFrames format;
     private final Runnable onClosed;
 
     /** @param onClosed runs instead of {@code onDone} when the connection closes before the dump ends */
-    KeyDumpTask(ConnectionSpool spool, BackgroundExecutor executor, int chunkBytes, String command,
-                Runnable onDone, Runnable onClosed, Iterator<Item> items, KeyDumpFormat format) {
+    public KeyDumpTask(ConnectionSpool spool, BackgroundExecutor executor, int chunkBytes, String command,
+                       Runnable onDone, Runnable onClosed, Iterator<Item> items, ItemFrames format) {
         super(spool, executor, chunkBytes, command, onDone);
         this.items = items;
         this.format = format;
@@ -38,7 +35,7 @@ final class KeyDumpTask extends StreamingTask {
     @Override
     protected boolean fill(ByteBuf chunk) {
         // Stop a line short of the target so that no line makes the pooled chunk grow.
-        int limit = Math.max(chunkBytes() - KeyDumpFormat.MAX_LINE, 1);
+        int limit = Math.max(chunkBytes() - format.maxFrameBytes(), 1);
         while (chunk.writerIndex() < limit) {
             if (!items.hasNext()) {
                 format.writeEnd(chunk);
@@ -52,6 +49,6 @@ final class KeyDumpTask extends StreamingTask {
     /** Chunks hold whole lines, so the client sees the lines sent so far, then this instead of the end. */
     @Override
     protected ByteBuf failureLine(Throwable cause) {
-        return Unpooled.wrappedBuffer(FAILED);
+        return Unpooled.wrappedBuffer(format.failure());
     }
 }

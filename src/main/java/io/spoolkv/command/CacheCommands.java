@@ -11,6 +11,8 @@ import io.spoolkv.store.ReadRequest;
 import io.spoolkv.store.ReadResult;
 import io.spoolkv.store.StoreRequest;
 import io.spoolkv.store.StoreResult;
+import io.spoolkv.store.StoreStats;
+import java.util.Iterator;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
@@ -22,6 +24,8 @@ import org.springframework.stereotype.Component;
  */
 @Component
 public class CacheCommands {
+
+    private static final long THIRTY_DAYS = 60L * 60 * 24 * 30;
 
     private final ItemStore store;
     private final CommandStats stats = new CommandStats();
@@ -38,12 +42,34 @@ public class CacheCommands {
         this.mutations = mutations;
     }
 
-    public ItemStore store() {
+    /** The store itself, for the stats reporter in this package only: protocols go through the commands below. */
+    ItemStore store() {
         return store;
     }
 
+    /** The counters, read-only outside this package (stats, metrics). */
     public CommandStats stats() {
         return stats;
+    }
+
+    /** The store's counters (items, bytes, evictions), for stats readers. */
+    public StoreStats storeStats() {
+        return store.stats();
+    }
+
+    /** The store's notion of now, in unix seconds (TTLs shown to clients are relative to it). */
+    public long nowSeconds() {
+        return store.nowSeconds();
+    }
+
+    /** The largest value the store accepts (memcached -I). */
+    public long maxItemSize() {
+        return store.maxItemSize();
+    }
+
+    /** cache_memlimit: a new memory bound, evicting at once when lower. */
+    public void maxMemory(long bytes) {
+        store.maxMemory(bytes);
     }
 
     /** stats detail; the classic text commands record into it, as memcached's do. */
@@ -73,7 +99,8 @@ public class CacheCommands {
      * A meta read (mg) with its touch, vivify and recache-token effects, done by the store in one
      * step and counted once, as memcached counts it: with T as a touch, else as a get.
      */
-    public ReadResult read(int clientId, ReadRequest request) {
+    public ReadResult metaGet(int clientId, ReadRequest request) {
+        stats.cmdMeta.increment();
         ReadResult result = store.read(request);
         boolean hit = result.item() != null;
         if (request.touchExptime() != null) {
@@ -105,10 +132,38 @@ public class CacheCommands {
     }
 
     /**
-     * A set or replace that compares with CAS 0 (ms C0, cas with unique 0). No item has CAS 0, so
-     * it never stores: EXISTS when the key is live, NOT_FOUND when not.
+     * A store that must compare CAS (text cas, ms C on set or replace), even with unique 0: no item
+     * has CAS 0, so that never stores (EXISTS when the key is live, NOT_FOUND when not), while the
+     * store itself reads 0 as "no CAS".
      */
-    public StoreResult storeComparingZero(int clientId, StoreRequest request) {
+    public StoreResult compareAndStore(int clientId, StoreRequest request) {
+        return request.compareCas() != 0 ? store(clientId, request) : storeComparingZero(clientId, request);
+    }
+
+    /** A meta store (ms), counted as a meta command and as a set; {@code compare} as in {@link #compareAndStore}. */
+    public StoreResult metaSet(int clientId, StoreRequest request, boolean compare) {
+        stats.cmdMeta.increment();
+        return compare ? compareAndStore(clientId, request) : store(clientId, request);
+    }
+
+    /**
+     * A store refused before it reached the store because its value is too large (memcached
+     * store_too_large); memcached unlinks the key's old value so a stale one does not outlive the
+     * failed write ({@code unlink} null when the command keeps it).
+     */
+    public void refuseTooLarge(Key unlink) {
+        stats.storeTooLarge.increment();
+        if (unlink != null) {
+            store.delete(unlink, 0, false);
+        }
+    }
+
+    /** A store refused for another reason than size that still drops the key's old value. */
+    public void unlink(Key key) {
+        store.delete(key, 0, false);
+    }
+
+    private StoreResult storeComparingZero(int clientId, StoreRequest request) {
         stats.cmdSet.increment();
         StoreResult result = store.peek(request.key()) != null ? StoreResult.EXISTS : StoreResult.NOT_FOUND;
         (result == StoreResult.EXISTS ? stats.casBadval : stats.casMisses).increment();
@@ -126,6 +181,12 @@ public class CacheCommands {
             }
         }
         mutations.stored(clientId, request, result);
+    }
+
+    /** A meta arithmetic (ma), counted as a meta command; touch and vivify happen in the same store step. */
+    public ArithmeticResult metaArithmetic(Arithmetic request) {
+        stats.cmdMeta.increment();
+        return arithmetic(request);
     }
 
     public ArithmeticResult arithmetic(Arithmetic request) {
@@ -150,7 +211,8 @@ public class CacheCommands {
     }
 
     /** A meta delete (md); memcached counts a hit only when the item goes, a miss on NF and EX. */
-    public DeleteOutcome delete(DeleteRequest request) {
+    public DeleteOutcome metaDelete(DeleteRequest request) {
+        stats.cmdMeta.increment();
         DeleteOutcome outcome = store.delete(request);
         if (outcome != DeleteOutcome.DELETED) {
             stats.deleteMisses.increment();
@@ -160,6 +222,17 @@ public class CacheCommands {
         return outcome;
     }
 
+    /**
+     * A touch that answers with the item (binary TOUCH returns its flags): counted as a touch only, as memcached
+     * counts it; null on a miss.
+     */
+    public Item touchItem(Key key, long exptime) {
+        stats.cmdTouch.increment();
+        Item item = store.getAndTouch(key, exptime);
+        (item != null ? stats.touchHits : stats.touchMisses).increment();
+        return item;
+    }
+
     public boolean touch(Key key, long exptime) {
         stats.cmdTouch.increment();
         boolean found = store.touch(key, exptime);
@@ -167,13 +240,34 @@ public class CacheCommands {
         return found;
     }
 
+    /**
+     * flush_all with memcached's delay rule for every protocol: a delay over 30 days is a unix time,
+     * one already past means now.
+     */
     public void flushAll(long delaySeconds) {
         stats.cmdFlush.increment();
-        store.flushAll(delaySeconds);
+        long delay = delaySeconds > THIRTY_DAYS ? Math.max(0, delaySeconds - store.nowSeconds()) : delaySeconds;
+        store.flushAll(delay);
     }
 
-    /** An item's metadata without counting a fetch (me, mg without value flags in debug tools). */
+    /** An item's metadata without counting a fetch. */
     public Item peek(Key key) {
         return store.peek(key);
+    }
+
+    /** A meta debug (me): the item's metadata without recording a read, counted as a meta command. */
+    public Item metaDebug(Key key) {
+        stats.cmdMeta.increment();
+        return store.peek(key);
+    }
+
+    /** Live items in key order from {@code from} (null: the first), weakly consistent, reads not recorded (dumps). */
+    public Iterator<Item> itemsFrom(Key from) {
+        return store.itemsFrom(from);
+    }
+
+    /** A meta no-op (mn), counted as a meta command as memcached does. */
+    public void metaNoop() {
+        stats.cmdMeta.increment();
     }
 }

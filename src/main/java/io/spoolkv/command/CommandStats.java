@@ -50,13 +50,4 @@ public final class CommandStats {
     public long touchMisses() { return touchMisses.sum(); }
     public long storeTooLarge() { return storeTooLarge.sum(); }
 
-    /** A value refused for its size (memcached store_too_large). */
-    public void tooLarge() {
-        storeTooLarge.increment();
-    }
-
-    /** Counts a meta command (memcached counts them apart from the classic ones too). */
-    public void meta() {
-        cmdMeta.increment();
-    }
 }

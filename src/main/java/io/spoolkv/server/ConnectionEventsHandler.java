@@ -4,10 +4,12 @@ import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.handler.codec.memcache.binary.BinaryMemcacheOpcodes;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.spoolkv.command.ConnectionListener;
 import io.spoolkv.command.ConnectionListener.CloseReason;
-import io.spoolkv.protocol.text.DrainConnection;
+import io.spoolkv.protocol.DrainConnection;
+import io.spoolkv.protocol.binary.BinaryRequest;
 import io.spoolkv.protocol.text.TextRequest;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -52,6 +54,11 @@ final class ConnectionEventsHandler extends ChannelDuplexHandler {
                 clientDone = true;
             }
         } else if (msg instanceof TextRequest.Invalid invalid && invalid.close()) {
+            decide(CloseReason.ERROR);
+        } else if (msg instanceof BinaryRequest.Command c && (c.opcode() == BinaryMemcacheOpcodes.QUIT
+                || c.opcode() == BinaryMemcacheOpcodes.QUITQ)) {
+            clientDone = true;
+        } else if (msg instanceof BinaryRequest.Malformed || msg instanceof BinaryRequest.BadMagic) {
             decide(CloseReason.ERROR);
         }
         super.channelRead(ctx, msg);

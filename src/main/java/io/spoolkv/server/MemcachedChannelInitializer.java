@@ -2,6 +2,7 @@ package io.spoolkv.server;
 
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
@@ -11,6 +12,10 @@ import io.spoolkv.config.SpoolProperties;
 import io.spoolkv.config.StoreProperties;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import io.spoolkv.protocol.binary.BinaryCommandExecutor;
+import io.spoolkv.protocol.binary.BinaryCommandHandler;
+import io.spoolkv.protocol.binary.BinaryRequestDecoder;
+import io.spoolkv.protocol.binary.BinaryResponseEncoder;
 import io.spoolkv.protocol.text.StreamCommands;
 import io.spoolkv.protocol.text.TextCommandExecutor;
 import io.spoolkv.protocol.text.TextCommandHandler;
@@ -23,7 +28,8 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * Builds each connection's pipeline: decoding, encoding and command handling are separate
- * handlers; the shared command layer sits behind the handler. With TLS, the {@code SslHandler} sits
+ * handlers, for the text or the binary protocol as the connection's first byte says; the shared command
+ * layer sits behind the handler. With TLS, the {@code SslHandler} sits
  * next to the socket, below everything else (the spool writes through the channel, so its fragments are
  * encrypted too); with authentication, the login handler sits in front of the decoder until the client
  * has logged in: that is the only place where access is checked.
@@ -34,6 +40,7 @@ final class MemcachedChannelInitializer extends ChannelInitializer<SocketChannel
 
     private final ConnectionRegistry registry;
     private final TextCommandExecutor executor;
+    private final BinaryCommandExecutor binaryExecutor;
     private final StreamCommands streams;
     private final int maxItemSize;
     private final long idleTimeoutNanos;
@@ -43,7 +50,8 @@ final class MemcachedChannelInitializer extends ChannelInitializer<SocketChannel
     private final ServerTls tls;
     private final Authenticator authenticator;
 
-    MemcachedChannelInitializer(ConnectionRegistry registry, TextCommandExecutor executor, StreamCommands streams,
+    MemcachedChannelInitializer(ConnectionRegistry registry, TextCommandExecutor executor,
+                                BinaryCommandExecutor binaryExecutor, StreamCommands streams,
                                 StoreProperties store, ServerProperties server, SpoolProperties spool, ServerTls tls,
                                 Authenticator authenticator) {
         this.registry = registry;
@@ -53,6 +61,7 @@ final class MemcachedChannelInitializer extends ChannelInitializer<SocketChannel
         this.idleTimeoutNanos = server.idleTimeout().toNanos();
         this.onIdleClose = registry::idleClosed;
         this.executor = executor;
+        this.binaryExecutor = binaryExecutor;
         this.streams = streams;
         this.maxItemSize = (int) Math.min(Integer.MAX_VALUE - 2, store.maxItemSize().toBytes());
         this.maxRetrievalLine = (int) server.maxRetrievalLine().toBytes();
@@ -82,14 +91,37 @@ final class MemcachedChannelInitializer extends ChannelInitializer<SocketChannel
             // Only when asked for: it costs a timer per connection.
             p.addLast("idle", new IdleStateHandler(idleTimeoutNanos, 0, 0, TimeUnit.NANOSECONDS));
         }
-        if (authenticator.enabled()) {
-            p.addLast("login", new TextLoginDecoder(authenticator));
-        }
-        p.addLast("decoder", new TextRequestDecoder(maxItemSize, maxRetrievalLine));
-        p.addLast("encoder", TextResponseEncoder.INSTANCE);
+        // The first byte picks the protocol; the detector then adds its decoder and encoder in front of
+        // "connevents" and its handler behind it, and steps aside.
+        p.addLast("detect", new ProtocolDetector(this::addText, this::addBinary, onIdleClose));
         // Between decoder and handler: it sees the requests and closes that give a close its reason.
         p.addLast("connevents", new ConnectionEventsHandler(registry.listener(), ConnectionRegistry.clientId(ch)));
-        p.addLast("handler", new TextCommandHandler(executor, streams, ConnectionRegistry.clientId(ch), onIdleClose,
-                closeTimeout));
+    }
+
+    private void addText(ChannelHandlerContext detector) {
+        ChannelPipeline p = detector.pipeline();
+        if (authenticator.enabled()) {
+            p.addBefore("connevents", "login", new TextLoginDecoder(authenticator));
+        }
+        p.addBefore("connevents", "decoder", new TextRequestDecoder(maxItemSize, maxRetrievalLine));
+        p.addBefore("connevents", "encoder", TextResponseEncoder.INSTANCE);
+        p.addLast("handler", new TextCommandHandler(executor, streams, ConnectionRegistry.clientId(detector.channel()),
+                onIdleClose, closeTimeout));
+    }
+
+    /**
+     * Binary clients authenticate with SASL, which spoolkv does not speak: with authentication on, a binary
+     * connection is closed rather than served unauthenticated.
+     */
+    private void addBinary(ChannelHandlerContext detector) {
+        if (authenticator.enabled()) {
+            detector.channel().close();
+            return;
+        }
+        ChannelPipeline p = detector.pipeline();
+        p.addBefore("connevents", "decoder", new BinaryRequestDecoder(maxItemSize));
+        p.addBefore("connevents", "encoder", BinaryResponseEncoder.INSTANCE);
+        p.addLast("handler", new BinaryCommandHandler(binaryExecutor, ConnectionRegistry.clientId(detector.channel()),
+                onIdleClose, closeTimeout));
     }
 }

@@ -13,8 +13,9 @@ import io.spoolkv.command.StatsReporter;
 import io.spoolkv.config.ServerProperties;
 import io.spoolkv.config.SpoolProperties;
 import io.spoolkv.config.StoreProperties;
-import io.spoolkv.protocol.text.DrainConnection;
+import io.spoolkv.protocol.DrainConnection;
 import io.spoolkv.protocol.text.StreamCommands;
+import io.spoolkv.protocol.binary.BinaryCommandExecutor;
 import io.spoolkv.protocol.text.TextCommandExecutor;
 import io.spoolkv.command.CacheCommands;
 import io.spoolkv.security.Authenticator;
@@ -67,7 +68,7 @@ public class MemcachedServer implements SmartLifecycle {
         this.events = events;
         this.registry = registry;
         this.initializer = new MemcachedChannelInitializer(registry,
-                new TextCommandExecutor(commands, stats), streams, store, properties, spool, tls, authenticator);
+                new TextCommandExecutor(commands, stats), new BinaryCommandExecutor(commands, stats), streams, store, properties, spool, tls, authenticator);
     }
 
     @Override

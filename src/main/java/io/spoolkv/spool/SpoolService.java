@@ -4,7 +4,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.util.AttributeKey;
-import io.spoolkv.background.BackgroundExecutor;
 import io.spoolkv.config.SpoolProperties;
 import java.time.Duration;
 import java.util.Collection;
@@ -41,9 +40,10 @@ public class SpoolService implements SmartLifecycle, AutoCloseable {
     private final long stuckTimeoutNanos;
     private volatile ScheduledExecutorService reaper;
 
-    public SpoolService(SpoolProperties properties, MeterRegistry registry, BackgroundExecutor backgroundExecutor) {
+    /** @param resumeExecutor runs producers' resume callbacks off the event loop (the background executor) */
+    public SpoolService(SpoolProperties properties, MeterRegistry registry, ResumeExecutor resumeExecutor) {
         this.properties = properties;
-        this.resumeExecutor = backgroundExecutor;
+        this.resumeExecutor = resumeExecutor;
         this.global = new GlobalBudget(properties.maxTotalBytes().toBytes(), properties.highWaterBytes().toBytes());
         this.metrics = new SpoolMetrics(registry, global);
         this.stuckTimeoutNanos = properties.stuckTimeout().toNanos();

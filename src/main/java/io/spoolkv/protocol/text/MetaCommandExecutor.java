@@ -34,14 +34,16 @@ final class MetaCommandExecutor {
     }
 
     TextResponse execute(int clientId, MetaCommand m) {
-        commands.stats().meta();
         return switch (m.type()) {
             case 'g' -> get(clientId, m);
             case 's' -> set(clientId, m);
             case 'd' -> delete(m);
             case 'a' -> arithmetic(m);
             case 'e' -> debug(m);
-            case 'n' -> new TextResponse.Meta("MN", null);
+            case 'n' -> {
+                commands.metaNoop();
+                yield new TextResponse.Meta("MN", null);
+            }
             default -> TextResponse.Line.ERROR;
         };
     }
@@ -49,13 +51,13 @@ final class MetaCommandExecutor {
     private TextResponse get(int clientId, MetaCommand m) {
         // an item that N creates takes the TTL of whichever of N and T comes later on the line
         Long vivify = m.has('N') && later(m, 'T', 'N') ? m.signed('T') : m.signed('N');
-        ReadResult read = commands.read(clientId,
+        ReadResult read = commands.metaGet(clientId,
                 new ReadRequest(m.key(), !m.has('u'), m.signed('T'), vivify, m.signed('R'), later(m, 'T', 'R')));
         Item item = read.item();
         if (item == null) {
             return m.has('q') ? null : reply("EN", m, null);
         }
-        long now = commands.store().nowSeconds();
+        long now = commands.nowSeconds();
         StringBuilder flags = new StringBuilder();
         // memcached applies T (and N to an item it created) where it meets them on the line, so a
         // t before them shows the expiry as it was
@@ -106,10 +108,10 @@ final class MetaCommandExecutor {
         long compareCas = m.unsigned('C', 0);
         StoreRequest request = new StoreRequest(mode, m.key(), m.value(), flags, ttl == null ? 0 : ttl,
                 compareCas, m.unsigned('E', 0), m.has('I'));
-        // C0 compares as memcached does: set and replace become a CAS that no item can match;
-        // add ignores C and append/prepend treat 0 as "no CAS"
-        boolean casZero = m.has('C') && compareCas == 0 && (mode == StoreMode.SET || mode == StoreMode.REPLACE);
-        StoreResult result = casZero ? commands.storeComparingZero(clientId, request) : commands.store(clientId, request);
+        // C compares as memcached does on set and replace (C0 included); add ignores C and
+        // append/prepend treat 0 as "no CAS"
+        boolean compare = m.has('C') && (mode == StoreMode.SET || mode == StoreMode.REPLACE);
+        StoreResult result = commands.metaSet(clientId, request, compare);
         return switch (result.outcome()) {
             case STORED -> m.has('q') ? null : reply("HD", m, result.cas());
             case NOT_STORED -> reply("NS", m, 0L);
@@ -119,7 +121,7 @@ final class MetaCommandExecutor {
     }
 
     private TextResponse delete(MetaCommand m) {
-        DeleteOutcome outcome = commands.delete(new DeleteRequest(m.key(), m.has('C'), m.unsigned('C', 0), m.has('I'),
+        DeleteOutcome outcome = commands.metaDelete(new DeleteRequest(m.key(), m.has('C'), m.unsigned('C', 0), m.has('I'),
                 m.signed('T'), m.has('x'), m.has('F') ? (int) Numbers.parseUnsigned32(m.flag('F').token()) : 0));
         return switch (outcome) {
             case DELETED -> m.has('q') ? null : reply("HD", m, null);
@@ -135,7 +137,7 @@ final class MetaCommandExecutor {
         Long vivify = m.signed('N');
         // a created item takes the TTL of whichever of N and T comes later on the line
         long createTtl = vivify == null ? 0 : later(m, 'T', 'N') ? touch : vivify;
-        ArithmeticResult result = commands.arithmetic(new Arithmetic(m.key(), increment, m.unsigned('D', 1),
+        ArithmeticResult result = commands.metaArithmetic(new Arithmetic(m.key(), increment, m.unsigned('D', 1),
                 m.unsigned('C', 0), vivify != null, m.unsigned('J', 0), createTtl, touch));
         if (m.opaqueTooLong() && result.outcome() != ArithmeticResult.Outcome.NON_NUMERIC) {
             return TextResponse.Line.of(MetaCommandParser.OPAQUE_TOO_LONG); // memcached checks it after the change
@@ -146,7 +148,7 @@ final class MetaCommandExecutor {
                     yield null;
                 }
                 Item item = result.item();
-                long now = commands.store().nowSeconds();
+                long now = commands.nowSeconds();
                 StringBuilder flags = new StringBuilder();
                 for (MetaFlag f : m.flags()) {
                     switch (f.name()) {
@@ -168,11 +170,11 @@ final class MetaCommandExecutor {
     }
 
     private TextResponse debug(MetaCommand m) {
-        Item item = commands.peek(m.key());
+        Item item = commands.metaDebug(m.key());
         if (item == null) {
             return TextResponse.Line.of("EN");
         }
-        long now = commands.store().nowSeconds();
+        long now = commands.nowSeconds();
         String key = m.base64Key() ? Base64.getEncoder().encodeToString(m.key().bytes()) : Tokens.text(m.key().bytes());
         return new TextResponse.Meta("ME " + key
                 // memcached 1.6.18 prints now minus the expiry here, so a TTL of 100 shows as -100

@@ -26,7 +26,6 @@ public final class TextCommandExecutor {
             TextResponse.Line.of("MEMLIMIT_TOO_SMALL cannot set maxbytes to less than 8m");
     private static final TextResponse.Line MEMLIMIT_NOT_BYTES =
             TextResponse.Line.of("MEMLIMIT_ADJUST_FAILED input value is megabytes not bytes");
-    private static final long THIRTY_DAYS = 60L * 60 * 24 * 30;
     /** memcached's smallest cache_memlimit, in megabytes. */
     private static final long MIN_MEMLIMIT_MB = 8;
 
@@ -59,7 +58,7 @@ public final class TextCommandExecutor {
             boolean touched = commands.touch(t.key(), t.exptime());
             return quietly(t.noreply(), touched ? TextResponse.Line.TOUCHED : TextResponse.Line.NOT_FOUND);
         } else if (request instanceof TextRequest.FlushAll f) {
-            commands.flushAll(relativeDelay(f.delaySeconds()));
+            commands.flushAll(f.delaySeconds());
             return quietly(f.noreply(), TextResponse.Line.OK);
         } else if (request instanceof TextRequest.Stats s) {
             return stats(clientId, s.group());
@@ -74,11 +73,10 @@ public final class TextCommandExecutor {
         } else if (request instanceof TextRequest.CacheMemlimit m) {
             return quietly(m.noreply(), cacheMemlimit(m.megabytes()));
         } else if (request instanceof TextRequest.Refused r) {
-            if (r.unlink() != null) {
-                commands.store().delete(r.unlink(), 0, false);
-            }
             if (r.reply().equals(TextCommandParser.TOO_LARGE)) {
-                commands.stats().tooLarge();
+                commands.refuseTooLarge(r.unlink());
+            } else if (r.unlink() != null) {
+                commands.unlink(r.unlink());
             }
             return quietly(r.noreply(), TextResponse.Line.of(r.reply()));
         } else if (request instanceof TextRequest.Invalid i) {
@@ -98,11 +96,7 @@ public final class TextCommandExecutor {
     }
 
     private TextResponse store(int clientId, TextRequest.Storage s) {
-        if (s.cas() && s.request().compareCas() == 0) {
-            // No item ever has CAS 0, so memcached never stores this; the store reads 0 as "no CAS".
-            return commands.peek(s.request().key()) != null ? TextResponse.Line.EXISTS : TextResponse.Line.NOT_FOUND;
-        }
-        StoreResult result = commands.store(clientId, s.request());
+        StoreResult result = s.cas() ? commands.compareAndStore(clientId, s.request()) : commands.store(clientId, s.request());
         commands.prefixStats().set(s.request().key());
         return switch (result.outcome()) {
             case STORED -> TextResponse.Line.STORED;
@@ -192,17 +186,12 @@ public final class TextCommandExecutor {
             return MEMLIMIT_TOO_SMALL;
         }
         long bytes = megabytes << 20;
-        if (bytes < commands.store().maxItemSize()) {
+        if (bytes < commands.maxItemSize()) {
             return TextResponse.Line.of("MEMLIMIT_TOO_SMALL cannot set maxbytes below item_size_max ("
-                    + commands.store().maxItemSize() + " bytes)");
+                    + commands.maxItemSize() + " bytes)");
         }
-        commands.store().maxMemory(bytes);
+        commands.maxMemory(bytes);
         return TextResponse.Line.OK;
-    }
-
-    /** memcached reads a flush_all delay over 30 days as a unix time (one already past means now). */
-    private long relativeDelay(long delay) {
-        return delay > THIRTY_DAYS ? Math.max(0, delay - commands.store().nowSeconds()) : delay;
     }
 
     private static TextResponse quietly(boolean noreply, TextResponse response) {

@@ -1,11 +1,9 @@
 package io.spoolkv.protocol.text;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.socket.ChannelInputShutdownEvent;
-import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.util.ByteProcessor;
+import io.spoolkv.protocol.PausableDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
@@ -16,12 +14,9 @@ import java.util.List;
  * other. Everything it emits is plain heap data: no buffer ownership leaves this handler.
  *
  * <p><b>Holding back.</b> It emits one request per decode step, so the handler behind it can {@link #pause} it
- * right after a request that cannot run yet (the socket is full, a stream runs): what the client sent then stays
- * here as bytes, at most one read of them, instead of becoming request objects that wait. {@link #pause
- * pause(false)} decodes what is buffered. A half-close that arrives while paused is held back too, so the
- * requests before it are still answered.
+ * right after a request that cannot run yet (see {@link PausableDecoder}).
  */
-public final class TextRequestDecoder extends ByteToMessageDecoder {
+public final class TextRequestDecoder extends PausableDecoder {
 
     /** memcached refuses a line this long without a newline. */
     public static final int MAX_LINE = 2048;
@@ -44,14 +39,6 @@ public final class TextRequestDecoder extends ByteToMessageDecoder {
     /** After a fatal error everything else the client sends is ignored. */
     private boolean failed;
 
-    private ChannelHandlerContext ctx;
-    /** The handler cannot run requests now: decode nothing, read nothing more. */
-    private boolean paused;
-    /** Inside {@link #channelRead}: a resume then just lets the running decode loop go on. */
-    private boolean decoding;
-    /** The client shut down its sending side while we were paused: passed on once the buffer is decoded. */
-    private boolean inputShutdownHeld;
-
     public TextRequestDecoder(int maxItemSize, int maxRetrievalLine) {
         if (maxRetrievalLine < MAX_LINE) {
             throw new IllegalArgumentException("maxRetrievalLine below " + MAX_LINE + ": " + maxRetrievalLine);
@@ -63,92 +50,9 @@ public final class TextRequestDecoder extends ByteToMessageDecoder {
     }
 
     @Override
-    public void handlerAdded(ChannelHandlerContext ctx) throws Exception {
-        this.ctx = ctx;
-        super.handlerAdded(ctx);
-    }
-
-    /**
-     * Stops (true) or resumes (false) decoding; event loop only. Resuming decodes what is buffered at once; if a
-     * decode is running (the handler resumed from inside it), that decode goes on over the buffer instead.
-     */
-    public void pause(boolean pause) {
-        boolean resumed = paused && !pause;
-        paused = pause;
-        if (!resumed) {
-            return;
-        }
-        if (decoding) {
-            return; // the handler resumed us from inside our own decode loop, which simply goes on
-        }
-        if (ctx == null || ctx.isRemoved() || !ctx.channel().isActive()) {
-            return; // nobody to answer: a closed connection's buffered requests are not run
-        }
-        try {
-            channelRead(ctx, Unpooled.EMPTY_BUFFER);
-        } catch (Exception e) {
-            ctx.fireExceptionCaught(e);
-        }
-    }
-
-    /** Bytes received and not decoded yet (for tests). */
-    int bufferedBytes() {
-        return internalBuffer().readableBytes();
-    }
-
-    @Override
-    public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
-        decoding = true;
-        try {
-            super.channelRead(ctx, msg);
-        } finally {
-            decoding = false;
-        }
-        if (!paused && inputShutdownHeld) {
-            inputShutdownHeld = false;
-            super.userEventTriggered(ctx, ChannelInputShutdownEvent.INSTANCE);
-        }
-    }
-
-    @Override
-    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-        inputShutdownHeld = false; // the close says it all; no half-close after it
-        super.channelInactive(ctx);
-    }
-
-    @Override
-    public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
-        if (paused) {
-            // ByteToMessageDecoder asks for another read when this one decoded nothing: exactly what must not
-            // happen while the handler cannot run what it already has.
-            ctx.fireChannelReadComplete();
-            return;
-        }
-        super.channelReadComplete(ctx);
-    }
-
-    @Override
-    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
-        if (evt == ChannelInputShutdownEvent.INSTANCE) {
-            // ByteToMessageDecoder would decode the rest in one go, then drop whatever the handler paused us on:
-            // decode what the handler takes now, and hold the event while requests are still buffered.
-            if (!paused && !decoding && internalBuffer().isReadable()) {
-                channelRead(ctx, Unpooled.EMPTY_BUFFER);
-            }
-            if (paused || decoding) {
-                // Requests wait for the handler: pass the event on once they are answered. (Unpaused, what is
-                // left is part of a request that can no longer complete: ByteToMessageDecoder drops it.)
-                inputShutdownHeld = true;
-                return;
-            }
-        }
-        super.userEventTriggered(ctx, evt);
-    }
-
-    @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
         while (in.isReadable()) {
-            if (paused || !out.isEmpty()) {
+            if (paused() || !out.isEmpty()) {
                 return; // one request per step: the handler may pause us after each
             }
             if (failed) {

@@ -34,7 +34,7 @@ import org.springframework.util.unit.DataSize;
  * line, so an exception anywhere in the pipeline fails the property instead of passing as "closed".
  *
  * <p>Streaming commands ({@code lru_crawler} dumps, {@code watch}) need a spool and background threads, which an
- * {@code EmbeddedChannel} has not; they get what the real {@code BackgroundStreams} answers on a connection
+ * {@code EmbeddedChannel} has not; they get what the real {@code TextStreamCommands} answers on a connection
  * without a spool. Their streaming is covered over real sockets (the {@code *IT} classes and the chaos soak).
  */
 final class FuzzPipeline implements AutoCloseable {

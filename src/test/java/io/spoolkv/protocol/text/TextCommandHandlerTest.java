@@ -6,28 +6,33 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.spoolkv.command.Versions;
+import io.spoolkv.config.StoreProperties;
 import io.spoolkv.store.Key;
+import io.spoolkv.store.MemoryItemStore;
+import io.spoolkv.store.MutableClock;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
+import org.springframework.util.unit.DataSize;
 
 /**
- * End to end on one connection: decoder, handler and encoder over {@link SimpleItemStore}. The meta
- * commands are tested over the real store in {@link MetaCommandsTest}.
+ * End to end on one connection: decoder, handler and encoder over the real store on a test clock. The meta
+ * commands are tested in {@link MetaCommandsTest}.
  */
 class TextCommandHandlerTest {
 
-    SimpleItemStore store;
+    MemoryItemStore store;
     TextChannelFixture fixture;
     List<TextRequest> streamed;
     EmbeddedChannel channel;
 
     @BeforeEach
     void setUp() {
-        store = new SimpleItemStore();
+        store = new MemoryItemStore(new StoreProperties(DataSize.ofMegabytes(64), DataSize.ofMegabytes(1), true),
+                MutableClock.atDefaultStart());
         fixture = new TextChannelFixture(store);
         streamed = fixture.streamed;
         channel = fixture.channel;

@@ -1,4 +1,4 @@
-package io.spoolkv.protocol.text;
+package io.spoolkv.protocol;
 
 /**
  * User event the server fires through each connection's pipeline on shutdown: stop reading, answer the

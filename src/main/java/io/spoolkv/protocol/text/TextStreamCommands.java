@@ -1,14 +1,13 @@
-package io.spoolkv.background;
+package io.spoolkv.protocol.text;
 
 import io.netty.channel.ChannelHandlerContext;
+import io.spoolkv.background.BackgroundExecutor;
+import io.spoolkv.background.KeyDumpTask;
+import io.spoolkv.command.CacheCommands;
 import io.spoolkv.command.RuntimeSettings;
 import io.spoolkv.config.BackgroundProperties;
-import io.spoolkv.protocol.text.StreamCommands;
-import io.spoolkv.protocol.text.TextRequest;
-import io.spoolkv.protocol.text.TextResponse;
 import io.spoolkv.spool.ConnectionSpool;
 import io.spoolkv.spool.SpoolService;
-import io.spoolkv.store.ItemStore;
 import io.spoolkv.watch.WatchHub;
 import io.spoolkv.watch.WatchStream;
 import java.util.Set;
@@ -20,7 +19,7 @@ import org.springframework.stereotype.Component;
  * the {@link WatchHub}. Both send everything through the connection's spool, never the socket.
  */
 @Component
-public class BackgroundStreams implements StreamCommands {
+public class TextStreamCommands implements StreamCommands {
 
     private static final TextResponse BUSY = TextResponse.Line.of("BUSY currently processing crawler request");
     private static final TextResponse BAD_CLASS = TextResponse.Line.of("BADCLASS invalid class id");
@@ -31,16 +30,16 @@ public class BackgroundStreams implements StreamCommands {
     /** memcached numbers slab classes below this; any other id is a bad class. */
     private static final int MAX_CLASS_ID = 63;
 
-    private final ItemStore store;
+    private final CacheCommands commands;
     private final SpoolService spools;
     private final BackgroundExecutor executor;
     private final WatchHub watchHub;
     private final int chunkBytes;
     private final RuntimeSettings settings;
 
-    public BackgroundStreams(ItemStore store, SpoolService spools, BackgroundExecutor executor, WatchHub watchHub,
-                             BackgroundProperties properties, RuntimeSettings settings) {
-        this.store = store;
+    public TextStreamCommands(CacheCommands commands, SpoolService spools, BackgroundExecutor executor, WatchHub watchHub,
+                              BackgroundProperties properties, RuntimeSettings settings) {
+        this.commands = commands;
         this.spools = spools;
         this.executor = executor;
         this.watchHub = watchHub;
@@ -152,7 +151,7 @@ public class BackgroundStreams implements StreamCommands {
             onFinished.run();
         };
         KeyDumpTask task = new KeyDumpTask(spool, executor, chunkBytes, command, finished, settings::crawlFinished,
-                store.itemsFrom(null), format);
+                commands.itemsFrom(null), format);
         if (task.start()) {
             return new Started(null, true, false);
         }

@@ -1,9 +1,8 @@
-package io.spoolkv.background;
+package io.spoolkv.protocol.text;
 
 import io.netty.buffer.ByteBuf;
+import io.spoolkv.background.ItemFrames;
 import io.spoolkv.command.StatsReporter;
-import io.spoolkv.protocol.text.Ascii;
-import io.spoolkv.protocol.text.UriEncoding;
 import io.spoolkv.store.Item;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
@@ -13,11 +12,11 @@ import java.util.Base64;
  * producer is filling: {@code metadump} (one {@code key=... exp=... } line per item, ending
  * {@code END}) and {@code mgdump} (one {@code mg <key>} line per item, ending {@code EN}).
  */
-enum KeyDumpFormat {
+enum KeyDumpFormat implements ItemFrames {
 
     METADUMP("END\r\n") {
         @Override
-        void write(ByteBuf out, Item item) {
+        public void write(ByteBuf out, Item item) {
             out.writeBytes(KEY);
             UriEncoding.write(out, item.key().bytes());
             out.writeBytes(EXP);
@@ -42,7 +41,7 @@ enum KeyDumpFormat {
 
     MGDUMP("EN\r\n") {
         @Override
-        void write(ByteBuf out, Item item) {
+        public void write(ByteBuf out, Item item) {
             byte[] key = item.key().bytes();
             out.writeBytes(MG);
             if (printable(key)) {
@@ -75,12 +74,22 @@ enum KeyDumpFormat {
         this.end = ascii(end);
     }
 
-    /** Writes one item's line. */
-    abstract void write(ByteBuf out, Item item);
+    private static final byte[] FAILED = ascii("SERVER_ERROR key dump failed\r\n");
 
-    /** Writes the line that ends the dump. */
-    void writeEnd(ByteBuf out) {
+    @Override
+    public void writeEnd(ByteBuf out) {
         out.writeBytes(end);
+    }
+
+    @Override
+    public int maxFrameBytes() {
+        return MAX_LINE;
+    }
+
+    /** Chunks hold whole lines, so the client sees the lines sent so far, then this instead of the end. */
+    @Override
+    public byte[] failure() {
+        return FAILED.clone();
     }
 
     private static boolean printable(byte[] key) {

@@ -1,0 +1,224 @@
+package io.spoolkv.protocol.binary;
+
+import static io.netty.handler.codec.memcache.binary.BinaryMemcacheOpcodes.*;
+import static io.netty.handler.codec.memcache.binary.BinaryMemcacheResponseStatus.*;
+
+import io.spoolkv.command.CacheCommands;
+import io.spoolkv.command.Stat;
+import io.spoolkv.command.StatsReporter;
+import io.spoolkv.store.Arithmetic;
+import io.spoolkv.store.ArithmeticResult;
+import io.spoolkv.store.DeleteOutcome;
+import io.spoolkv.store.Item;
+import io.spoolkv.store.Key;
+import io.spoolkv.store.StoreMode;
+import io.spoolkv.store.StoreRequest;
+import io.spoolkv.store.StoreResult;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * Runs binary requests on the shared command layer (the same calls and counters as the text protocol) and says
+ * what to answer, in memcached's binary semantics: quiet variants answer only failures (quiet gets only hits), a
+ * non-zero CAS makes any mutation compare, and errors carry memcached's short message. Connection control (quit,
+ * close after a malformed header) is the handler's. Thread-safe: it holds no connection state.
+ */
+public final class BinaryCommandExecutor {
+
+    /** memcached's "fail if missing" expiry for increment and decrement: never create the item. */
+    private static final long NO_AUTO_CREATE = 0xffffffffL;
+
+    private final CacheCommands commands;
+    private final StatsReporter stats;
+
+    public BinaryCommandExecutor(CacheCommands commands, StatsReporter stats) {
+        this.commands = commands;
+        this.stats = stats;
+    }
+
+    /** Runs {@code request} and hands its responses (none for a quiet success, several for STAT) to {@code out}. */
+    public void execute(int clientId, BinaryRequest request, Consumer<BinaryResponse> out) {
+        if (request instanceof BinaryRequest.Command c) {
+            BinaryResponse response = command(clientId, c, out);
+            // a quiet mutation's success goes unanswered; a quiet get answers its hit (its miss made no response)
+            boolean silent = Opcodes.quiet(c.opcode()) && response != null && response.status() == SUCCESS
+                    && !Opcodes.retrieval(c.opcode());
+            if (response != null && !silent) {
+                out.accept(response);
+            }
+        } else if (request instanceof BinaryRequest.TooLarge t) {
+            // memcached drops a key's old value when a SET of it fails, so no stale value outlives the write
+            commands.refuseTooLarge(t.opcode() == SET || t.opcode() == SETQ ? Key.wrap(t.key()) : null);
+            out.accept(BinaryResponse.error(t, E2BIG));
+        } else if (request instanceof BinaryRequest.Unknown u) {
+            out.accept(BinaryResponse.error(u, UNKNOWN_COMMAND));
+        } else if (request instanceof BinaryRequest.Malformed m) {
+            out.accept(BinaryResponse.error(m, EINVA));
+        }
+        // BadMagic: nothing to answer, the handler closes
+    }
+
+    /** The response of one command, or null when it has already written its own (STAT) or has none. */
+    private BinaryResponse command(int clientId, BinaryRequest.Command c, Consumer<BinaryResponse> out) {
+        return switch (c.opcode()) {
+            case GET, GETQ, GETK, GETKQ -> get(clientId, c, null);
+            case GAT, GATQ, GATK, GATKQ -> get(clientId, c, (long) ByteBuffer.wrap(c.extras()).getInt());
+            case TOUCH -> touch(c);
+            case SET, SETQ, ADD, ADDQ, REPLACE, REPLACEQ, APPEND, APPENDQ, PREPEND, PREPENDQ -> store(clientId, c);
+            case DELETE, DELETEQ -> delete(c);
+            case INCREMENT, INCREMENTQ, DECREMENT, DECREMENTQ -> arithmetic(c);
+            case FLUSH, FLUSHQ -> {
+                commands.flushAll(c.extras().length == 4 ? Integer.toUnsignedLong(ByteBuffer.wrap(c.extras()).getInt()) : 0);
+                yield BinaryResponse.ok(c, 0);
+            }
+            case NOOP, QUIT -> BinaryResponse.ok(c, 0);
+            case QUITQ -> null;
+            case VERSION -> withValue(c, StatsReporter.VERSION.getBytes(StandardCharsets.US_ASCII));
+            case Opcodes.VERBOSITY -> {
+                stats.settings().verbosity(ByteBuffer.wrap(c.extras()).getInt());
+                yield BinaryResponse.ok(c, 0);
+            }
+            case STAT -> stat(clientId, c, out);
+            default -> BinaryResponse.error(c, UNKNOWN_COMMAND); // the decoder only lets known opcodes through
+        };
+    }
+
+    /** GET and GAT and their K and Q forms; {@code touch} is the new expiry of a GAT, null for a GET. */
+    private BinaryResponse get(int clientId, BinaryRequest.Command c, Long touch) {
+        Key key = Key.wrap(c.key());
+        Item item = touch == null ? commands.get(clientId, key) : commands.getAndTouch(clientId, key, touch);
+        commands.prefixStats().get(key, item != null);
+        boolean withKey = c.opcode() == GETK || c.opcode() == GETKQ || c.opcode() == GATK || c.opcode() == GATKQ;
+        if (item == null) {
+            if (Opcodes.quiet(c.opcode())) {
+                return null; // quiet gets answer hits only
+            }
+            // a miss of a K form names the key instead of memcached's message
+            return withKey ? new BinaryResponse(c.opcode(), KEY_ENOENT, c.opaque(), 0, BinaryResponse.NONE, c.key(),
+                    BinaryResponse.NONE) : BinaryResponse.error(c, KEY_ENOENT);
+        }
+        return new BinaryResponse(c.opcode(), SUCCESS, c.opaque(), item.cas(), flags(item),
+                withKey ? c.key() : BinaryResponse.NONE, item.value());
+    }
+
+    /** TOUCH answers the item's flags, without its value. */
+    private BinaryResponse touch(BinaryRequest.Command c) {
+        Item item = commands.touchItem(Key.wrap(c.key()), ByteBuffer.wrap(c.extras()).getInt());
+        if (item == null) {
+            return BinaryResponse.error(c, KEY_ENOENT);
+        }
+        return new BinaryResponse(c.opcode(), SUCCESS, c.opaque(), item.cas(), flags(item), BinaryResponse.NONE,
+                BinaryResponse.NONE);
+    }
+
+    private BinaryResponse store(int clientId, BinaryRequest.Command c) {
+        StoreMode mode = switch (c.opcode()) {
+            case SET, SETQ -> StoreMode.SET;
+            case ADD, ADDQ -> StoreMode.ADD;
+            case REPLACE, REPLACEQ -> StoreMode.REPLACE;
+            case APPEND, APPENDQ -> StoreMode.APPEND;
+            default -> StoreMode.PREPEND;
+        };
+        int flags = 0;
+        long exptime = 0;
+        if (c.extras().length == 8) {
+            ByteBuffer extras = ByteBuffer.wrap(c.extras());
+            flags = extras.getInt();
+            exptime = extras.getInt();
+        }
+        Key key = Key.wrap(c.key());
+        StoreResult result;
+        if (c.cas() != 0 && mode != StoreMode.APPEND && mode != StoreMode.PREPEND) {
+            // memcached turns a set, add or replace with a CAS into a compare-and-swap
+            result = commands.compareAndStore(clientId,
+                    new StoreRequest(StoreMode.SET, key, c.value(), flags, exptime, c.cas(), 0, false));
+        } else {
+            result = commands.store(clientId, new StoreRequest(mode, key, c.value(), flags, exptime, c.cas(), 0, false));
+        }
+        commands.prefixStats().set(key);
+        return switch (result.outcome()) {
+            case STORED -> BinaryResponse.ok(c, result.cas());
+            case EXISTS -> BinaryResponse.error(c, KEY_EEXISTS);
+            case NOT_FOUND -> BinaryResponse.error(c, KEY_ENOENT);
+            // memcached names why an add or replace did not store; append and prepend just did not
+            case NOT_STORED -> BinaryResponse.error(c, mode == StoreMode.ADD ? KEY_EEXISTS
+                    : mode == StoreMode.REPLACE ? KEY_ENOENT : NOT_STORED);
+        };
+    }
+
+    private BinaryResponse delete(BinaryRequest.Command c) {
+        Key key = Key.wrap(c.key());
+        DeleteOutcome outcome = commands.delete(key, c.cas(), false);
+        commands.prefixStats().delete(key);
+        return switch (outcome) {
+            case DELETED -> BinaryResponse.ok(c, 0);
+            case NOT_FOUND -> BinaryResponse.error(c, KEY_ENOENT);
+            case EXISTS -> BinaryResponse.error(c, KEY_EEXISTS);
+        };
+    }
+
+    /** INCREMENT and DECREMENT: a missing key is created with the initial value unless the expiry is 0xffffffff. */
+    private BinaryResponse arithmetic(BinaryRequest.Command c) {
+        ByteBuffer extras = ByteBuffer.wrap(c.extras());
+        long delta = extras.getLong();
+        long initial = extras.getLong();
+        long exptime = Integer.toUnsignedLong(extras.getInt());
+        boolean increment = c.opcode() == INCREMENT || c.opcode() == INCREMENTQ;
+        boolean create = exptime != NO_AUTO_CREATE;
+        ArithmeticResult result = commands.arithmetic(new Arithmetic(Key.wrap(c.key()), increment, delta, c.cas(),
+                create, initial, create ? exptime : 0));
+        return switch (result.outcome()) {
+            case OK -> new BinaryResponse(c.opcode(), SUCCESS, c.opaque(), result.item().cas(), BinaryResponse.NONE,
+                    BinaryResponse.NONE, ByteBuffer.allocate(8).putLong(result.value()).array());
+            case NOT_FOUND -> BinaryResponse.error(c, KEY_ENOENT);
+            case EXISTS -> BinaryResponse.error(c, KEY_EEXISTS);
+            case NON_NUMERIC -> BinaryResponse.error(c, DELTA_BADVAL);
+        };
+    }
+
+    /**
+     * STAT: one response per stat (key = name, value = value), then an empty one. The group key picks the block
+     * as in the text protocol's {@code stats <group>}; "detail dump" answers one stat, "detailed", as memcached.
+     */
+    private BinaryResponse stat(int clientId, BinaryRequest.Command c, Consumer<BinaryResponse> out) {
+        String group = new String(c.key(), StandardCharsets.ISO_8859_1);
+        List<Stat> report;
+        switch (group) {
+            case "" -> report = stats.report(null);
+            case "reset" -> {
+                stats.reset();
+                report = List.of();
+            }
+            case "conns" -> report = stats.conns(clientId);
+            case "detail on", "detail off" -> {
+                commands.prefixStats().enabled(group.equals("detail on"));
+                report = List.of();
+            }
+            case "detail dump" -> {
+                StringBuilder dump = new StringBuilder();
+                commands.prefixStats().dump().forEach(line -> dump.append(line).append("\r\n"));
+                report = List.of(Stat.of("detailed", dump.append("END\r\n")));
+            }
+            default -> report = stats.report(group);
+        }
+        if (report == null) {
+            return BinaryResponse.error(c, KEY_ENOENT);
+        }
+        for (Stat stat : report) {
+            out.accept(new BinaryResponse(c.opcode(), SUCCESS, c.opaque(), 0, BinaryResponse.NONE,
+                    stat.name().getBytes(StandardCharsets.ISO_8859_1),
+                    stat.value().getBytes(StandardCharsets.ISO_8859_1)));
+        }
+        return BinaryResponse.ok(c, 0);
+    }
+
+    private static BinaryResponse withValue(BinaryRequest.Command c, byte[] value) {
+        return new BinaryResponse(c.opcode(), SUCCESS, c.opaque(), 0, BinaryResponse.NONE, BinaryResponse.NONE, value);
+    }
+
+    private static byte[] flags(Item item) {
+        return ByteBuffer.allocate(4).putInt(item.flags()).array();
+    }
+}

@@ -1,0 +1,45 @@
+package io.spoolkv.protocol.binary;
+
+import io.netty.handler.codec.memcache.binary.BinaryMemcacheResponseStatus;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * One binary response packet: the request's opcode and opaque echoed, a status, a CAS, and a body of extras,
+ * key and value. Immutable; the arrays are not copied (the value of a hit is the item's own value).
+ */
+public record BinaryResponse(byte opcode, short status, int opaque, long cas, byte[] extras, byte[] key,
+                             byte[] value) {
+
+    static final byte[] NONE = new byte[0];
+
+    /** A success without a body (a store, a delete, a noop...). */
+    static BinaryResponse ok(BinaryRequest request, long cas) {
+        return new BinaryResponse(request.opcode(), BinaryMemcacheResponseStatus.SUCCESS, request.opaque(), cas,
+                NONE, NONE, NONE);
+    }
+
+    /** An error: memcached sends its short message as the value, so clients that print it have something. */
+    static BinaryResponse error(BinaryRequest request, short status) {
+        return new BinaryResponse(request.opcode(), status, request.opaque(), 0, NONE, NONE, message(status));
+    }
+
+    /** memcached's messages for its error statuses. */
+    static byte[] message(short status) {
+        String text = switch (status) {
+            case BinaryMemcacheResponseStatus.KEY_ENOENT -> "Not found";
+            case BinaryMemcacheResponseStatus.KEY_EEXISTS -> "Data exists for key.";
+            case BinaryMemcacheResponseStatus.E2BIG -> "Too large.";
+            case BinaryMemcacheResponseStatus.EINVA -> "Invalid arguments";
+            case BinaryMemcacheResponseStatus.NOT_STORED -> "Not stored.";
+            case BinaryMemcacheResponseStatus.DELTA_BADVAL -> "Non-numeric server-side value for incr or decr";
+            case BinaryMemcacheResponseStatus.UNKNOWN_COMMAND -> "Unknown command";
+            default -> "";
+        };
+        return text.getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /** Bytes on the wire: the 24-byte header and the body. */
+    long wireBytes() {
+        return BinaryRequestDecoder.HEADER_BYTES + (long) extras.length + key.length + value.length;
+    }
+}

@@ -1,0 +1,50 @@
+// memjs (a Node.js client that speaks only memcached's binary protocol) against spoolkv: every operation it
+// offers, each answer checked. Usage: node check-memjs.js PORT (with memjs in NODE_PATH).
+'use strict';
+const memjs = require('memjs');
+const assert = require('assert');
+
+const client = memjs.Client.create(`127.0.0.1:${process.argv[2]}`, { retries: 0, timeout: 5 });
+
+async function main() {
+  await client.flush();
+  assert.strictEqual(await client.set('alpha', 'one', { expires: 0 }), true);
+  const got = await client.get('alpha');
+  assert.strictEqual(got.value.toString(), 'one');
+  assert.strictEqual((await client.get('missing')).value, null);
+  assert.strictEqual(await client.add('alpha', 'again'), false);
+  assert.strictEqual(await client.add('beta', 'two'), true);
+  assert.strictEqual(await client.replace('gamma', 'x'), false);
+  assert.strictEqual(await client.replace('beta', 'three'), true);
+  assert.strictEqual(await client.append('alpha', '+more'), true);
+  // not prepend: memjs 1.3.2's prepend sends the APPEND opcode (0x0e), so it appends (BinaryProtocolIT and
+  // BinaryClientsIT check PREPEND)
+  assert.strictEqual((await client.get('alpha')).value.toString(), 'one+more');
+  // increment creates the counter with its initial value, then adds
+  assert.strictEqual((await client.increment('counter', 5, { initial: 10 })).value, 10);
+  assert.strictEqual((await client.increment('counter', 5, {})).value, 15);
+  assert.strictEqual((await client.decrement('counter', 20, {})).value, 0);
+  assert.strictEqual(await client.touch('alpha', 100), true);
+  assert.strictEqual(await client.touch('missing', 100), false);
+  assert.strictEqual(await client.delete('alpha'), true);
+  assert.strictEqual(await client.delete('alpha'), false);
+  const big = Buffer.alloc(512 * 1024, 7);
+  assert.strictEqual(await client.set('big', big), true);
+  assert.ok((await client.get('big')).value.equals(big));
+  const stats = await new Promise((resolve, reject) =>
+    client.stats((err, server, s) => (err ? reject(err) : resolve(s))));
+  assert.ok(Number(stats.cmd_get) > 0 && 'curr_connections' in stats, JSON.stringify(stats));
+  assert.ok(stats.version.startsWith('1.6.18'), stats.version);
+  const settings = await new Promise((resolve, reject) =>
+    client.statsWithKey('settings', (err, server, s) => (err ? reject(err) : resolve(s))));
+  assert.ok('item_size_max' in settings, JSON.stringify(settings));
+  await client.flush();
+  assert.strictEqual((await client.get('beta')).value, null);
+  console.log('memjs: all checks passed');
+}
+
+main().then(() => client.close(), (err) => {
+  console.error('memjs check failed:', err);
+  client.close();
+  process.exit(1);
+});
