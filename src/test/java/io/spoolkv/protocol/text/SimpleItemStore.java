@@ -2,6 +2,7 @@ package io.spoolkv.protocol.text;
 
 import io.spoolkv.store.Arithmetic;
 import io.spoolkv.store.ArithmeticResult;
+import io.spoolkv.store.CrawlResult;
 import io.spoolkv.store.DeleteRequest;
 import io.spoolkv.store.DeleteOutcome;
 import io.spoolkv.store.Item;
@@ -36,6 +37,20 @@ final class SimpleItemStore implements ItemStore {
     @Override
     public void maxMemory(long bytes) {
         maxMemory = bytes;
+    }
+
+    @Override
+    public long maxMemory() {
+        return maxMemory;
+    }
+
+    /** Removes the expired items, as the real store's crawler does. */
+    @Override
+    public CrawlResult crawl() {
+        long checked = items.size();
+        long before = items.size();
+        items.values().removeIf(item -> item.expiredAt(NOW));
+        return new CrawlResult(checked, before - items.size());
     }
 
     @Override
