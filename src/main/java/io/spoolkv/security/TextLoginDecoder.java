@@ -2,11 +2,12 @@ package io.spoolkv.security;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
+import io.spoolkv.protocol.text.CloseWhenFlushed;
 import io.spoolkv.protocol.text.TextResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -42,6 +43,7 @@ public final class TextLoginDecoder extends ByteToMessageDecoder {
     private static final byte[] BAD_FORMAT = line("CLIENT_ERROR bad authentication token format");
 
     private final Authenticator authenticator;
+    private final long closeTimeoutNanos;
     /** Length of the login data block being waited for, without its CRLF; -1 while reading a line. */
     private long dataLength = -1;
     private boolean loggedIn;
@@ -49,8 +51,13 @@ public final class TextLoginDecoder extends ByteToMessageDecoder {
     private boolean blockedOnWrite;
     private boolean wrote;
 
-    public TextLoginDecoder(Authenticator authenticator) {
+    /**
+     * @param closeTimeout how long the close of a refused oversized login waits for its client to take the answer
+     *        ({@code spoolkv.spool.stuck-timeout})
+     */
+    public TextLoginDecoder(Authenticator authenticator, Duration closeTimeout) {
         this.authenticator = authenticator;
+        this.closeTimeoutNanos = closeTimeout.toNanos();
     }
 
     @Override
@@ -93,7 +100,7 @@ public final class TextLoginDecoder extends ByteToMessageDecoder {
         } else if (length > MAX_DATA) {
             reply(ctx, FAILURE);
             closing = true;
-            ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+            CloseWhenFlushed.close(ctx, closeTimeoutNanos);
         } else {
             dataLength = length;
         }

@@ -83,7 +83,7 @@ final class MemcachedChannelInitializer extends ChannelInitializer<SocketChannel
             p.addLast("idle", new IdleStateHandler(idleTimeoutNanos, 0, 0, TimeUnit.NANOSECONDS));
         }
         if (authenticator.enabled()) {
-            p.addLast("login", new TextLoginDecoder(authenticator));
+            p.addLast("login", new TextLoginDecoder(authenticator, closeTimeout));
         }
         p.addLast("decoder", new TextRequestDecoder(maxItemSize, maxRetrievalLine));
         p.addLast("encoder", TextResponseEncoder.INSTANCE);

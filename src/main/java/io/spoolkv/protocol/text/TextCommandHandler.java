@@ -1,8 +1,5 @@
 package io.spoolkv.protocol.text;
 
-import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOutboundBuffer;
@@ -10,13 +7,11 @@ import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.ScheduledFuture;
 import io.spoolkv.store.Item;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -306,16 +301,7 @@ public final class TextCommandHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         closing = true;
-        ChannelFuture flushed = ctx.writeAndFlush(Unpooled.EMPTY_BUFFER);
-        flushed.addListener(ChannelFutureListener.CLOSE);
-        if (!flushed.isDone()) {
-            // A client that stops reading would hold the connection open for ever: close it anyway in the end.
-            ScheduledFuture<?> deadline = ctx.executor().schedule(() -> {
-                LOG.debug("closing {}: its client took no answer for {} ms", ctx.channel(), closeTimeoutNanos / 1_000_000);
-                ctx.close();
-            }, closeTimeoutNanos, TimeUnit.NANOSECONDS);
-            flushed.addListener(f -> deadline.cancel(false));
-        }
+        CloseWhenFlushed.close(ctx, closeTimeoutNanos);
     }
 
     @Override
