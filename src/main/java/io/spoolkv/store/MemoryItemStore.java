@@ -450,7 +450,8 @@ public class MemoryItemStore implements ItemStore {
             long cas = claimCas(0);
             long expiresAt = request.touchExptime() == null ? cur.expiresAt()
                     : Exptime.toExpiresAt(request.touchExptime(), now);
-            Item next = new Item(k, DecimalValue.format(updated), cur.flags(), expiresAt, cas, now, cur.stale())
+            Item next = new Item(k, DecimalValue.formatInPlace(updated, cur.value().length), cur.flags(), expiresAt,
+                    cas, now, cur.stale())
                     .inheritToken(cur);
             result[0] = new ArithmeticResult(ArithmeticResult.Outcome.OK, updated, next);
             return keep(k, next, now);
