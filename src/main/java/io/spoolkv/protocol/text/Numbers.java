@@ -6,13 +6,18 @@ final class Numbers {
     private Numbers() {
     }
 
-    /** Parses a 32-bit unsigned decimal (client flags); anything else is refused. */
+    /**
+     * Parses client flags as memcached 1.6.18 does on a 64-bit host: strtoul takes any decimal below 2^64 and the
+     * 32-bit flags keep its low 32 bits (4294967296 is stored as 0); a negative number other than -0 is refused.
+     */
     static long parseUnsigned32(String token) {
-        long v = Long.parseLong(token);
-        if (v < 0 || v > 0xFFFF_FFFFL) {
-            throw new NumberFormatException(token);
+        if (token.startsWith("-")) {
+            if (Long.parseLong(token) != 0) {
+                throw new NumberFormatException(token);
+            }
+            return 0;
         }
-        return v;
+        return Long.parseUnsignedLong(token) & 0xFFFF_FFFFL;
     }
 
     /** Parses 1 to 20 decimal digits into an unsigned 64-bit value; anything else is refused. */

@@ -277,9 +277,18 @@ class TextRequestDecoderTest {
                     .isEqualTo(storage(StoreMode.SET, "foo", -1, -1, 0, "x", false));
         }
 
+        /** Proves: flags over 32 bits keep their low 32 bits, as Debian's memcached 1.6.18 stores them (64-bit strtoul). */
+        @Test
+        void flagsOver32BitsKeepTheirLow32BitsAsMemcached() {
+            assertThat(render(decodeOne("set foo 4294967296 0 1\r\nx\r\n")))
+                    .isEqualTo(storage(StoreMode.SET, "foo", 0, 0, 0, "x", false));
+            assertThat(render(decodeOne("set foo 18446744073709551615 0 1\r\nx\r\n")))
+                    .isEqualTo(storage(StoreMode.SET, "foo", -1, 0, 0, "x", false));
+        }
+
         @ParameterizedTest
         @ValueSource(strings = {
-            "set foo 4294967296 0 1\r\n",
+            "set foo 18446744073709551616 0 1\r\n",
             "set foo -1 0 1\r\n",
             "set foo abc 0 1\r\n",
             "set foo 0 abc 1\r\n",
