@@ -20,6 +20,15 @@ final class Numbers {
         return Long.parseUnsignedLong(token) & 0xFFFF_FFFFL;
     }
 
+    /**
+     * memcached's safe_strtol for exptimes (set, touch, gat, meta N, T and R): a decimal that must fill the token
+     * and fit a 64-bit long, kept to its low 32 bits as memcached stores it in an int32_t (so 2147483648 is a
+     * negative exptime there, and here).
+     */
+    static int signed32(String token) {
+        return (int) Long.parseLong(token);
+    }
+
     /** Parses 1 to 20 decimal digits into an unsigned 64-bit value; anything else is refused. */
     static long parseUnsigned64(String token) {
         if (token.isEmpty() || token.length() > 20 || token.charAt(0) == '-' || token.charAt(0) == '+') {

@@ -286,6 +286,18 @@ class TextRequestDecoderTest {
                     .isEqualTo(storage(StoreMode.SET, "foo", -1, 0, 0, "x", false));
         }
 
+        /**
+         * Proves: exptimes keep their low 32 bits, as memcached's safe_strtol stores them in an int32_t: Debian's
+         * memcached 1.6.18 treats 2147483648 as negative (expired at once) and 4294967297 as 1 second.
+         */
+        @Test
+        void exptimesKeepTheirLow32BitsAsMemcached() {
+            assertThat(render(decodeOne("set foo 0 2147483648 1\r\nx\r\n")))
+                    .isEqualTo(storage(StoreMode.SET, "foo", 0, -2147483648L, 0, "x", false));
+            assertThat(decodeOne("touch foo 4294967297\r\n")).isEqualTo(new TextRequest.Touch(key("foo"), 1, false));
+            assertThat(render(decodeOne("gat 4294967297 foo\r\n"))).isEqualTo(render(decodeOne("gat 1 foo\r\n")));
+        }
+
         @ParameterizedTest
         @ValueSource(strings = {
             "set foo 18446744073709551616 0 1\r\n",
