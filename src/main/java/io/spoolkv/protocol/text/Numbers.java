@@ -29,10 +29,16 @@ final class Numbers {
         return (int) Long.parseLong(token);
     }
 
-    /** Parses 1 to 20 decimal digits into an unsigned 64-bit value; anything else is refused. */
+    /**
+     * Parses an unsigned 64-bit decimal as memcached's safe_strtoull does (incr/decr deltas, CAS uniques, meta C, D,
+     * J, E): strtoull's optional sign, so {@code +5} is 5; a negative number is refused unless it is zero.
+     */
     static long parseUnsigned64(String token) {
-        if (token.isEmpty() || token.length() > 20 || token.charAt(0) == '-' || token.charAt(0) == '+') {
-            throw new NumberFormatException(token);
+        if (token.startsWith("-")) {
+            if (Long.parseLong(token) != 0) {
+                throw new NumberFormatException(token);
+            }
+            return 0;
         }
         return Long.parseUnsignedLong(token);
     }

@@ -431,8 +431,15 @@ class TextRequestDecoderTest {
             assertThat(render(r)).isEqualTo("Arith['foo' incr 18446744073709551615 cas=0 viv=false init=0 vexp=0 noreply=false]");
         }
 
+        /** Proves: a delta may carry strtoull's sign, as Debian's memcached 1.6.18 reads "+1" and "-0". */
+        @Test
+        void signedDeltasAsMemcached() {
+            assertThat(((TextRequest.Arith) decodeOne("incr foo +1\r\n")).arithmetic().delta()).isEqualTo(1);
+            assertThat(((TextRequest.Arith) decodeOne("decr foo -0\r\n")).arithmetic().delta()).isZero();
+        }
+
         @ParameterizedTest
-        @ValueSource(strings = {"-1", "abc", "18446744073709551616", "99999999999999999999", "1.5", "5x"})
+        @ValueSource(strings = {"-1", "abc", "18446744073709551616", "99999999999999999999", "1.5", "5x", "+-1", "-"})
         void invalidDelta(String delta) {
             assertThat(decodeOne("incr foo " + delta + "\r\n")).isEqualTo(invalid(BAD_DELTA));
             assertThat(decodeOne("decr foo " + delta + " noreply\r\n")).isEqualTo(invalid(BAD_DELTA));
