@@ -26,7 +26,8 @@ import java.util.List;
  *   <li>a line over 2048 bytes without a newline closes the connection.</li>
  * </ul>
  * Deliberate difference: a login data block over {@value #MAX_DATA} bytes (memcached would wait for it) is
- * answered {@code CLIENT_ERROR authentication failure} and the connection is closed, so nothing is buffered
+ * answered {@code CLIENT_ERROR authentication failure} and the connection is closed once the answer is sent (or
+ * after {@code spoolkv.spool.stuck-timeout} if the client never takes it), so nothing is buffered
  * for an unauthenticated client beyond one line and one small block.
  *
  * <p>Replies go out in order as plain buffers; reading stops while the channel is unwritable, so a client that
