@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs spoolkv's benchmarks and writes src/bench/results/ (results.md, results.json, fragments.png, raw/).
 #
-#   src/bench/run.sh            full run (~20 min on 2 cores): 3 JMH rounds, 5 key dumps per server, ...
-#   src/bench/run.sh --quick    short run (~7 min): 1 JMH round with short iterations, 2 dumps, 5 s loads
+#   src/bench/run.sh            full run (~13 min on 2 cores): 3 JMH rounds, 5 key dumps per server, ...
+#   src/bench/run.sh --quick    short run (~6 min): 1 JMH round with short iterations, 2 dumps, 5 s loads
 #   ./mvnw -B -Pbench -DskipTests verify [-Dbench.args=--quick]   the same through Maven
 #
 # Steps: build (-Pbench: JMH sources in src/jmh/java), iperf3 loopback bandwidth, JMH rounds (the four write

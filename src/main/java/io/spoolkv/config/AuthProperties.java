@@ -11,8 +11,10 @@ import org.springframework.validation.annotation.Validated;
 /**
  * Client authentication (memcached's {@code -Y}).
  *
- * @param enabled every connection must log in before any other command
- * @param credentialsFile memcached's auth file: one {@code user:password} per line; required when enabled
+ * @param enabled every connection must log in before any other command (memcached's {@code -Y}); needs
+ *        {@code credentials-file}
+ * @param credentialsFile memcached's auth file: one {@code user:password} per line (the password is everything
+ *        after the first colon; no spaces); read at startup, and a missing or malformed file stops startup
  */
 @Validated
 @ConfigurationProperties("spoolkv.auth")

@@ -13,9 +13,9 @@ import org.springframework.validation.annotation.Validated;
 /**
  * The bounded executor that runs long commands (key dumps, watch delivery).
  *
- * @param threads worker threads
- * @param queueCapacity tasks waiting for a thread before new commands are refused as busy
- * @param chunkBytes size of the buffer a producer fills before handing it to the spool
+ * @param threads threads that run long commands (key dumps, watch delivery), 1–256
+ * @param queueCapacity commands waiting for a thread before new ones are answered {@code BUSY}
+ * @param chunkBytes size of the buffer a producer fills before handing it to the spool, 256B–1MB
  */
 @Validated
 @ConfigurationProperties("spoolkv.background")

@@ -13,13 +13,14 @@ import org.springframework.validation.annotation.Validated;
 /**
  * The per-connection spools that carry background output to the sockets.
  *
- * @param mode {@code spooled} (default) or {@code direct}, the per-fragment writeAndFlush baseline kept for benchmarks
- * @param highWaterBytes per-connection depth at which producers hear "would block"
- * @param lowWaterBytes per-connection depth under which paused producers are resumed
- * @param maxTotalBytes cap on the depth of all spools together
+ * @param mode {@code spooled}, or {@code direct} (per-fragment {@code writeAndFlush}, a benchmark baseline only)
+ * @param highWaterBytes per-connection spool depth at which a producer hears "would block" and pauses
+ * @param lowWaterBytes depth under which a paused producer is resumed; below {@code high-water-bytes}
+ * @param maxTotalBytes cap on all spools together; at least {@code high-water-bytes}
  * @param drainMaxFragments fragments one drain pass writes before yielding the event loop
  * @param drainMaxBytes bytes one drain pass writes before yielding the event loop
- * @param stuckTimeout a spool that makes no progress this long gets its connection closed
+ * @param stuckTimeout a spool that makes no progress this long gets its connection closed (counted in
+ *        {@code stuckCloses})
  */
 @Validated
 @ConfigurationProperties("spoolkv.spool")

@@ -11,10 +11,11 @@ import org.springframework.validation.annotation.Validated;
 /**
  * The in-memory item store.
  *
- * @param maxMemory bytes of keys, values and per-item overhead kept before eviction (memcached -m)
- * @param maxItemSize largest value accepted (memcached -I)
- * @param lruCrawler whether the lru_crawler starts enabled (memcached -o no_lru_crawler is false); clients
- *        switch it with lru_crawler enable|disable. A disabled crawler refuses crawls and key dumps, as memcached's.
+ * @param maxMemory bytes of keys, values and per-item overhead kept before eviction (memcached {@code -m})
+ * @param maxItemSize largest value accepted (memcached {@code -I}); at most {@code max-memory}
+ * @param lruCrawler whether the {@code lru_crawler} starts enabled (memcached {@code -o no_lru_crawler} is
+ *        {@code false}); clients switch it with {@code lru_crawler enable|disable}, and a disabled crawler refuses
+ *        {@code crawl} and key dumps as memcached's does
  */
 @Validated
 @ConfigurationProperties("spoolkv.store")

@@ -12,9 +12,12 @@ import org.springframework.validation.annotation.Validated;
  * TLS on the memcached port.
  *
  * @param bundle name of a Spring Boot SSL bundle ({@code spring.ssl.bundle.pem.<name>.*} or
- *        {@code spring.ssl.bundle.jks.<name>.*}); blank means plaintext
- * @param clientAuth whether clients must present a certificate the bundle's trust store accepts
- * @param handshakeTimeout a connection whose handshake has not finished this long after it was accepted is closed
+ *        {@code spring.ssl.bundle.jks.<name>.*}) to serve TLS on the memcached port; unset or blank: plaintext
+ *        (see docs/security.md)
+ * @param clientAuth {@code none}, {@code want} or {@code need} a client certificate that the bundle's trust store
+ *        accepts; needs a bundle (and, unless {@code none}, a trust store in it)
+ * @param handshakeTimeout a TLS connection whose handshake has not finished this long after it was accepted is
+ *        closed; positive
  */
 @Validated
 @ConfigurationProperties("spoolkv.server.ssl")

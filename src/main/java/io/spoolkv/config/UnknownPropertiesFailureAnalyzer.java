@@ -15,8 +15,8 @@ public final class UnknownPropertiesFailureAnalyzer extends AbstractFailureAnaly
                 .collect(Collectors.joining("\n\n", "No spoolkv setting has "
                         + (cause.unknown().size() == 1 ? "this name" : "these names") + ":\n\n", ""));
         return new FailureAnalysis(description,
-                "Correct or remove the property. Every spoolkv.* setting is listed in the Configuration table of"
-                        + " README.md; an unknown spoolkv.* name stops startup so that a misspelt setting is never"
+                "Correct or remove the property. Every spoolkv.* setting is listed in the configuration reference,"
+                        + " docs/configuration.md; an unknown spoolkv.* name stops startup so that a misspelt setting is never"
                         + " silently ignored.", cause);
     }
 }

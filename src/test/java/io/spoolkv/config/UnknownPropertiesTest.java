@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -146,13 +145,15 @@ class UnknownPropertiesTest {
                 .containsExactlyInAnyOrder("spoolkv.test.labelz.zone", "SPOOLKV_TEST_PORTS");
     }
 
-    /** The settings the strictness check knows are exactly those in README's Configuration table. */
+    /** The settings the strictness check knows are exactly those of the configuration reference, docs/configuration.md. */
     @Test
-    void knownSettingsAreTheReadmeConfigurationTable() throws IOException {
-        String readme = Files.readString(Path.of("README.md"));
-        Matcher row = Pattern.compile("(?m)^\\| `(spoolkv\\.[a-z0-9.-]+)` \\|").matcher(readme);
+    void knownSettingsAreTheConfigurationReference() throws IOException {
+        String reference = Files.readString(ConfigurationReferenceTest.REFERENCE);
+        Matcher row = Pattern.compile("(?m)^\\| `(spoolkv\\.[a-z0-9.-]+)` \\|").matcher(reference);
         List<String> documented = row.results().map(r -> r.group(1)).collect(Collectors.toList());
         assertThat(KnownProperties.scan(getClass().getClassLoader()).names())
+                .as("settings of the records vs %s; regenerate it with %s", ConfigurationReferenceTest.REFERENCE,
+                        ConfigurationReference.REGENERATE)
                 .containsExactlyInAnyOrderElementsOf(documented);
     }
 }

@@ -14,7 +14,8 @@ public interface StreamCommands {
      *
      * @param onFinished runs on the event loop once the last fragment was handed to the channel,
      *                   or the stream ended because the connection closed
-     * @return null when a stream started; otherwise the reply to send at once (an error, BUSY, OK)
+     * @return how it started: whether output streams (and the connection waits for {@code onFinished}), and the
+     *         reply to send at once, if any (an error, BUSY, OK)
      */
     Started start(ChannelHandlerContext ctx, int clientId, TextRequest request, Runnable onFinished);
 

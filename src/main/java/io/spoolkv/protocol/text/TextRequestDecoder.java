@@ -180,7 +180,8 @@ public final class TextRequestDecoder extends ByteToMessageDecoder {
     /** Reads one command line; false when more bytes are needed. */
     private boolean readLine(ByteBuf in, List<Object> out) {
         int start = in.readerIndex();
-        // One byte past the limit is enough to know the line is too long; never search further.
+        // The longest allowed line plus its CR LF: a newline not found there means the line is too long; never
+        // search further.
         int searchable = Math.min(in.readableBytes(), maxRetrievalLine + 2);
         int eol = searched < searchable ? in.indexOf(start + searched, start + searchable, (byte) '\n') : -1;
         if (eol < 0) {

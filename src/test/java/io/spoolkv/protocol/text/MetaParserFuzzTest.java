@@ -144,7 +144,7 @@ class MetaParserFuzzTest {
 
     /**
      * The flags each meta command takes, from memcached 1.6.18's protocol.txt, plus the later flags spoolkv
-     * accepts on purpose (README, Differences): ms E and md x. me takes only b (placed by the caller), mn none.
+     * accepts on purpose (docs/compatibility.md, Differences): ms E and md x. me takes only b (placed by the caller), mn none.
      */
     static String acceptedFlags(char type) {
         return switch (type) {

@@ -98,7 +98,7 @@ class TextPipelineFuzzTest {
      * the item after the touch, which was gone) and closed the connection. It now answers and stays in step; the
      * item has no time left, so {@code t0}, and the next {@code ma} finds nothing. memcached 1.6.18 answers the
      * same bytes with {@code t} and an unsigned 32-bit underflow of its internal clock, 2^32 - (61 + its uptime
-     * in seconds), e.g. {@code t4294967234} one second after start (README, Differences).
+     * in seconds), e.g. {@code t4294967234} one second after start (docs/compatibility.md, Differences).
      */
     @Test
     void maWithAnExpiringTtlAnswersAndStaysInStep() {
