@@ -50,6 +50,11 @@ public class MemoryItemStore implements ItemStore {
     private final LongAdder reclaimed = new LongAdder();
     private final LongAdder getExpired = new LongAdder();
     private final LongAdder getFlushed = new LongAdder();
+    /**
+     * Set on a crawler's thread for the length of its pass: every reclaim that thread causes is the pass's,
+     * including the expired items Caffeine reaps when the pass's lookups make it run its maintenance there.
+     */
+    private final ThreadLocal<long[]> crawlReclaims = new ThreadLocal<>();
 
     private final Cache<Key, Item> cache;
     private final ConcurrentMap<Key, Item> map;
@@ -107,6 +112,10 @@ public class MemoryItemStore implements ItemStore {
     /** An expired or flushed item dropped by us (memcached counts both as reclaimed). */
     private void countReclaimed(Item item) {
         reclaimed.increment();
+        long[] pass = crawlReclaims.get();
+        if (pass != null) {
+            pass[0]++;
+        }
         if (!item.fetched()) {
             expiredUnfetched.increment();
         }
@@ -441,7 +450,8 @@ public class MemoryItemStore implements ItemStore {
             long cas = claimCas(0);
             long expiresAt = request.touchExptime() == null ? cur.expiresAt()
                     : Exptime.toExpiresAt(request.touchExptime(), now);
-            Item next = new Item(k, DecimalValue.format(updated), cur.flags(), expiresAt, cas, now, cur.stale())
+            Item next = new Item(k, DecimalValue.formatInPlace(updated, cur.value().length), cur.flags(), expiresAt,
+                    cas, now, cur.stale())
                     .inheritToken(cur);
             result[0] = new ArithmeticResult(ArithmeticResult.Outcome.OK, updated, next);
             return keep(k, next, now);
@@ -538,6 +548,35 @@ public class MemoryItemStore implements ItemStore {
                 reclaimed.sum(),
                 getExpired.sum(),
                 getFlushed.sum());
+    }
+
+    @Override
+    public CrawlResult crawl() {
+        long[] reclaims = {0};
+        long checked;
+        crawlReclaims.set(reclaims);
+        try {
+            // First the expired items Caffeine has due (it hides them, so a walk could not remove them itself):
+            // reaped here, on this thread, each one checked and reclaimed by this pass.
+            cache.cleanUp();
+            checked = reclaims[0];
+            // Then the walk: the index still holds flushed items until they are swept.
+            long now = nowSeconds();
+            for (var entry : index.entrySet()) {
+                checked++;
+                if (!live(entry.getValue(), now)) {
+                    removeDead(entry.getKey(), entry.getValue());
+                }
+            }
+        } finally {
+            crawlReclaims.remove();
+        }
+        return new CrawlResult(checked, reclaims[0]);
+    }
+
+    @Override
+    public long maxMemory() {
+        return maxMemory;
     }
 
     @Override
