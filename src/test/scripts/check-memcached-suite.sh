@@ -28,7 +28,7 @@ EXPECTED_PASS=(
   binary-get.t bogus-commands.t cas.t flags.t getset.t getandtouch.t incrdecr.t issue_104.t issue_108.t issue_152.t
   issue_183.t issue_192.t issue_29.t issue_3.t issue_41.t issue_68.t issue_70.t malicious-commands.t
   metaget.t multiversioning.t noreply.t quit.t touch.t stats-detail.t strtol-testing.t evictions.t chunked-items.t
-  watcher_connid.t idle-timeout.t ascii-auth.t
+  watcher_connid.t idle-timeout.t ascii-auth.t lru.t
 )
 
 # In scope, with a few test numbers allowed to fail: either they fail against Debian's memcached
@@ -48,8 +48,7 @@ declare -A ALLOWED_FAILURES=(
 # In scope but not passing yet, or not passing by design; run with --all, reported, never fail CI.
 declare -A KNOWN_FAILING=(
   [lru-crawler.t]="by design a command pipelined before a metadump runs in order instead of being refused (test 99), which shifts every later reply the file reads; test 97 wants the crawler to have reclaimed expired items (items:1:crawler_reclaimed), which the store does itself"
-  [lru.t]="eviction order: the store's W-TinyLFU keeps other items than memcached's LRU when full (README, The store)"
-  [issue_22.t]="reads memcached's slab class of a 66 KB item (items:31:evicted) and its exact eviction count at -m 3"
+  [issue_22.t]="reads memcached's slab class of a 66 KB item (items:31:evicted) and its exact eviction count at -m 3: needs slab classes in stats items and memcached's 1 MB page accounting (40 items of 66 KB fit 3 MB counted per byte)"
 )
 
 # Out of scope, one reason each (also listed in README, "memcached's test suite"); run with --all.
@@ -77,7 +76,7 @@ declare -A OUT_OF_SCOPE=(
   [issue_260.t]="skipped by memcached itself"
   [item_size_max.t]="the binary's -I startup checks (it runs the binary)"
   [line-lengths.t]="checks doc/protocol.txt in memcached's source tree"
-  [lru-maintainer.t]="segmented LRU maintainer (hot/warm/cold queues): the store uses W-TinyLFU"
+  [lru-maintainer.t]="segmented LRU maintainer's statistics (moves_to_cold, lru_maintainer_juggles...) and its background thread: the store's segmented LRU moves items on writes and reports none of them"
   [maxconns.t]="declares no test plan without extstore, so prove fails it against memcached too"
   [misbehave.t]="privilege drop (seccomp)"
   [proxy.t]="memcached's proxy"
