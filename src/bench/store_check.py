@@ -27,7 +27,8 @@ MB = 1024 * 1024
 
 def start_spoolkv(jar, jvm, max_memory_mb):
     port, http = free_port(), free_port()
-    cmd = (["java"] + shlex.split(jvm) + ["-jar", jar, "--spoolkv.server.port=%d" % port,
+    cmd = (["java"] + shlex.split(jvm) + ["-jar", jar, "--spoolkv.server.host=127.0.0.1",
+           "--spoolkv.server.port=%d" % port,
            "--server.port=%d" % http, "--server.address=127.0.0.1",
            "--spoolkv.store.max-memory=%dMB" % max_memory_mb])
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
