@@ -548,7 +548,7 @@ public class MemoryItemStore implements ItemStore {
     public StoreStats stats() {
         sweepDead();
         return new StoreStats(
-                map.size(),
+                map.mappingCount(),
                 totalItems.sum(),
                 lru.bytes(),
                 maxMemory,
