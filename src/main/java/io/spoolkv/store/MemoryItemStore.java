@@ -593,6 +593,19 @@ public class MemoryItemStore implements ItemStore {
         return indexMatchesCache();
     }
 
+    /**
+     * True when the LRU links exactly the items the map holds, each once (identity, not equality),
+     * with consistent links and byte counts; for tests, at rest.
+     */
+    boolean lruMatchesMap() {
+        java.util.List<Item> linked = lru.linkedItems();
+        java.util.Set<Item> distinct = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        distinct.addAll(linked);
+        java.util.Set<Item> held = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        held.addAll(map.values());
+        return distinct.size() == linked.size() && distinct.equals(held);
+    }
+
     /** The LRU segment an item sits in ({@link SegmentedLru#NONE} once unlinked); for tests. */
     byte lruSegment(Key key) {
         Item item = map.get(key);

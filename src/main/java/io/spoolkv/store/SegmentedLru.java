@@ -177,6 +177,35 @@ final class SegmentedLru {
         };
     }
 
+    /**
+     * Every linked item, HOT then WARM then COLD, each head to tail; for tests, which also check
+     * that each list's links agree both ways and that the byte count is the sum of the items'.
+     */
+    synchronized java.util.List<Item> linkedItems() {
+        java.util.List<Item> all = new java.util.ArrayList<>();
+        long total = 0;
+        for (Segment segment : new Segment[] {hot, warm, cold}) {
+            long segmentBytes = 0;
+            Item previous = null;
+            for (Item item = segment.head; item != null; item = item.lruNext) {
+                if (item.lruPrev != previous || item.lruSegment != segment.id) {
+                    throw new IllegalStateException("broken links at " + item.key());
+                }
+                segmentBytes += item.footprint();
+                all.add(item);
+                previous = item;
+            }
+            if (segment.tail != previous || segment.bytes != segmentBytes) {
+                throw new IllegalStateException("segment " + segment.id + " tail or bytes wrong");
+            }
+            total += segmentBytes;
+        }
+        if (total != bytes) {
+            throw new IllegalStateException("bytes " + bytes + " but items hold " + total);
+        }
+        return all;
+    }
+
     /** The segment an item sits in (NONE once unlinked); for tests. */
     synchronized byte segmentOf(Item item) {
         return item.lruSegment;

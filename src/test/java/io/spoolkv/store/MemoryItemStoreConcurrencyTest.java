@@ -284,6 +284,7 @@ class MemoryItemStoreConcurrencyTest {
         assertThat(store.indexMatchesCache()).isTrue();
         store.stats();
         assertThat((long) store.indexSize()).isEqualTo(store.stats().currItems());
+        assertThat(store.lruMatchesMap()).isTrue();
         List<Key> scanned = new ArrayList<>();
         store.itemsFrom(null).forEachRemaining(item -> scanned.add(item.key()));
         assertThat((long) scanned.size()).isEqualTo(store.stats().currItems());

@@ -152,9 +152,10 @@ class MemoryItemStoreEvictionTest {
     }
 
     /**
-     * Proves: with writers racing (sets of mixed sizes, appends, deletes, reads), the bytes held
-     * stay within the bound at rest, and the count is exact: it equals the footprints of the items
-     * the store still holds.
+     * Proves: with writers racing (sets of mixed sizes, appends, deletes, touches, incr, meta
+     * invalidations, reads, expiries, flushes), the bytes held stay within the bound at rest, the
+     * count is exact (it equals the footprints of the items the store still holds), and the LRU
+     * links exactly the stored items, each once: no evicted or replaced item left behind, none lost.
      */
     @Test
     void memoryBoundHoldsAndIsExactUnderConcurrentWriters() throws Exception {
@@ -168,12 +169,25 @@ class MemoryItemStoreEvictionTest {
                 for (int i = 0; i < 20_000; i++) {
                     Key key = Key.of("k" + random.nextInt(2000));
                     int op = random.nextInt(10);
-                    if (op < 6) {
+                    if (op < 5) {
                         set(store, key, new byte[random.nextInt(1, 8000)]);
-                    } else if (op < 7) {
+                    } else if (op < 6) {
                         store.store(StoreRequest.of(StoreMode.APPEND, key, new byte[100], 0, 0));
-                    } else if (op < 8) {
-                        store.delete(key, 0, false);
+                    } else if (op < 7) {
+                        switch (random.nextInt(6)) {
+                            case 0 -> store.delete(key, 0, false);
+                            case 1 -> store.delete(key, 0, true);
+                            case 2 -> store.touch(key, random.nextInt(-1, 3));
+                            case 3 -> store.arithmetic(new Arithmetic(key, true, 1, 0, true, 0, 1));
+                            case 4 -> store.getAndTouch(key, 0);
+                            default -> {
+                                if (random.nextInt(50) == 0) {
+                                    store.flushAll(0);
+                                } else {
+                                    clock.advanceMillis(random.nextInt(0, 300));
+                                }
+                            }
+                        }
                     } else {
                         store.get(key);
                     }
@@ -195,5 +209,6 @@ class MemoryItemStoreEvictionTest {
         assertThat(stats.bytes()).isLessThanOrEqualTo(limit).isEqualTo(held);
         assertThat(stats.currItems()).isEqualTo(items);
         assertThat(store.indexMatchesCache()).isTrue();
+        assertThat(store.lruMatchesMap()).isTrue();
     }
 }
