@@ -157,11 +157,6 @@ public class MemoryItemStore implements ItemStore {
         return explicitCas != 0 ? explicitCas : casCounter.incrementAndGet();
     }
 
-    /** What a change returns to leave {@code item} (null to drop the key); update() mirrors it. */
-    private static Item commit(Key key, Item item) {
-        return item;
-    }
-
     /**
      * The live item to work on inside a compute, or null; a dead (expired or flushed) one is
      * counted as reclaimed here, because the compute is about to replace or drop it.
@@ -174,17 +169,12 @@ public class MemoryItemStore implements ItemStore {
         return null;
     }
 
-    /** What a compute returns when it leaves the key as it found it (minus any dead item). */
-    private Item unchanged(Key key, Item cur) {
-        return commit(key, cur);
-    }
-
     /**
      * What a compute returns to store {@code next}: nothing when it is born expired (negative or
      * past exptime), so it never occupies memory or counts as an item.
      */
-    private Item keep(Key key, Item next, long now) {
-        return commit(key, next.expiredAt(now) ? null : next);
+    private static Item keep(Item next, long now) {
+        return next.expiredAt(now) ? null : next;
     }
 
     @Override
@@ -230,7 +220,7 @@ public class MemoryItemStore implements ItemStore {
             Item cur = liveOrReclaim(old, now);
             if (cur == null) {
                 if (request.vivifyExptime() == null) {
-                    return unchanged(k, null);
+                    return null;
                 }
                 // mg N: the first reader to miss creates an empty item and wins its recache
                 Item created = new Item(k, EMPTY, 0, Exptime.toExpiresAt(request.vivifyExptime(), now),
@@ -238,7 +228,7 @@ public class MemoryItemStore implements ItemStore {
                 created.markTokenSent();
                 totalItems.increment();
                 result[0] = new ReadResult(created, false, created.lastAccess(), true, true, false, 0);
-                return keep(k, created, now);
+                return keep(created, now);
             }
             Item next = request.touchExptime() == null ? cur
                     : cur.withExpiry(Exptime.toExpiresAt(request.touchExptime(), now));
@@ -248,7 +238,7 @@ public class MemoryItemStore implements ItemStore {
                 next.markTokenSent();
             }
             result[0] = hit(next, request.bump(), now, won, sentBefore, cur.expiresAt());
-            return next == cur ? commit(k, cur) : keep(k, next, now);
+            return next == cur ? cur : keep(next, now);
         });
         return result[0];
     }
@@ -321,7 +311,7 @@ public class MemoryItemStore implements ItemStore {
             long now = nowSeconds();
             Item cur = liveOrReclaim(old, now);
             if (cur == null) {
-                return unchanged(k, null);
+                return null;
             }
             Item copy = cur.withExpiry(Exptime.toExpiresAt(exptime, now));
             if (read) {
@@ -330,7 +320,7 @@ public class MemoryItemStore implements ItemStore {
                 copy.touchedAt(now);
             }
             touched[0] = copy;
-            return keep(k, copy, now);
+            return keep(copy, now);
         });
         return touched[0];
     }
@@ -346,10 +336,10 @@ public class MemoryItemStore implements ItemStore {
             Item cur = liveOrReclaim(old, now);
             Item next = decideStore(request, k, cur, now, result);
             if (next == null) {
-                return unchanged(k, cur);
+                return cur;
             }
             totalItems.increment();
-            return keep(k, next, now);
+            return keep(next, now);
         });
         return result[0];
     }
@@ -429,7 +419,7 @@ public class MemoryItemStore implements ItemStore {
             Item cur = liveOrReclaim(old, now);
             if (cur == null) {
                 if (!request.autoVivify()) {
-                    return unchanged(k, null);
+                    return null;
                 }
                 // ma N: create with J's initial value and return it as is (no delta applied)
                 long cas = claimCas(0);
@@ -437,7 +427,7 @@ public class MemoryItemStore implements ItemStore {
                         Exptime.toExpiresAt(request.vivifyExptime(), now), cas, now, false);
                 totalItems.increment();
                 result[0] = new ArithmeticResult(ArithmeticResult.Outcome.OK, request.initial(), created, true);
-                return keep(k, created, now);
+                return keep(created, now);
             }
             if (request.compareCas() != 0 && cur.cas() != request.compareCas()) {
                 result[0] = ArithmeticResult.EXISTS;
@@ -461,7 +451,7 @@ public class MemoryItemStore implements ItemStore {
             Item next = new Item(k, DecimalValue.format(updated), cur.flags(), expiresAt, cas, now, cur.stale())
                     .inheritToken(cur);
             result[0] = new ArithmeticResult(ArithmeticResult.Outcome.OK, updated, next);
-            return keep(k, next, now);
+            return keep(next, now);
         });
         return result[0];
     }
@@ -478,7 +468,7 @@ public class MemoryItemStore implements ItemStore {
             long now = nowSeconds();
             Item cur = liveOrReclaim(old, now);
             if (cur == null) {
-                return unchanged(k, null);
+                return null;
             }
             if (request.compareCas() && cur.cas() != request.cas()) {
                 outcome[0] = DeleteOutcome.EXISTS;
@@ -486,7 +476,7 @@ public class MemoryItemStore implements ItemStore {
             }
             outcome[0] = DeleteOutcome.DELETED;
             if (!request.invalidate() && !request.dropValue()) {
-                return commit(k, null);
+                return null;
             }
             Item next = cur;
             if (request.dropValue()) {
@@ -500,7 +490,7 @@ public class MemoryItemStore implements ItemStore {
                         : Exptime.toExpiresAt(request.newExptime(), now);
                 next = next.invalidated(claimCas(0), expiresAt);
             }
-            return keep(k, next, now);
+            return keep(next, now);
         });
         return outcome[0];
     }
@@ -586,8 +576,8 @@ public class MemoryItemStore implements ItemStore {
     }
 
     /**
-     * True when the index and the map agree, once expired items are swept; kept under the name
-     * the Caffeine-based store's tests used (its expiry ran late, this store's sweep does not).
+     * True when the index and the map agree; the name is the concurrency test's, from a store whose
+     * expiry could leave the two apart for a moment (this one changes both in the same compute).
      */
     boolean indexMatchesCacheIgnoringExpired() {
         return indexMatchesCache();
