@@ -29,7 +29,7 @@ EXPECTED_PASS=(
   binary.t binary-get.t bogus-commands.t cas.t flags.t getset.t getandtouch.t incrdecr.t issue_104.t issue_108.t issue_152.t
   issue_183.t issue_192.t issue_29.t issue_3.t issue_41.t issue_68.t issue_70.t malicious-commands.t
   metaget.t multiversioning.t noreply.t quit.t touch.t stats-detail.t strtol-testing.t evictions.t chunked-items.t
-  watcher_connid.t idle-timeout.t ascii-auth.t lru-crawler.t
+  watcher_connid.t idle-timeout.t ascii-auth.t lru-crawler.t lru.t
 )
 
 # Files patched before they run against spoolkv, only where a documented, deliberate difference would shift the
@@ -54,13 +54,12 @@ declare -A ALLOWED_FAILURES=(
   [shutdown.t]="2: it wants a second server started with -A (shutdown enabled); it fails against memcached too"
   [dyn-maxbytes.t]="41: deliberate difference: memory is counted per byte, not in slab chunks, so 40 items of 66 KB fit -m 3 (3 MB) here and evict nothing"
   [stats-conns.t]="3 4: they want a server listening on 0.0.0.0 (-l 0.0.0.0); they fail against memcached too"
-  [stats.t]="106: difference: a read of an expired item is a plain miss, not get_expired (docs/compatibility.md, Differences)"
+  [stats.t]="106: difference: an item set with an exptime already in the past is not stored, so its read is a plain miss, not get_expired (docs/compatibility.md, Differences)"
   [watcher.t]="26 28 29 30: 26, 28 and 29 count log_watchers while the file's earlier watcher is still open on the same server (T_MEMD_USE_DAEMON), so they read 2, 3 and 1 where a fresh server has 1, 2 and 0: against memcached they fail with the same values; 30 wants a server started with -W (watch disabled)"
 )
 
 # In scope but not passing yet, or not passing by design; run with --all, reported, never fail CI.
 declare -A KNOWN_FAILING=(
-  [lru.t]="eviction order: the store's W-TinyLFU keeps other items than memcached's LRU when full (README, The store)"
   [issue_22.t]="43 and 84 read items:31:evicted: memcached's slab class of a 66,560-byte item, and exactly 40 evictions from 40 more such sets at -m 3; the store reports one class and counts memory per byte, so 47 such items fit 3 MB (see docs/compat.md)"
 )
 
@@ -88,7 +87,7 @@ declare -A OUT_OF_SCOPE=(
   [issue_260.t]="skipped by memcached itself"
   [item_size_max.t]="the binary's -I startup checks (it runs the binary)"
   [line-lengths.t]="checks doc/protocol.txt in memcached's source tree"
-  [lru-maintainer.t]="segmented LRU maintainer (hot/warm/cold queues): the store uses W-TinyLFU"
+  [lru-maintainer.t]="segmented LRU maintainer's statistics (moves_to_cold, lru_maintainer_juggles...) and its background thread: the store's segmented LRU moves items on writes and reports none of them"
   [maxconns.t]="declares no test plan without extstore, so prove fails it against memcached too"
   [misbehave.t]="privilege drop (seccomp)"
   [proxy.t]="memcached's proxy"
