@@ -37,7 +37,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Draining.</b> Fragments go into a lock-free MPSC queue. Only the offer that finds the spool idle
  * (wins {@link #drainScheduled}) puts the drain on the event loop; later offers just enqueue. A drain pass
- * writes fragments with the void promise, the last one of the pass with a real promise whose listener
+ * writes fragments with the void promise (a run of small ones copied into one buffer, see {@link #add}), the
+ * last one of the pass with a real promise whose listener
  * returns the pass's bytes to the budgets, then flushes once. Past its budget ({@code drainMaxFragments},
  * {@code drainMaxBytes}) a pass re-submits itself so other connections on the loop get their turn. While the
  * channel is unwritable the drain parks, holding the scheduled flag (so offers do not wake the loop), and
@@ -59,6 +60,14 @@ public final class ConnectionSpool {
     private static final Logger log = LoggerFactory.getLogger(ConnectionSpool.class);
     /** Drain passes kept per connection for its recent flush latency (1 KB of arrays per spool). */
     public static final int RECENT_SAMPLES = 64;
+    /**
+     * Fragments up to this size that follow each other in a drain pass are copied into one buffer (see
+     * {@link #drainOnce}): below it, Netty's cost per written message (outbound entry, pending-bytes counters, an
+     * iovec, a release after the write) is larger than the copy.
+     */
+    static final int MERGE_MAX_FRAGMENT_BYTES = 1024;
+    /** A merged buffer stops growing here; the next small fragment starts another. */
+    static final int MERGE_MAX_BUFFER_BYTES = 16 * 1024;
 
     private final Channel channel;
     private final EventLoop loop;
@@ -102,9 +111,16 @@ public final class ConnectionSpool {
 
     // Event loop only.
     private boolean parked;
-    /** The drain pass being built and its last fragment, not written yet (it gets the pass's real promise). */
+    /**
+     * The drain pass being built and its last buffer, not written yet (it gets the pass's real promise): a
+     * fragment as offered, or a buffer of ours holding copies of small fragments ({@link #openLastMerged}).
+     */
     private Pass openPass;
-    private Fragment openLast;
+    private ByteBuf openLast;
+    /** {@link #openLast} is a small fragment or a merged buffer: the next small fragment may join it. */
+    private boolean openLastSmall;
+    /** {@link #openLast} is a merged buffer of ours, not a producer's fragment. */
+    private boolean openLastMerged;
     private final ArrayDeque<Pass> inFlight = new ArrayDeque<>();
 
     ConnectionSpool(Channel channel, SpoolProperties properties, GlobalBudget global, Executor resumeExecutor,
@@ -423,7 +439,9 @@ public final class ConnectionSpool {
     }
 
     private void scheduleDrain() {
-        if (drainScheduled.compareAndSet(false, true)) {
+        // Read before the CAS: while a drain is scheduled (a busy spool) an offer writes nothing here. No wakeup is
+        // lost: the drain lets go of the flag and then looks at the queue, we enqueue and then look at the flag.
+        if (!drainScheduled.get() && drainScheduled.compareAndSet(false, true)) {
             submitDrain();
         }
     }
@@ -470,11 +488,13 @@ public final class ConnectionSpool {
             closed = true;
             parked = false;
             Pass pass = openPass;
-            Fragment last = openLast;
+            ByteBuf last = openLast;
             openPass = null;
             openLast = null;
+            openLastSmall = false;
+            openLastMerged = false;
             if (last != null) {
-                last.buf.release();
+                last.release();
             }
             if (pass != null) {
                 onTaken(false, pass.bytes, pass.fragments, pass.oldestOfferNanos, System.nanoTime());
@@ -509,12 +529,8 @@ public final class ConnectionSpool {
                 openPass = new Pass(fragment.offeredNanos);
             }
             int size = fragment.buf.readableBytes();
-            openPass.add(size);
-            Fragment previous = openLast;
-            openLast = fragment; // in the open pass before anything else can fail, so a failure settles it
-            if (previous != null) {
-                channel.write(previous.buf, channel.voidPromise());
-            }
+            openPass.add(size); // counted in the open pass before anything can fail, so a failure settles it
+            add(fragment.buf, size);
             fragments++;
             bytes += size;
         }
@@ -534,12 +550,48 @@ public final class ConnectionSpool {
     }
 
     /**
+     * Puts a fragment of the open pass behind {@link #openLast}, writing the previous one with the void promise.
+     * A small fragment after a small one is copied instead (and released at once): a pass of many small
+     * fragments then reaches Netty as a few buffers of up to {@link #MERGE_MAX_BUFFER_BYTES}. The merged buffer
+     * starts at the size of its first two fragments and grows by doubling, so it holds at most about twice the
+     * bytes the depth counts.
+     */
+    private void add(ByteBuf buf, int size) {
+        boolean small = size <= MERGE_MAX_FRAGMENT_BYTES;
+        if (small && openLastSmall && openLast.readableBytes() + size <= MERGE_MAX_BUFFER_BYTES) {
+            if (!openLastMerged) {
+                ByteBuf merged;
+                try {
+                    merged = channel.alloc().ioBuffer(openLast.readableBytes() + size, MERGE_MAX_BUFFER_BYTES);
+                } catch (Throwable t) {
+                    buf.release(); // polled and counted, not yet held anywhere: the failure path cannot see it
+                    throw t;
+                }
+                merged.writeBytes(openLast);
+                openLast.release();
+                openLast = merged;
+                openLastMerged = true;
+            }
+            openLast.writeBytes(buf);
+            buf.release();
+            return;
+        }
+        ByteBuf previous = openLast;
+        openLast = buf;
+        openLastSmall = small;
+        openLastMerged = false;
+        if (previous != null) {
+            channel.write(previous, channel.voidPromise());
+        }
+    }
+
+    /**
      * Writes the open pass's last fragment with a real promise (one listener per pass) and flushes once. From
      * here the pass's listener returns its bytes, so the open pass is handed over before the write.
      */
     private void endPass() {
         Pass pass = openPass;
-        Fragment last = openLast;
+        ByteBuf last = openLast;
         if (last == null) {
             return;
         }
@@ -548,7 +600,9 @@ public final class ConnectionSpool {
         inFlight.add(pass);
         openPass = null; // handed over: the promise's listener returns the pass from here on
         openLast = null;
-        channel.write(last.buf, promise);
+        openLastSmall = false;
+        openLastMerged = false;
+        channel.write(last, promise);
         channel.flush();
     }
 
