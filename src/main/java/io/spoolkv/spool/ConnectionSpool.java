@@ -31,8 +31,8 @@ import org.slf4j.LoggerFactory;
  * {@link #onWritabilityChanged} run on the channel's event loop only.
  *
  * <p><b>Ownership.</b> A producer owns the buffers it allocates from {@link #alloc()} until {@link #offer}
- * answers {@link OfferResult#ACCEPTED} (the spool owns it: the channel releases it once written, the spool
- * if the connection closes first) or {@link OfferResult#CLOSED} (the spool released it). On
+ * answers {@link OfferResult#ACCEPTED} (the spool owns it: the channel releases it once written, the drain
+ * once it has copied it into a merged buffer, the spool if the connection closes first) or {@link OfferResult#CLOSED} (the spool released it). On
  * {@link OfferResult#WOULD_BLOCK} the producer still owns it and offers it again after being resumed.
  *
  * <p><b>Draining.</b> Fragments go into a lock-free MPSC queue. Only the offer that finds the spool idle
@@ -62,7 +62,7 @@ public final class ConnectionSpool {
     public static final int RECENT_SAMPLES = 64;
     /**
      * Fragments up to this size that follow each other in a drain pass are copied into one buffer (see
-     * {@link #drainOnce}): below it, Netty's cost per written message (outbound entry, pending-bytes counters, an
+     * {@link #add}): below it, Netty's cost per written message (outbound entry, pending-bytes counters, an
      * iovec, a release after the write) is larger than the copy.
      */
     static final int MERGE_MAX_FRAGMENT_BYTES = 1024;
