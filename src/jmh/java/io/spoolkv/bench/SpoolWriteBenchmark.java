@@ -111,6 +111,17 @@ public class SpoolWriteBenchmark {
     @Param({"WRITE_AND_FLUSH", "WRITE_FLUSH_N", "FLUSH_CONSOLIDATION", "SPOOL"})
     public Variant variant;
 
+    /**
+     * 0 (the default): producers hand over as fast as the bound lets them. Above 0, each producer sleeps this many
+     * microseconds after every {@link #burst} fragments, like a watch stream: the drain then sees short runs, and
+     * throughput is set by the pacing, so compare the CPU and task figures.
+     */
+    @Param({"0"})
+    public int pauseMicros;
+
+    @Param({"8"})
+    public int burst;
+
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     private BackgroundExecutor executor;
     private SpoolService service;
@@ -264,10 +275,11 @@ public class SpoolWriteBenchmark {
         return registry.get(name).counter().count();
     }
 
-    /** Per-producer state: the flush-every-N counter. */
+    /** Per-producer state: the flush-every-N counter, the fragments since the last pause. */
     @State(Scope.Thread)
     public static class Producer {
         int sinceFlush;
+        int sincePause;
     }
 
     @Benchmark
@@ -302,6 +314,10 @@ public class SpoolWriteBenchmark {
             default -> throw new IllegalStateException();
         }
         FRAGMENTS.increment();
+        if (pauseMicros > 0 && ++producer.sincePause == burst) {
+            producer.sincePause = 0;
+            LockSupport.parkNanos(pauseMicros * 1_000L);
+        }
     }
 
     private void awaitWritable(Producer producer) {
