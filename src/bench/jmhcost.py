@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """SpoolWriteBenchmark's JMH JSON results as a table: throughput (median and min-max of all measurement
 iterations) next to the costs WriteCostProfiler measures (CPU ns per fragment of the producer side and of the
-event loop, event-loop tasks per 1,000 fragments), which do not depend on how the scheduler shares the cores.
+event loop, event-loop tasks per 1,000 fragments), which depend much less than throughput on how the
+scheduler shares the cores.
 
 usage: jmhcost.py RESULT.json [RESULT.json ...]     (several files: their iterations are pooled)
 report.py uses load() for the README's table.

@@ -226,7 +226,8 @@ md.append(f"Mode `{machine.get('mode')}`, {machine.get('date')}. Machine: {machi
 md.append(f"Loopback bandwidth, one stream (iperf3, median of {len(iperf)}): **{si(loopback, 'B/s')}**.\n")
 md.append("### Micro benchmarks (JMH, real loopback socket, medians of all measurement iterations)\n")
 md.append("CPU ns per fragment (thread CPU time of the producer side and of the event loop) and event-loop tasks per "
-          "1,000 fragments come from `WriteCostProfiler`; they do not depend on how the scheduler shares the cores. "
+          "1,000 fragments come from `WriteCostProfiler`; they depend much less than throughput on how the scheduler "
+          "shares the cores (not at all for the tasks; see docs/spool-performance.md). "
           "The spread is the lowest and highest measurement iteration.\n")
 md.append("| size | producers | variant | fragments/s | spread | bytes/s | CPU ns/fragment producer + loop | "
           "loop tasks / 1,000 | alloc B/fragment | drain passes / 1,000 | vs writeAndFlush |")

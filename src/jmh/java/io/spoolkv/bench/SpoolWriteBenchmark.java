@@ -76,7 +76,7 @@ import org.springframework.util.unit.DataSize;
  *
  * <p>One op = one fragment (allocated from the channel's pooled allocator, filled with {@code size} bytes,
  * handed over). Run with {@code -prof io.spoolkv.bench.WriteCostProfiler} for CPU per fragment and event-loop
- * tasks per fragment, the figures the scheduler cannot blur.
+ * tasks per fragment, the figures the scheduler blurs least.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)

@@ -16,8 +16,8 @@ import org.openjdk.jmh.results.Result;
 import org.openjdk.jmh.results.ScalarResult;
 
 /**
- * The costs that do not depend on how the scheduler shares two cores between the producer, the event loop
- * and the reader ({@code -prof io.spoolkv.bench.WriteCostProfiler}, with {@link SpoolWriteBenchmark}). Around
+ * The costs that depend much less than throughput on how the scheduler shares two cores between the producer,
+ * the event loop and the reader (thread CPU time still grows with extra parks and wakeups under load) ({@code -prof io.spoolkv.bench.WriteCostProfiler}, with {@link SpoolWriteBenchmark}). Around
  * every iteration it reads, in the benchmark's JVM:
  * <ul>
  *   <li>fragments handed over ({@link SpoolWriteBenchmark#FRAGMENTS});</li>
