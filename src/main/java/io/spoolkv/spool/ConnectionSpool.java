@@ -31,14 +31,13 @@ import org.slf4j.LoggerFactory;
  * {@link #onWritabilityChanged} run on the channel's event loop only.
  *
  * <p><b>Ownership.</b> A producer owns the buffers it allocates from {@link #alloc()} until {@link #offer}
- * answers {@link OfferResult#ACCEPTED} (the spool owns it: the channel releases it once written, the drain
- * once it has copied it into a merged buffer, the spool if the connection closes first) or {@link OfferResult#CLOSED} (the spool released it). On
+ * answers {@link OfferResult#ACCEPTED} (the spool owns it: the channel releases it once written, the spool
+ * if the connection closes first) or {@link OfferResult#CLOSED} (the spool released it). On
  * {@link OfferResult#WOULD_BLOCK} the producer still owns it and offers it again after being resumed.
  *
  * <p><b>Draining.</b> Fragments go into a lock-free MPSC queue. Only the offer that finds the spool idle
  * (wins {@link #drainScheduled}) puts the drain on the event loop; later offers just enqueue. A drain pass
- * writes fragments with the void promise (a run of small ones copied into one buffer, see {@link #add}), the
- * last one of the pass with a real promise whose listener
+ * writes fragments with the void promise, the last one of the pass with a real promise whose listener
  * returns the pass's bytes to the budgets, then flushes once. Past its budget ({@code drainMaxFragments},
  * {@code drainMaxBytes}) a pass re-submits itself so other connections on the loop get their turn. While the
  * channel is unwritable the drain parks, holding the scheduled flag (so offers do not wake the loop), and
@@ -60,14 +59,6 @@ public final class ConnectionSpool {
     private static final Logger log = LoggerFactory.getLogger(ConnectionSpool.class);
     /** Drain passes kept per connection for its recent flush latency (1 KB of arrays per spool). */
     public static final int RECENT_SAMPLES = 64;
-    /**
-     * Fragments up to this size that follow each other in a drain pass are copied into one buffer (see
-     * {@link #add}): below it, Netty's cost per written message (outbound entry, pending-bytes counters, an
-     * iovec, a release after the write) is larger than the copy.
-     */
-    static final int MERGE_MAX_FRAGMENT_BYTES = 1024;
-    /** A merged buffer stops growing here; the next small fragment starts another. */
-    static final int MERGE_MAX_BUFFER_BYTES = 16 * 1024;
 
     private final Channel channel;
     private final EventLoop loop;
@@ -111,16 +102,9 @@ public final class ConnectionSpool {
 
     // Event loop only.
     private boolean parked;
-    /**
-     * The drain pass being built and its last buffer, not written yet (it gets the pass's real promise): a
-     * fragment as offered, or a buffer of ours holding copies of small fragments ({@link #openLastMerged}).
-     */
+    /** The drain pass being built and its last fragment, not written yet (it gets the pass's real promise). */
     private Pass openPass;
-    private ByteBuf openLast;
-    /** {@link #openLast} is a small fragment or a merged buffer: the next small fragment may join it. */
-    private boolean openLastSmall;
-    /** {@link #openLast} is a merged buffer of ours, not a producer's fragment. */
-    private boolean openLastMerged;
+    private Fragment openLast;
     private final ArrayDeque<Pass> inFlight = new ArrayDeque<>();
 
     ConnectionSpool(Channel channel, SpoolProperties properties, GlobalBudget global, Executor resumeExecutor,
@@ -488,13 +472,11 @@ public final class ConnectionSpool {
             closed = true;
             parked = false;
             Pass pass = openPass;
-            ByteBuf last = openLast;
+            Fragment last = openLast;
             openPass = null;
             openLast = null;
-            openLastSmall = false;
-            openLastMerged = false;
             if (last != null) {
-                last.release();
+                last.buf.release();
             }
             if (pass != null) {
                 onTaken(false, pass.bytes, pass.fragments, pass.oldestOfferNanos, System.nanoTime());
@@ -529,8 +511,12 @@ public final class ConnectionSpool {
                 openPass = new Pass(fragment.offeredNanos);
             }
             int size = fragment.buf.readableBytes();
-            openPass.add(size); // counted in the open pass before anything can fail, so a failure settles it
-            add(fragment.buf, size);
+            openPass.add(size);
+            Fragment previous = openLast;
+            openLast = fragment; // in the open pass before anything else can fail, so a failure settles it
+            if (previous != null) {
+                channel.write(previous.buf, channel.voidPromise());
+            }
             fragments++;
             bytes += size;
         }
@@ -550,48 +536,12 @@ public final class ConnectionSpool {
     }
 
     /**
-     * Puts a fragment of the open pass behind {@link #openLast}, writing the previous one with the void promise.
-     * A small fragment after a small one is copied instead (and released at once): a pass of many small
-     * fragments then reaches Netty as a few buffers of up to {@link #MERGE_MAX_BUFFER_BYTES}. The merged buffer
-     * starts at the size of its first two fragments and grows by doubling, so it holds at most about twice the
-     * bytes the depth counts.
-     */
-    private void add(ByteBuf buf, int size) {
-        boolean small = size <= MERGE_MAX_FRAGMENT_BYTES;
-        if (small && openLastSmall && openLast.readableBytes() + size <= MERGE_MAX_BUFFER_BYTES) {
-            if (!openLastMerged) {
-                ByteBuf merged;
-                try {
-                    merged = channel.alloc().ioBuffer(openLast.readableBytes() + size, MERGE_MAX_BUFFER_BYTES);
-                } catch (Throwable t) {
-                    buf.release(); // polled and counted, not yet held anywhere: the failure path cannot see it
-                    throw t;
-                }
-                merged.writeBytes(openLast);
-                openLast.release();
-                openLast = merged;
-                openLastMerged = true;
-            }
-            openLast.writeBytes(buf);
-            buf.release();
-            return;
-        }
-        ByteBuf previous = openLast;
-        openLast = buf;
-        openLastSmall = small;
-        openLastMerged = false;
-        if (previous != null) {
-            channel.write(previous, channel.voidPromise());
-        }
-    }
-
-    /**
      * Writes the open pass's last fragment with a real promise (one listener per pass) and flushes once. From
      * here the pass's listener returns its bytes, so the open pass is handed over before the write.
      */
     private void endPass() {
         Pass pass = openPass;
-        ByteBuf last = openLast;
+        Fragment last = openLast;
         if (last == null) {
             return;
         }
@@ -600,9 +550,7 @@ public final class ConnectionSpool {
         inFlight.add(pass);
         openPass = null; // handed over: the promise's listener returns the pass from here on
         openLast = null;
-        openLastSmall = false;
-        openLastMerged = false;
-        channel.write(last, promise);
+        channel.write(last.buf, promise);
         channel.flush();
     }
 
