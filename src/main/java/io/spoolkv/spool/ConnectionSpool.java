@@ -2,7 +2,6 @@ package io.spoolkv.spool;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.CompositeByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
@@ -38,8 +37,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Draining.</b> Fragments go into a lock-free MPSC queue. Only the offer that finds the spool idle
  * (wins {@link #drainScheduled}) puts the drain on the event loop; later offers just enqueue. A drain pass
- * writes fragments with the void promise (a run of small ones handed to Netty as one composite, see {@link #add}),
- * the last one of the pass with a real promise whose listener
+ * writes fragments with the void promise, the last one of the pass with a real promise whose listener
  * returns the pass's bytes to the budgets, then flushes once. Past its budget ({@code drainMaxFragments},
  * {@code drainMaxBytes}) a pass re-submits itself so other connections on the loop get their turn. While the
  * channel is unwritable the drain parks, holding the scheduled flag (so offers do not wake the loop), and
@@ -61,19 +59,6 @@ public final class ConnectionSpool {
     private static final Logger log = LoggerFactory.getLogger(ConnectionSpool.class);
     /** Drain passes kept per connection for its recent flush latency (1 KB of arrays per spool). */
     public static final int RECENT_SAMPLES = 64;
-    /**
-     * Fragments up to this size that follow each other in a drain pass go to the channel as one
-     * {@link CompositeByteBuf} of the fragments themselves (no copy): below it, Netty's cost per written message
-     * (outbound entry, pending-bytes counters, release after the write) outweighs a composite's per-component cost.
-     */
-    static final int GROUP_MAX_FRAGMENT_BYTES = 1024;
-    /** A group closes at this many bytes; the next small fragment starts another. */
-    static final int GROUP_MAX_BYTES = 16 * 1024;
-    /**
-     * A group closes at this many fragments. Also the composite's maximum, so it never consolidates (copies) its
-     * components; well under IOV_MAX (1024), since each component is one iovec of the writev.
-     */
-    static final int GROUP_MAX_FRAGMENTS = 256;
 
     private final Channel channel;
     private final EventLoop loop;
@@ -119,12 +104,7 @@ public final class ConnectionSpool {
     private boolean parked;
     /** The drain pass being built and its last fragment, not written yet (it gets the pass's real promise). */
     private Pass openPass;
-    /** The open pass's last buffer, not written yet: a fragment as offered, or {@link #openGroup}. */
-    private ByteBuf openLast;
-    /** {@link #openLast} when it is a group of small fragments, else null. */
-    private CompositeByteBuf openGroup;
-    /** {@link #openLast} is a small fragment or a group: the next small fragment may join it. */
-    private boolean openLastSmall;
+    private Fragment openLast;
     private final ArrayDeque<Pass> inFlight = new ArrayDeque<>();
 
     ConnectionSpool(Channel channel, SpoolProperties properties, GlobalBudget global, Executor resumeExecutor,
@@ -492,13 +472,11 @@ public final class ConnectionSpool {
             closed = true;
             parked = false;
             Pass pass = openPass;
-            ByteBuf last = openLast;
+            Fragment last = openLast;
             openPass = null;
             openLast = null;
-            openGroup = null;
-            openLastSmall = false;
             if (last != null) {
-                last.release(); // a group releases the fragments it holds
+                last.buf.release();
             }
             if (pass != null) {
                 onTaken(false, pass.bytes, pass.fragments, pass.oldestOfferNanos, System.nanoTime());
@@ -533,8 +511,12 @@ public final class ConnectionSpool {
                 openPass = new Pass(fragment.offeredNanos);
             }
             int size = fragment.buf.readableBytes();
-            openPass.add(size); // counted in the open pass before anything can fail, so a failure settles it
-            add(fragment.buf, size);
+            openPass.add(size);
+            Fragment previous = openLast;
+            openLast = fragment; // in the open pass before anything else can fail, so a failure settles it
+            if (previous != null) {
+                channel.write(previous.buf, channel.voidPromise());
+            }
             fragments++;
             bytes += size;
         }
@@ -554,47 +536,12 @@ public final class ConnectionSpool {
     }
 
     /**
-     * Puts a fragment of the open pass behind {@link #openLast}, writing the previous one with the void promise.
-     * A small fragment after a small one joins a group instead: a {@link CompositeByteBuf} that takes ownership of
-     * the fragments themselves (no copy), is written as one message, and releases them when Netty releases it after
-     * the write. A pass of many small fragments then costs Netty a few messages instead of one per fragment.
-     */
-    private void add(ByteBuf buf, int size) {
-        boolean small = size <= GROUP_MAX_FRAGMENT_BYTES;
-        if (small && openLastSmall && openLast.readableBytes() + size <= GROUP_MAX_BYTES
-                && (openGroup == null || openGroup.numComponents() < GROUP_MAX_FRAGMENTS)) {
-            if (openGroup == null) {
-                CompositeByteBuf group;
-                try {
-                    group = channel.alloc().compositeDirectBuffer(GROUP_MAX_FRAGMENTS);
-                } catch (Throwable t) {
-                    buf.release(); // polled and counted, not held anywhere yet: the failure path cannot see it
-                    throw t;
-                }
-                ByteBuf first = openLast;
-                openLast = group; // from here the failure path releases the group, and with it what it holds
-                openGroup = group;
-                group.addComponent(true, first); // on failure Netty releases the buffer it was given
-            }
-            openGroup.addComponent(true, buf);
-            return;
-        }
-        ByteBuf previous = openLast;
-        openLast = buf;
-        openGroup = null;
-        openLastSmall = small;
-        if (previous != null) {
-            channel.write(previous, channel.voidPromise());
-        }
-    }
-
-    /**
      * Writes the open pass's last fragment with a real promise (one listener per pass) and flushes once. From
      * here the pass's listener returns its bytes, so the open pass is handed over before the write.
      */
     private void endPass() {
         Pass pass = openPass;
-        ByteBuf last = openLast;
+        Fragment last = openLast;
         if (last == null) {
             return;
         }
@@ -603,9 +550,7 @@ public final class ConnectionSpool {
         inFlight.add(pass);
         openPass = null; // handed over: the promise's listener returns the pass from here on
         openLast = null;
-        openGroup = null;
-        openLastSmall = false;
-        channel.write(last, promise);
+        channel.write(last.buf, promise);
         channel.flush();
     }
 

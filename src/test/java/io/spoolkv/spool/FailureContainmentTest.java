@@ -10,7 +10,6 @@ import static org.mockito.Mockito.when;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.Unpooled;
-import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.DefaultEventLoop;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -286,59 +285,26 @@ class FailureContainmentTest {
     @Test
     void aDrainThatFailsMidPassReturnsThePassAndReleasesItsUnwrittenFragment() throws Exception {
         // The channel takes two fragments (void promises), then the pass's promise cannot be made (as if
-        // memory ran out): the pass had no listener yet, so the drain itself must give its bytes back. The
-        // fragments are above the group size, so each is written as it is.
-        Channel channel = mock(Channel.class);
-        when(channel.newPromise()).thenThrow(new OutOfMemoryError("simulated: no memory for a promise"));
-        List<ByteBuf> taken = failingDrain(channel, ConnectionSpool.GROUP_MAX_FRAGMENT_BYTES + 1);
-        assertThat(taken).hasSize(2);
-    }
-
-    @Test
-    void aDrainThatCannotAllocateItsGroupReleasesTheFragmentItHeld() throws Exception {
-        // Small fragments: the second one makes the drain allocate a composite to group both in, which fails (as if
-        // memory ran out) while the drain holds that fragment outside the queue and the open pass.
-        Channel channel = mock(Channel.class);
-        when(channel.alloc()).thenThrow(new OutOfMemoryError("simulated: no memory for a group"));
-        List<ByteBuf> taken = failingDrain(channel, 100);
-        assertThat(taken).isEmpty();
-    }
-
-    @Test
-    void aDrainThatFailsWithAGroupOpenReleasesTheGroupAndTheFragmentsInIt() throws Exception {
-        // Three small fragments form a group (a composite owning them), then the pass's promise cannot be made:
-        // the failure path releases the unwritten group, and releasing it must release every fragment it holds.
-        Channel channel = mock(Channel.class);
-        when(channel.alloc()).thenReturn(UnpooledByteBufAllocator.DEFAULT);
-        when(channel.newPromise()).thenThrow(new OutOfMemoryError("simulated: no memory for a promise"));
-        List<ByteBuf> taken = failingDrain(channel, 100);
-        assertThat(taken).isEmpty();
-    }
-
-    /**
-     * Offers three fragments on the loop (so one drain pass sees them all) to a spool on {@code channel}, whose
-     * drain fails; checks that the pass and everything it held are returned and the connection closed.
-     *
-     * @return what the "channel" took before the failure (released here: the channel owns it)
-     */
-    private List<ByteBuf> failingDrain(Channel channel, int size) throws Exception {
+        // memory ran out): the pass had no listener yet, so the drain itself must give its bytes back.
         DefaultEventLoop loop = new DefaultEventLoop();
         try {
+            Channel channel = mock(Channel.class);
             when(channel.eventLoop()).thenReturn(loop);
             when(channel.isWritable()).thenReturn(true);
+            when(channel.newPromise()).thenThrow(new OutOfMemoryError("simulated: no memory for a promise"));
             List<ByteBuf> taken = new ArrayList<>();
             when(channel.write(org.mockito.ArgumentMatchers.any(), org.mockito.ArgumentMatchers.any()))
                     .thenAnswer(inv -> {
                         taken.add(inv.getArgument(0));
                         return null;
                     });
-            GlobalBudget global = new GlobalBudget(16 * size, 4 * size);
-            ConnectionSpool spool = new ConnectionSpool(channel, props(Mode.SPOOLED, 4 * size, size, 16 * size),
-                    global, support.executor, new SpoolMetrics(support.registry, global));
+            GlobalBudget global = new GlobalBudget(4096, 1024);
+            ConnectionSpool spool = new ConnectionSpool(channel, props(Mode.SPOOLED, 1024, 256, 4096), global,
+                    support.executor, new SpoolMetrics(support.registry, global));
             List<ByteBuf> offered = new ArrayList<>();
-            loop.submit(() -> {
+            loop.submit(() -> { // offered on the loop, so one drain pass sees all three
                 for (int i = 0; i < 3; i++) {
-                    ByteBuf buf = Unpooled.buffer(size).writeZero(size);
+                    ByteBuf buf = Unpooled.buffer(100).writeZero(100);
                     offered.add(buf);
                     assertThat(spool.offer(buf)).isEqualTo(OfferResult.ACCEPTED);
                 }
@@ -348,9 +314,9 @@ class FailureContainmentTest {
             assertThat(spool.depthBytes()).isZero();
             assertThat(global.bytes()).isZero();
             assertThat(failures("drain")).isEqualTo(1);
+            assertThat(taken).hasSize(2);
             taken.forEach(ByteBuf::release); // the "channel" owns what it took
             assertThat(offered).allSatisfy(buf -> assertThat(buf.refCnt()).isZero());
-            return taken;
         } finally {
             loop.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS).sync();
         }
