@@ -41,10 +41,10 @@ import org.springframework.boot.test.context.SpringBootTest;
 class RangeScanBackpressureIT {
 
     /**
-     * 200,000 by default (the build's time budget); {@code -Dspoolkv.test.scan-keys=1000000} runs the million the
+     * 200,000 by default (the build's time budget); {@code -Drangescan.test.keys=1000000} runs the million the
      * issue names.
      */
-    private static final int KEYS = Integer.getInteger("spoolkv.test.scan-keys", 200_000);
+    private static final int KEYS = Integer.getInteger("rangescan.test.keys", 200_000);
     private static final long HIGH_WATER = 256 * 1024;
     /** Documents, not keys only: ~10 MB of stream, far more than the socket buffers can hide. */
     private static final String ALL = "{\"range\":{\"start\":\"" + b64("scan:") + "\",\"end\":\"" + b64("scan:\u00ff")
