@@ -84,6 +84,11 @@ public final class RangeScan {
         return next == null;
     }
 
+    /** The item {@link #next()} returns next, without taking it; null at the end. */
+    Item peek() {
+        return next;
+    }
+
     /** The next item in range, or null at the end. Only the claiming continue calls it. */
     Item next() {
         Item item = next;

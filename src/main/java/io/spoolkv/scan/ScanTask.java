@@ -45,7 +45,6 @@ public final class ScanTask extends StreamingTask {
         int start = chunk.writerIndex();
         chunk.writerIndex(start + frames.headerBytes());
         short status = SUCCESS_MORE_CHUNKS;
-        // Stop once past the target; one large document may make the chunk grow, never more.
         while (chunk.writerIndex() - start < chunkBytes()) {
             if (scan.cancelled()) {
                 status = ScanStatus.CANCELLED;
@@ -58,6 +57,10 @@ public final class ScanTask extends StreamingTask {
             if (items > 0 && limitReached()) {
                 status = ScanStatus.MORE;
                 break;
+            }
+            int entry = ScanValues.entryBytes(scan.peek(), scan.spec().keyOnly());
+            if (chunk.writerIndex() > start + frames.headerBytes() && chunk.writerIndex() + entry > chunk.capacity()) {
+                break; // the next chunk takes it: a chunk grows only for an entry larger than a whole chunk
             }
             Item item = scan.next();
             int before = chunk.writerIndex();

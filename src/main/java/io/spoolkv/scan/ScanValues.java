@@ -27,6 +27,26 @@ public final class ScanValues {
         out.writeByte((int) value);
     }
 
+    /** Bytes {@link #writeUleb128} writes for {@code value}. */
+    public static int uleb128Bytes(long value) {
+        int bytes = 1;
+        while ((value & ~0x7fL) != 0) {
+            value >>>= 7;
+            bytes++;
+        }
+        return bytes;
+    }
+
+    /** Bytes of one entry: a key-only one, or a document. */
+    public static int entryBytes(Item item, boolean keyOnly) {
+        int key = uleb128Bytes(item.key().length()) + item.key().length();
+        if (keyOnly) {
+            return key;
+        }
+        int value = item.value().length;
+        return DOCUMENT_META_BYTES + key + uleb128Bytes(value) + value;
+    }
+
     public static void writeKey(ByteBuf out, Item item) {
         byte[] key = item.key().bytes();
         writeUleb128(out, key.length);

@@ -42,6 +42,9 @@ class ScanFramesTest {
         assertThat(written(b -> ScanValues.writeUleb128(b, 16_384))).containsExactly(0x80, 0x80, 0x01);
         assertThat(written(b -> ScanValues.writeUleb128(b, 0xffffffffL)))
                 .containsExactly(0xff, 0xff, 0xff, 0xff, 0x0f);
+        for (long v : new long[] {0, 127, 128, 16_383, 16_384, 0xffffffffL}) {
+            assertThat(ScanValues.uleb128Bytes(v)).as("size of %d", v).isEqualTo(written(o -> ScanValues.writeUleb128(o, v)).length);
+        }
     }
 
     /** Property: a key-only entry is the key's length then the key (kv_engine's 128-byte example: 0x80 0x01). */
@@ -71,6 +74,8 @@ class ScanFramesTest {
                 0x04, 'k', 'e', 'y', '0',
                 0x06, 'v', 'a', 'l', 'u', 'e', '0'};
         assertThat(bytes).containsExactly(expected);
+        assertThat(ScanValues.entryBytes(item, false)).isEqualTo(expected.length);
+        assertThat(ScanValues.entryBytes(item, true)).isEqualTo(5);
         assertThat(ScanValues.DOCUMENT_META_BYTES).isEqualTo(25);
     }
 
