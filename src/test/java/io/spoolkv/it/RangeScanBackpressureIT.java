@@ -36,7 +36,9 @@ import org.springframework.boot.test.context.SpringBootTest;
 @SpringBootTest(properties = {"spoolkv.server.port=0", "spoolkv.server.host=127.0.0.1",
         "spoolkv.store.max-memory=256MB",
         "spoolkv.spool.high-water-bytes=256KB", "spoolkv.spool.low-water-bytes=64KB",
-        "spoolkv.background.chunk-bytes=16KB"}, webEnvironment = SpringBootTest.WebEnvironment.NONE)
+        "spoolkv.background.chunk-bytes=16KB",
+        // its own context (not KeyDumpBackpressureIT's cached one with the same settings): each fills its own store
+        "spoolkv.scan.max-open=8"}, webEnvironment = SpringBootTest.WebEnvironment.NONE)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RangeScanBackpressureIT {
 
