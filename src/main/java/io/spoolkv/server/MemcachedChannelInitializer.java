@@ -16,6 +16,7 @@ import io.spoolkv.protocol.binary.BinaryCommandExecutor;
 import io.spoolkv.protocol.binary.BinaryCommandHandler;
 import io.spoolkv.protocol.binary.BinaryRequestDecoder;
 import io.spoolkv.protocol.binary.BinaryResponseEncoder;
+import io.spoolkv.protocol.binary.BinaryScanCommands;
 import io.spoolkv.protocol.text.StreamCommands;
 import io.spoolkv.protocol.text.TextCommandExecutor;
 import io.spoolkv.protocol.text.TextCommandHandler;
@@ -41,6 +42,7 @@ final class MemcachedChannelInitializer extends ChannelInitializer<SocketChannel
     private final ConnectionRegistry registry;
     private final TextCommandExecutor executor;
     private final BinaryCommandExecutor binaryExecutor;
+    private final BinaryScanCommands scans;
     private final StreamCommands streams;
     private final int maxItemSize;
     private final long idleTimeoutNanos;
@@ -51,7 +53,7 @@ final class MemcachedChannelInitializer extends ChannelInitializer<SocketChannel
     private final Authenticator authenticator;
 
     MemcachedChannelInitializer(ConnectionRegistry registry, TextCommandExecutor executor,
-                                BinaryCommandExecutor binaryExecutor, StreamCommands streams,
+                                BinaryCommandExecutor binaryExecutor, BinaryScanCommands scans, StreamCommands streams,
                                 StoreProperties store, ServerProperties server, SpoolProperties spool, ServerTls tls,
                                 Authenticator authenticator) {
         this.registry = registry;
@@ -62,6 +64,7 @@ final class MemcachedChannelInitializer extends ChannelInitializer<SocketChannel
         this.onIdleClose = registry::idleClosed;
         this.executor = executor;
         this.binaryExecutor = binaryExecutor;
+        this.scans = scans;
         this.streams = streams;
         this.maxItemSize = (int) Math.min(Integer.MAX_VALUE - 2, store.maxItemSize().toBytes());
         this.maxRetrievalLine = (int) server.maxRetrievalLine().toBytes();
@@ -121,7 +124,7 @@ final class MemcachedChannelInitializer extends ChannelInitializer<SocketChannel
         ChannelPipeline p = detector.pipeline();
         p.addBefore("connevents", "decoder", new BinaryRequestDecoder(maxItemSize));
         p.addBefore("connevents", "encoder", BinaryResponseEncoder.INSTANCE);
-        p.addLast("handler", new BinaryCommandHandler(binaryExecutor, ConnectionRegistry.clientId(detector.channel()),
+        p.addLast("handler", new BinaryCommandHandler(binaryExecutor, scans, ConnectionRegistry.clientId(detector.channel()),
                 onIdleClose, closeTimeout));
     }
 }
