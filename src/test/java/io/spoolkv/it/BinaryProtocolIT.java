@@ -205,6 +205,26 @@ class BinaryProtocolIT {
         }
     }
 
+    /**
+     * Every binary expiry is unsigned, as memcached reads it: 0xffffffff and 2^31 are absolute times far in the
+     * future (SET, TOUCH, GAT), not negative "already expired" values.
+     */
+    @Test
+    void expiriesAreReadUnsigned() throws Exception {
+        try (Conn c = new Conn()) {
+            assertThat(c.send(store(SET, 1, 0, "far", ascii("v"), 0, 0xffffffff)).read().status()).isEqualTo(SUCCESS);
+            assertThat(c.send(keyOnly(GET, 2, "far")).read().status()).as("SET 0xffffffff").isEqualTo(SUCCESS);
+            byte[] twoPow31 = ByteBuffer.allocate(4).putInt(0x80000000).array();
+            assertThat(c.send(BinaryPackets.request(TOUCH, 3, 0, twoPow31, ascii("far"), new byte[0])).read().status())
+                    .isEqualTo(SUCCESS);
+            assertThat(c.send(keyOnly(GET, 4, "far")).read().status()).as("TOUCH 2^31").isEqualTo(SUCCESS);
+            byte[] max = ByteBuffer.allocate(4).putInt(0xffffffff).array();
+            assertThat(c.send(BinaryPackets.request(GAT, 5, 0, max, ascii("far"), new byte[0])).read().status())
+                    .isEqualTo(SUCCESS);
+            assertThat(c.send(keyOnly(GET, 6, "far")).read().status()).as("GAT 0xffffffff").isEqualTo(SUCCESS);
+        }
+    }
+
     /** An unknown opcode answers 0x81 and its body is skipped: the connection stays in step. */
     @Test
     void unknownOpcodesAnswerUnknownCommand() throws Exception {

@@ -64,13 +64,13 @@ public final class BinaryCommandExecutor {
     private BinaryResponse command(int clientId, BinaryRequest.Command c, Consumer<BinaryResponse> out) {
         return switch (c.opcode()) {
             case GET, GETQ, GETK, GETKQ -> get(clientId, c, null);
-            case GAT, GATQ, GATK, GATKQ -> get(clientId, c, (long) ByteBuffer.wrap(c.extras()).getInt());
+            case GAT, GATQ, GATK, GATKQ -> get(clientId, c, exptime(c.extras(), 0));
             case TOUCH -> touch(c);
             case SET, SETQ, ADD, ADDQ, REPLACE, REPLACEQ, APPEND, APPENDQ, PREPEND, PREPENDQ -> store(clientId, c);
             case DELETE, DELETEQ -> delete(c);
             case INCREMENT, INCREMENTQ, DECREMENT, DECREMENTQ -> arithmetic(c);
             case FLUSH, FLUSHQ -> {
-                commands.flushAll(c.extras().length == 4 ? Integer.toUnsignedLong(ByteBuffer.wrap(c.extras()).getInt()) : 0);
+                commands.flushAll(c.extras().length == 4 ? exptime(c.extras(), 0) : 0);
                 yield BinaryResponse.ok(c, 0);
             }
             case NOOP, QUIT -> BinaryResponse.ok(c, 0);
@@ -105,7 +105,7 @@ public final class BinaryCommandExecutor {
 
     /** TOUCH answers the item's flags, without its value. */
     private BinaryResponse touch(BinaryRequest.Command c) {
-        Item item = commands.touchItem(Key.wrap(c.key()), ByteBuffer.wrap(c.extras()).getInt());
+        Item item = commands.touchItem(Key.wrap(c.key()), exptime(c.extras(), 0));
         if (item == null) {
             return BinaryResponse.error(c, KEY_ENOENT);
         }
@@ -124,9 +124,8 @@ public final class BinaryCommandExecutor {
         int flags = 0;
         long exptime = 0;
         if (c.extras().length == 8) {
-            ByteBuffer extras = ByteBuffer.wrap(c.extras());
-            flags = extras.getInt();
-            exptime = extras.getInt();
+            flags = ByteBuffer.wrap(c.extras()).getInt();
+            exptime = exptime(c.extras(), 4);
         }
         Key key = Key.wrap(c.key());
         StoreResult result;
@@ -164,7 +163,7 @@ public final class BinaryCommandExecutor {
         ByteBuffer extras = ByteBuffer.wrap(c.extras());
         long delta = extras.getLong();
         long initial = extras.getLong();
-        long exptime = Integer.toUnsignedLong(extras.getInt());
+        long exptime = exptime(c.extras(), 16);
         boolean increment = c.opcode() == INCREMENT || c.opcode() == INCREMENTQ;
         boolean create = exptime != NO_AUTO_CREATE;
         ArithmeticResult result = commands.arithmetic(new Arithmetic(Key.wrap(c.key()), increment, delta, c.cas(),
@@ -216,6 +215,11 @@ public final class BinaryCommandExecutor {
 
     private static BinaryResponse withValue(BinaryRequest.Command c, byte[] value) {
         return new BinaryResponse(c.opcode(), SUCCESS, c.opaque(), 0, BinaryResponse.NONE, BinaryResponse.NONE, value);
+    }
+
+    /** An expiry field of the extras at {@code offset}: memcached reads every binary expiry as unsigned 32 bits. */
+    private static long exptime(byte[] extras, int offset) {
+        return Integer.toUnsignedLong(ByteBuffer.wrap(extras).getInt(offset));
     }
 
     private static byte[] flags(Item item) {
