@@ -264,6 +264,12 @@ class BinaryProtocolIT {
             assertThat(r.status()).isEqualTo(EINVAL);
             assertThat(c.closed()).isTrue();
         }
+        try (Conn c = new Conn()) {
+            // an unknown opcode is no excuse: the key's length is checked first, as memcached does
+            Response r = c.send(keyOnly(0x70, 7, "x".repeat(300)), empty(NOOP, 8)).read();
+            assertThat(r.status()).isEqualTo(EINVAL);
+            assertThat(c.closed()).isTrue();
+        }
     }
 
     /** A packet without the request magic ends the connection without an answer; earlier ones are answered. */

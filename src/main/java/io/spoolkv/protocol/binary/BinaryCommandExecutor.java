@@ -55,7 +55,7 @@ public final class BinaryCommandExecutor {
         } else if (request instanceof BinaryRequest.Unknown u) {
             out.accept(BinaryResponse.error(u, UNKNOWN_COMMAND));
         } else if (request instanceof BinaryRequest.Malformed m) {
-            out.accept(BinaryResponse.error(m, EINVA));
+            out.accept(BinaryResponse.error(m, m.status()));
         }
         // BadMagic: nothing to answer, the handler closes
     }
@@ -76,10 +76,6 @@ public final class BinaryCommandExecutor {
             case NOOP, QUIT -> BinaryResponse.ok(c, 0);
             case QUITQ -> null;
             case VERSION -> withValue(c, StatsReporter.VERSION.getBytes(StandardCharsets.US_ASCII));
-            case Opcodes.VERBOSITY -> {
-                stats.settings().verbosity(ByteBuffer.wrap(c.extras()).getInt());
-                yield BinaryResponse.ok(c, 0);
-            }
             case STAT -> stat(clientId, c, out);
             default -> BinaryResponse.error(c, UNKNOWN_COMMAND); // the decoder only lets known opcodes through
         };

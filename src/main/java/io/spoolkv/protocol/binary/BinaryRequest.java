@@ -26,10 +26,11 @@ public sealed interface BinaryRequest {
     }
 
     /**
-     * A header whose lengths do not fit its opcode (or a key over 250 bytes): memcached answers "invalid
-     * arguments" and closes, since it cannot trust where the next request starts.
+     * A header memcached refuses and then closes on, since it cannot trust where the next request starts:
+     * {@code status} is "unknown command" when key and extras do not fit the body, "invalid arguments" for a key
+     * over 250 bytes or lengths that do not fit the opcode.
      */
-    record Malformed(byte opcode, int opaque) implements BinaryRequest {
+    record Malformed(byte opcode, int opaque, short status) implements BinaryRequest {
     }
 
     /** A request without the request magic (0x80): the stream is not binary protocol, the connection is closed. */

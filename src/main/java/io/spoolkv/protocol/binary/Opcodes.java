@@ -8,9 +8,6 @@ import static io.netty.handler.codec.memcache.binary.BinaryMemcacheOpcodes.*;
  */
 final class Opcodes {
 
-    /** memcached's VERBOSITY, which Netty does not name. */
-    static final byte VERBOSITY = 0x1b;
-
     /** What a request's body must look like: extras length, key presence, value allowed. */
     enum Shape {
         /** No extras, a key, no value (GET, DELETE...). */
@@ -28,9 +25,7 @@ final class Opcodes {
         /** Extras of 0 or 4 bytes (an optional delay), no key (FLUSH). */
         FLUSH(-1, false, false),
         /** No extras, an optional key (STAT). */
-        OPTIONAL_KEY(0, false, false),
-        /** 4 bytes of extras, no key (VERBOSITY). */
-        EXTRAS4(4, false, false);
+        OPTIONAL_KEY(0, false, false);
 
         final int extras;
         final boolean key;
@@ -68,7 +63,6 @@ final class Opcodes {
             case NOOP, VERSION, QUIT, QUITQ -> Shape.EMPTY;
             case FLUSH, FLUSHQ -> Shape.FLUSH;
             case STAT -> Shape.OPTIONAL_KEY;
-            case VERBOSITY -> Shape.EXTRAS4;
             default -> null;
         };
     }
