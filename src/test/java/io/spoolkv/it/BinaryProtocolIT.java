@@ -305,6 +305,10 @@ class BinaryProtocolIT {
             assertThat(settings).containsKeys("maxconns", "item_size_max");
             Response unknown = c.send(keyOnly(STAT, 9, "no-such-group")).read();
             assertThat(unknown.status()).isEqualTo(KEY_ENOENT);
+            // memcached 1.6.18's binary STAT knows no "conns" group, but knows the sizes switches
+            assertThat(c.send(keyOnly(STAT, 11, "conns")).read().status()).as("conns").isEqualTo(KEY_ENOENT);
+            assertThat(stats(c, "sizes_disable")).containsExactly(Map.entry("sizes_status", "disabled"));
+            assertThat(stats(c, "sizes_enable")).containsEntry("sizes_status", "error");
             Response version = c.send(empty(VERSION, 10)).read();
             assertThat(version.valueText()).startsWith("1.6.18");
         }

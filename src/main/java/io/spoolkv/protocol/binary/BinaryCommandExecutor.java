@@ -76,7 +76,7 @@ public final class BinaryCommandExecutor {
             case NOOP, QUIT -> BinaryResponse.ok(c, 0);
             case QUITQ -> null;
             case VERSION -> withValue(c, StatsReporter.VERSION.getBytes(StandardCharsets.US_ASCII));
-            case STAT -> stat(clientId, c, out);
+            case STAT -> stat(c, out);
             default -> BinaryResponse.error(c, UNKNOWN_COMMAND); // the decoder only lets known opcodes through
         };
     }
@@ -177,7 +177,7 @@ public final class BinaryCommandExecutor {
      * STAT: one response per stat (key = name, value = value), then an empty one. The group key picks the block
      * as in the text protocol's {@code stats <group>}; "detail dump" answers one stat, "detailed", as memcached.
      */
-    private BinaryResponse stat(int clientId, BinaryRequest.Command c, Consumer<BinaryResponse> out) {
+    private BinaryResponse stat(BinaryRequest.Command c, Consumer<BinaryResponse> out) {
         String group = new String(c.key(), StandardCharsets.ISO_8859_1);
         List<Stat> report;
         switch (group) {
@@ -186,7 +186,11 @@ public final class BinaryCommandExecutor {
                 stats.reset();
                 report = List.of();
             }
-            case "conns" -> report = stats.conns(clientId);
+            // memcached's binary STAT has no "conns" (it falls to "not found"), but does answer the sizes switches;
+            // spoolkv keeps no size histogram, so it refuses to turn one on in memcached's error form
+            case "sizes_disable" -> report = List.of(Stat.of("sizes_status", "disabled"));
+            case "sizes_enable" -> report = List.of(Stat.of("sizes_status", "error"),
+                    Stat.of("sizes_error", "not_supported"));
             case "detail on", "detail off" -> {
                 commands.prefixStats().enabled(group.equals("detail on"));
                 report = List.of();
