@@ -173,7 +173,9 @@ public class CacheCommands {
     }
 
     private void countStore(int clientId, StoreRequest request, StoreResult result) {
-        if (request.compareCas() != 0) {
+        // memcached counts cas_* only for a compare-and-swap (a set or replace with a CAS), not for append/prepend
+        boolean swap = request.mode() == StoreMode.SET || request.mode() == StoreMode.REPLACE;
+        if (request.compareCas() != 0 && swap) {
             switch (result.outcome()) {
                 case STORED -> stats.casHits.increment();
                 case EXISTS -> stats.casBadval.increment();

@@ -170,6 +170,11 @@ class BinaryProtocolIT {
             assertThat(c.send(store(REPLACE, 9, 0, "no-such", ascii("x"), 0, 0)).read().status()).isEqualTo(KEY_ENOENT);
             assertThat(c.send(BinaryPackets.request(PREPEND, 10, 0, new byte[0], ascii("no-such"), ascii("x")))
                     .read().status()).isEqualTo(NOT_STORED);
+            // as memcached 1.6.18: a missing key is "not stored" for append/prepend even with a CAS
+            assertThat(c.send(BinaryPackets.request(APPEND, 11, cas, new byte[0], ascii("no-such"), ascii("x")))
+                    .read().status()).isEqualTo(NOT_STORED);
+            assertThat(c.send(BinaryPackets.request(PREPEND, 12, cas, new byte[0], ascii("no-such"), ascii("x")))
+                    .read().status()).isEqualTo(NOT_STORED);
         }
     }
 
