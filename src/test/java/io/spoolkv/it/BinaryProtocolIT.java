@@ -319,6 +319,53 @@ class BinaryProtocolIT {
         }
     }
 
+    /**
+     * The counters memcached 1.6.18's binary protocol keeps (checked with stats on the real binary): GAT counts as a
+     * touch only, a DELETE refused for its CAS counts nothing, a value too large counts no store_too_large (a SET
+     * still drops the old value, an APPEND keeps it), and TOUCH and GAT count as gets in stats detail.
+     */
+    @Test
+    void countersAsMemcachedsBinaryProtocolKeepsThem() throws Exception {
+        try (Conn c = new Conn()) {
+            long cas = c.send(store(SET, 1, 0, "cnt:k", ascii("v"), 0, 0)).read().cas();
+            c.send(store(SET, 2, 0, "cnt:kept", ascii("v"), 0, 0)).read();
+            assertThat(stats(c, "detail on")).isEmpty();
+            Map<String, String> before = stats(c, "");
+            byte[] hundred = ByteBuffer.allocate(4).putInt(100).array();
+            assertThat(c.send(BinaryPackets.request(GAT, 3, 0, hundred, ascii("cnt:k"), new byte[0])).read().status())
+                    .isEqualTo(SUCCESS);
+            assertThat(c.send(BinaryPackets.request(GAT, 4, 0, hundred, ascii("cnt:none"), new byte[0])).read()
+                    .status()).isEqualTo(KEY_ENOENT);
+            assertThat(c.send(BinaryPackets.request(TOUCH, 5, 0, hundred, ascii("cnt:k"), new byte[0])).read()
+                    .status()).isEqualTo(SUCCESS);
+            assertThat(c.send(BinaryPackets.request(DELETE, 6, cas + 1, new byte[0], ascii("cnt:k"), new byte[0]))
+                    .read().status()).isEqualTo(KEY_EEXISTS);
+            byte[] big = new byte[1024 * 1024 + 1];
+            assertThat(c.send(store(SET, 7, 0, "cnt:k", big, 0, 0)).read().status()).isEqualTo(E2BIG);
+            assertThat(c.send(BinaryPackets.request(APPEND, 8, 0, new byte[0], ascii("cnt:kept"), big)).read()
+                    .status()).isEqualTo(E2BIG);
+            Map<String, String> after = stats(c, "");
+            for (String unchanged : new String[] {"cmd_get", "get_hits", "get_misses", "delete_hits", "delete_misses",
+                    "store_too_large"}) {
+                assertThat(after.get(unchanged)).as(unchanged).isEqualTo(before.get(unchanged));
+            }
+            assertThat(delta(before, after, "cmd_touch")).isEqualTo(3);
+            assertThat(delta(before, after, "touch_hits")).isEqualTo(2);
+            assertThat(delta(before, after, "touch_misses")).isEqualTo(1);
+            assertThat(c.send(keyOnly(GET, 9, "cnt:k")).read().status()).as("SET too large drops the old value")
+                    .isEqualTo(KEY_ENOENT);
+            assertThat(c.send(keyOnly(GET, 10, "cnt:kept")).read().valueText()).as("APPEND too large keeps it")
+                    .isEqualTo("v");
+            String dump = stats(c, "detail dump").get("detailed");
+            assertThat(dump).contains("PREFIX cnt get 5 hit 3 ");
+            stats(c, "detail off");
+        }
+    }
+
+    private static long delta(Map<String, String> before, Map<String, String> after, String name) {
+        return Long.parseLong(after.get(name)) - Long.parseLong(before.get(name));
+    }
+
     private Map<String, String> stats(Conn c, String group) throws IOException {
         c.send(keyOnly(STAT, 8, group));
         Map<String, String> stats = new HashMap<>();

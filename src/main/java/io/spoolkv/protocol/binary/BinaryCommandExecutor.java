@@ -49,8 +49,11 @@ public final class BinaryCommandExecutor {
                 out.accept(response);
             }
         } else if (request instanceof BinaryRequest.TooLarge t) {
-            // memcached drops a key's old value when a SET of it fails, so no stale value outlives the write
-            commands.refuseTooLarge(t.opcode() == SET || t.opcode() == SETQ ? Key.wrap(t.key()) : null);
+            // memcached drops a key's old value when a SET of it fails, so no stale value outlives the write; its
+            // binary protocol counts no store_too_large (the text protocol does)
+            if (t.opcode() == SET || t.opcode() == SETQ) {
+                commands.unlink(Key.wrap(t.key()));
+            }
             out.accept(BinaryResponse.error(t, E2BIG));
         } else if (request instanceof BinaryRequest.Unknown u) {
             out.accept(BinaryResponse.error(u, UNKNOWN_COMMAND));
@@ -84,7 +87,7 @@ public final class BinaryCommandExecutor {
     /** GET and GAT and their K and Q forms; {@code touch} is the new expiry of a GAT, null for a GET. */
     private BinaryResponse get(int clientId, BinaryRequest.Command c, Long touch) {
         Key key = Key.wrap(c.key());
-        Item item = touch == null ? commands.get(clientId, key) : commands.getAndTouch(clientId, key, touch);
+        Item item = touch == null ? commands.get(clientId, key) : commands.touchAndGet(clientId, key, touch);
         commands.prefixStats().get(key, item != null);
         boolean withKey = c.opcode() == GETK || c.opcode() == GETKQ || c.opcode() == GATK || c.opcode() == GATKQ;
         if (item == null) {
@@ -101,7 +104,9 @@ public final class BinaryCommandExecutor {
 
     /** TOUCH answers the item's flags, without its value. */
     private BinaryResponse touch(BinaryRequest.Command c) {
-        Item item = commands.touchItem(Key.wrap(c.key()), exptime(c.extras(), 0));
+        Key key = Key.wrap(c.key());
+        Item item = commands.touchItem(key, exptime(c.extras(), 0));
+        commands.prefixStats().get(key, item != null); // memcached's stats detail counts a touch as a get
         if (item == null) {
             return BinaryResponse.error(c, KEY_ENOENT);
         }
