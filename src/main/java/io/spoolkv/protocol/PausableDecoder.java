@@ -19,6 +19,8 @@ public abstract class PausableDecoder extends ByteToMessageDecoder {
     private ChannelHandlerContext ctx;
     /** The handler cannot run requests now: decode nothing, read nothing more. */
     private boolean paused;
+    /** The connection failed and is closing: nothing is decoded any more, whatever is buffered. */
+    private boolean stopped;
     /** Inside {@link #channelRead}: a resume then just lets the running decode loop go on. */
     private boolean decoding;
     /** The client shut down its sending side while we were paused: passed on once the buffer is decoded. */
@@ -45,6 +47,9 @@ public abstract class PausableDecoder extends ByteToMessageDecoder {
      * decode is running (the handler resumed from inside it), that decode goes on over the buffer instead.
      */
     public void pause(boolean pause) {
+        if (stopped) {
+            return;
+        }
         boolean resumed = paused && !pause;
         paused = pause;
         if (!resumed) {
@@ -61,6 +66,15 @@ public abstract class PausableDecoder extends ByteToMessageDecoder {
         } catch (Exception e) {
             ctx.fireExceptionCaught(e);
         }
+    }
+
+    /**
+     * Stops decoding for good (event loop only): after a failure the requests still buffered must not run, and a
+     * decode loop in progress ends at its next request. The connection is being closed; its buffer goes with it.
+     */
+    public void stop() {
+        stopped = true;
+        paused = true;
     }
 
     @Override

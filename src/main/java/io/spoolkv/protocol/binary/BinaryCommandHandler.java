@@ -189,7 +189,20 @@ public final class BinaryCommandHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         LOG.debug("closing connection {} after {}", ctx.channel(), cause.toString());
+        // requests already read, queued or still buffered, must not run after the failure
+        closing = true;
+        waiting = null;
+        stopDecoder();
         ctx.close();
+    }
+
+    private void stopDecoder() {
+        if (decoder == null) {
+            decoder = ctx.pipeline().get(BinaryRequestDecoder.class);
+        }
+        if (decoder != null) {
+            decoder.stop();
+        }
     }
 
     @Override

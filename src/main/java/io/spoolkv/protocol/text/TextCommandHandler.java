@@ -311,7 +311,21 @@ public final class TextCommandHandler extends ChannelInboundHandlerAdapter {
         // Resets and broken pipes are ordinary client behaviour; anything else is ours, but
         // either way the client gets a closed connection, never a stack trace.
         LOG.debug("closing connection {} after {}", ctx.channel(), cause.toString());
+        // requests already read, queued or still buffered, must not run after the failure
+        closing = true;
+        done = true;
+        waiting = null;
+        stopDecoder();
         ctx.close();
+    }
+
+    private void stopDecoder() {
+        if (decoder == null) {
+            decoder = ctx.pipeline().get(TextRequestDecoder.class);
+        }
+        if (decoder != null) {
+            decoder.stop();
+        }
     }
 
     @Override

@@ -10,6 +10,7 @@ import io.spoolkv.config.StoreProperties;
 import io.spoolkv.store.Key;
 import io.spoolkv.store.MemoryItemStore;
 import io.spoolkv.store.MutableClock;
+import io.spoolkv.testsupport.FailingWrites;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -53,6 +54,24 @@ class TextCommandHandlerTest {
 
     long casOf(String key) {
         return store.peek(Key.wrap(key.getBytes(ISO_8859_1))).cas();
+    }
+
+    /**
+     * Once a write fails, the requests already read in the same packet do not run: the set and delete after the
+     * failed one change nothing, and the connection is closed.
+     */
+    @Test
+    void requestsReadBeforeAFailureDoNotRunAfterIt() {
+        send("set kept 0 0 1\r\nv\r\n");
+        FailingWrites failing = new FailingWrites();
+        channel.pipeline().addFirst(failing);
+        send("set first 0 0 1\r\n1\r\nset second 0 0 1\r\n2\r\ndelete kept\r\n");
+        channel.runPendingTasks();
+        assertThat(store.peek(Key.of("first"))).as("the request whose answer failed ran").isNotNull();
+        assertThat(store.peek(Key.of("second"))).as("a request after the failure").isNull();
+        assertThat(store.peek(Key.of("kept"))).as("a delete after the failure").isNotNull();
+        assertThat(failing.failed()).as("only the first answer was attempted").isEqualTo(1);
+        assertThat(channel.isOpen()).isFalse();
     }
 
     // ---------------------------------------------------------------- classic commands

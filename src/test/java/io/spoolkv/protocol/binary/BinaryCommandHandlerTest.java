@@ -1,0 +1,63 @@
+package io.spoolkv.protocol.binary;
+
+import static io.netty.handler.codec.memcache.binary.BinaryMemcacheOpcodes.DELETE;
+import static io.netty.handler.codec.memcache.binary.BinaryMemcacheOpcodes.SET;
+import static io.spoolkv.testsupport.BinaryPackets.ascii;
+import static io.spoolkv.testsupport.BinaryPackets.concat;
+import static io.spoolkv.testsupport.BinaryPackets.keyOnly;
+import static io.spoolkv.testsupport.BinaryPackets.store;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.spoolkv.command.CacheCommands;
+import io.spoolkv.command.MutationListener;
+import io.spoolkv.config.StoreProperties;
+import io.spoolkv.store.Key;
+import io.spoolkv.store.MemoryItemStore;
+import io.spoolkv.store.MutableClock;
+import io.spoolkv.store.StoreMode;
+import io.spoolkv.store.StoreRequest;
+import io.spoolkv.testsupport.FailingWrites;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.util.unit.DataSize;
+
+/** The binary handler on an {@link EmbeddedChannel} over the real store: what happens after a failure. */
+class BinaryCommandHandlerTest {
+
+    private final MemoryItemStore store =
+            new MemoryItemStore(new StoreProperties(DataSize.ofMegabytes(64), DataSize.ofMegabytes(1), true),
+                    MutableClock.atDefaultStart());
+    private final FailingWrites failing = new FailingWrites();
+    // no STAT or VERSION is sent here, so the executor needs no StatsReporter
+    private final EmbeddedChannel channel = new EmbeddedChannel(
+            new BinaryRequestDecoder(1024 * 1024), BinaryResponseEncoder.INSTANCE,
+            new BinaryCommandHandler(new BinaryCommandExecutor(new CacheCommands(store, MutationListener.NONE), null),
+                    1, () -> { }, Duration.ofSeconds(5)));
+
+    @AfterEach
+    void close() {
+        channel.finishAndReleaseAll();
+    }
+
+    /**
+     * Once a write fails, the requests already read in the same packet do not run: the SET and DELETE after the
+     * failed one change nothing, and the connection is closed.
+     */
+    @Test
+    void requestsReadBeforeAFailureDoNotRunAfterIt() {
+        channel.pipeline().addFirst(failing);
+        store.store(StoreRequest.of(StoreMode.SET, Key.of("kept"), ascii("v"), 0, 0));
+        channel.writeInbound(Unpooled.wrappedBuffer(concat(store(SET, 1, 0, "first", ascii("1"), 0, 0),
+                store(SET, 2, 0, "second", ascii("2"), 0, 0), keyOnly(DELETE, 3, "kept"))));
+        channel.runPendingTasks();
+        assertThat(store.peek(Key.of("first"))).as("the request whose answer failed ran").isNotNull();
+        assertThat(store.peek(Key.of("second"))).as("a request after the failure").isNull();
+        assertThat(store.peek(Key.of("kept"))).as("a delete after the failure").isNotNull();
+        assertThat(failing.failed()).as("only the first answer was attempted").isEqualTo(1);
+        assertThat(channel.isOpen()).isFalse();
+    }
+
+}
