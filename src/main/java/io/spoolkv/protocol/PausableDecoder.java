@@ -31,6 +31,14 @@ public abstract class PausableDecoder extends ByteToMessageDecoder {
         return internalBuffer().readableBytes();
     }
 
+    /**
+     * True while a decode loop runs: requests may still come out of the buffer, so a handler must not decide its
+     * connection has nothing left to answer. Event loop only.
+     */
+    public final boolean decodingNow() {
+        return decoding;
+    }
+
     /** True while the handler cannot take requests: {@code decode} must return without emitting one. */
     protected final boolean paused() {
         return paused;

@@ -114,7 +114,10 @@ public final class BinaryCommandHandler extends ChannelInboundHandlerAdapter {
             run(next);
         }
         updateReading();
-        if ((inputClosed || draining) && (waiting == null || waiting.isEmpty())) {
+        // A draining connection also answers what its decoder still holds (paused on an unwritable channel, or
+        // emitting now); a half-close already waits for that, as the decoder holds the event back.
+        boolean held = draining && (blockedOnWrite || (decoder != null && decoder.decodingNow()));
+        if ((inputClosed || draining) && !held && (waiting == null || waiting.isEmpty())) {
             closeWhenFlushed();
         }
     }

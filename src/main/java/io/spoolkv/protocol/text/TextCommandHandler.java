@@ -260,7 +260,10 @@ public final class TextCommandHandler extends ChannelInboundHandlerAdapter {
     /** Closes once the connection is ending (half-closed or draining) and has nothing left to answer. */
     private void closeIfFinished() {
         boolean ending = inputClosed || draining;
-        boolean idle = !streaming && retrieval == null && (waiting == null || waiting.isEmpty());
+        // A draining connection also answers what its decoder still holds (paused on an unwritable channel, or
+        // emitting now); a half-close already waits for that, as the decoder holds the event back.
+        boolean held = draining && (blockedOnWrite || (decoder != null && decoder.decodingNow()));
+        boolean idle = !streaming && retrieval == null && (waiting == null || waiting.isEmpty()) && !held;
         if (ending && (idle || done)) {
             closeWhenFlushed();
         }

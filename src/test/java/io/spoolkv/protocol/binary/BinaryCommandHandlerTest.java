@@ -1,6 +1,7 @@
 package io.spoolkv.protocol.binary;
 
 import static io.netty.handler.codec.memcache.binary.BinaryMemcacheOpcodes.DELETE;
+import static io.netty.handler.codec.memcache.binary.BinaryMemcacheOpcodes.GET;
 import static io.netty.handler.codec.memcache.binary.BinaryMemcacheOpcodes.SET;
 import static io.spoolkv.testsupport.BinaryPackets.ascii;
 import static io.spoolkv.testsupport.BinaryPackets.concat;
@@ -8,11 +9,13 @@ import static io.spoolkv.testsupport.BinaryPackets.keyOnly;
 import static io.spoolkv.testsupport.BinaryPackets.store;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.spoolkv.command.CacheCommands;
 import io.spoolkv.command.MutationListener;
 import io.spoolkv.config.StoreProperties;
+import io.spoolkv.protocol.DrainConnection;
 import io.spoolkv.store.Key;
 import io.spoolkv.store.MemoryItemStore;
 import io.spoolkv.store.MutableClock;
@@ -20,6 +23,8 @@ import io.spoolkv.store.StoreMode;
 import io.spoolkv.store.StoreRequest;
 import io.spoolkv.testsupport.FailingWrites;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.util.unit.DataSize;
@@ -60,4 +65,29 @@ class BinaryCommandHandlerTest {
         assertThat(channel.isOpen()).isFalse();
     }
 
+    /**
+     * Shutdown while the socket is full: the requests the decoder holds back (complete, not yet decoded) are still
+     * answered once the socket drains, before the connection closes.
+     */
+    @Test
+    void aDrainWhileWritesAreBlockedAnswersTheRequestsAlreadyRead() {
+        store.store(StoreRequest.of(StoreMode.SET, Key.of("k"), ascii("v"), 0, 0));
+        channel.unsafe().outboundBuffer().setUserDefinedWritability(1, false); // the socket is full
+        channel.writeInbound(Unpooled.wrappedBuffer(concat(keyOnly(GET, 1, "k"), keyOnly(GET, 2, "k"),
+                keyOnly(GET, 3, "k"))));
+        channel.pipeline().fireUserEventTriggered(DrainConnection.INSTANCE);
+        channel.runPendingTasks();
+        channel.unsafe().outboundBuffer().setUserDefinedWritability(1, true); // it drains
+        channel.runPendingTasks();
+        List<Integer> answered = new ArrayList<>();
+        for (Object o; (o = channel.readOutbound()) != null; ) {
+            ByteBuf b = (ByteBuf) o;
+            if (b.readableBytes() >= 24 && b.getByte(0) == (byte) 0x81) {
+                answered.add(b.getInt(12));
+            }
+            b.release();
+        }
+        assertThat(answered).as("opaques answered").containsExactly(1, 2, 3);
+        assertThat(channel.isOpen()).as("closed once answered").isFalse();
+    }
 }

@@ -7,6 +7,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.spoolkv.command.Versions;
 import io.spoolkv.config.StoreProperties;
+import io.spoolkv.protocol.DrainConnection;
 import io.spoolkv.store.Key;
 import io.spoolkv.store.MemoryItemStore;
 import io.spoolkv.store.MutableClock;
@@ -72,6 +73,23 @@ class TextCommandHandlerTest {
         assertThat(store.peek(Key.of("kept"))).as("a delete after the failure").isNotNull();
         assertThat(failing.failed()).as("only the first answer was attempted").isEqualTo(1);
         assertThat(channel.isOpen()).isFalse();
+    }
+
+    /**
+     * Shutdown while the socket is full: the requests the decoder holds back (complete, not yet decoded) are still
+     * answered once the socket drains, before the connection closes.
+     */
+    @Test
+    void aDrainWhileWritesAreBlockedAnswersTheRequestsAlreadyRead() {
+        send("set k 0 0 1\r\nv\r\n");
+        channel.unsafe().outboundBuffer().setUserDefinedWritability(1, false); // the socket is full
+        channel.writeInbound(Unpooled.copiedBuffer("get k\r\nget k\r\nget k\r\n", ISO_8859_1));
+        channel.pipeline().fireUserEventTriggered(DrainConnection.INSTANCE);
+        channel.runPendingTasks();
+        channel.unsafe().outboundBuffer().setUserDefinedWritability(1, true); // it drains
+        channel.runPendingTasks();
+        assertThat(output()).isEqualTo("VALUE k 0 1\r\nv\r\nEND\r\n".repeat(3));
+        assertThat(channel.isOpen()).as("closed once answered").isFalse();
     }
 
     // ---------------------------------------------------------------- classic commands
