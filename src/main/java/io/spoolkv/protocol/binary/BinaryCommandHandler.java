@@ -1,8 +1,5 @@
 package io.spoolkv.protocol.binary;
 
-import static io.netty.handler.codec.memcache.binary.BinaryMemcacheOpcodes.QUIT;
-import static io.netty.handler.codec.memcache.binary.BinaryMemcacheOpcodes.QUITQ;
-
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOutboundBuffer;
@@ -124,8 +121,7 @@ public final class BinaryCommandHandler extends ChannelInboundHandlerAdapter {
 
     private void run(BinaryRequest request) {
         executor.execute(clientId, request, writer);
-        boolean quit = request instanceof BinaryRequest.Command c && (c.opcode() == QUIT || c.opcode() == QUITQ);
-        if (quit || request instanceof BinaryRequest.Malformed || request instanceof BinaryRequest.BadMagic) {
+        if (request.isQuit() || request instanceof BinaryRequest.Malformed || request instanceof BinaryRequest.BadMagic) {
             closeWhenFlushed();
         }
     }
@@ -172,6 +168,7 @@ public final class BinaryCommandHandler extends ChannelInboundHandlerAdapter {
         boolean busy = blockedOnWrite || (waiting != null && !waiting.isEmpty())
                 || (unsent != null && unsent.totalPendingWriteBytes() > 0);
         if (!busy && !closing) {
+            LOG.debug("closing idle connection {}", ctx.channel());
             onIdleClose.run();
             closeWhenFlushed();
         }

@@ -1,5 +1,7 @@
 package io.spoolkv.protocol.binary;
 
+import io.netty.handler.codec.memcache.binary.BinaryMemcacheOpcodes;
+
 /**
  * What {@link BinaryRequestDecoder} makes of the bytes of one binary request. Every variant is plain heap data:
  * no buffer ownership leaves the decoder.
@@ -11,6 +13,12 @@ public sealed interface BinaryRequest {
 
     /** The client's opaque, echoed in its response. */
     int opaque();
+
+    /** QUIT or QUITQ: the client ends the connection once what it sent before is answered. */
+    default boolean isQuit() {
+        return this instanceof Command c && (c.opcode() == BinaryMemcacheOpcodes.QUIT
+                || c.opcode() == BinaryMemcacheOpcodes.QUITQ);
+    }
 
     /** A well-formed request: its header fields and body, split into extras, key and value. */
     record Command(byte opcode, int opaque, long cas, byte[] extras, byte[] key, byte[] value)
