@@ -21,7 +21,7 @@ import io.spoolkv.store.MemoryItemStore;
 import io.spoolkv.store.MutableClock;
 import io.spoolkv.store.StoreMode;
 import io.spoolkv.store.StoreRequest;
-import io.spoolkv.testsupport.FailingWrites;
+import io.spoolkv.testsupport.FailingStore;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,11 +35,11 @@ class BinaryCommandHandlerTest {
     private final MemoryItemStore store =
             new MemoryItemStore(new StoreProperties(DataSize.ofMegabytes(64), DataSize.ofMegabytes(1), true),
                     MutableClock.atDefaultStart());
-    private final FailingWrites failing = new FailingWrites();
-    // no STAT or VERSION is sent here, so the executor needs no StatsReporter
+    // no STAT or VERSION is sent here, so the executor needs no StatsReporter; storing "boom" fails as a bug would
     private final EmbeddedChannel channel = new EmbeddedChannel(
             new BinaryRequestDecoder(1024 * 1024), BinaryResponseEncoder.INSTANCE,
-            new BinaryCommandHandler(new BinaryCommandExecutor(new CacheCommands(store, MutationListener.NONE), null),
+            new BinaryCommandHandler(new BinaryCommandExecutor(new CacheCommands(
+                    FailingStore.failingOn(store, Key.of("boom")), MutationListener.NONE), null),
                     1, () -> { }, Duration.ofSeconds(5)));
 
     @AfterEach
@@ -48,20 +48,18 @@ class BinaryCommandHandlerTest {
     }
 
     /**
-     * Once a write fails, the requests already read in the same packet do not run: the SET and DELETE after the
-     * failed one change nothing, and the connection is closed.
+     * Once a request fails with an exception, the requests already read in the same packet do not run: the SET and
+     * DELETE after the failed one change nothing, and the connection is closed.
      */
     @Test
     void requestsReadBeforeAFailureDoNotRunAfterIt() {
-        channel.pipeline().addFirst(failing);
         store.store(StoreRequest.of(StoreMode.SET, Key.of("kept"), ascii("v"), 0, 0));
-        channel.writeInbound(Unpooled.wrappedBuffer(concat(store(SET, 1, 0, "first", ascii("1"), 0, 0),
+        channel.writeInbound(Unpooled.wrappedBuffer(concat(store(SET, 1, 0, "boom", ascii("1"), 0, 0),
                 store(SET, 2, 0, "second", ascii("2"), 0, 0), keyOnly(DELETE, 3, "kept"))));
         channel.runPendingTasks();
-        assertThat(store.peek(Key.of("first"))).as("the request whose answer failed ran").isNotNull();
         assertThat(store.peek(Key.of("second"))).as("a request after the failure").isNull();
         assertThat(store.peek(Key.of("kept"))).as("a delete after the failure").isNotNull();
-        assertThat(failing.failed()).as("only the first answer was attempted").isEqualTo(1);
+        assertThat((Object) channel.readOutbound()).as("nothing answered").isNull();
         assertThat(channel.isOpen()).isFalse();
     }
 
@@ -77,8 +75,10 @@ class BinaryCommandHandlerTest {
                 keyOnly(GET, 3, "k"))));
         channel.pipeline().fireUserEventTriggered(DrainConnection.INSTANCE);
         channel.runPendingTasks();
-        channel.unsafe().outboundBuffer().setUserDefinedWritability(1, true); // it drains
-        channel.runPendingTasks();
+        if (channel.isOpen()) { // (closed at once, it has nothing left to drain)
+            channel.unsafe().outboundBuffer().setUserDefinedWritability(1, true); // it drains
+            channel.runPendingTasks();
+        }
         List<Integer> answered = new ArrayList<>();
         for (Object o; (o = channel.readOutbound()) != null; ) {
             ByteBuf b = (ByteBuf) o;
