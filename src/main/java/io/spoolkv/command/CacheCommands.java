@@ -10,6 +10,7 @@ import io.spoolkv.store.ItemStore;
 import io.spoolkv.store.Key;
 import io.spoolkv.store.ReadRequest;
 import io.spoolkv.store.ReadResult;
+import io.spoolkv.store.StoreMode;
 import io.spoolkv.store.StoreRequest;
 import io.spoolkv.store.StoreResult;
 import io.spoolkv.store.StoreStats;
@@ -173,7 +174,9 @@ public class CacheCommands {
     }
 
     private void countStore(int clientId, StoreRequest request, StoreResult result) {
-        if (request.compareCas() != 0) {
+        // memcached counts cas_* only for a compare-and-swap (a set or replace with a CAS), not for append/prepend
+        boolean swap = request.mode() == StoreMode.SET || request.mode() == StoreMode.REPLACE;
+        if (request.compareCas() != 0 && swap) {
             switch (result.outcome()) {
                 case STORED -> stats.casHits.increment();
                 case EXISTS -> stats.casBadval.increment();
@@ -207,7 +210,11 @@ public class CacheCommands {
 
     public DeleteOutcome delete(Key key, long compareCas, boolean invalidate) {
         DeleteOutcome outcome = store.delete(key, compareCas, invalidate);
-        (outcome == DeleteOutcome.DELETED ? stats.deleteHits : stats.deleteMisses).increment();
+        switch (outcome) {
+            case DELETED -> stats.deleteHits.increment();
+            case NOT_FOUND -> stats.deleteMisses.increment();
+            case EXISTS -> { } // memcached counts a delete refused for its CAS neither as a hit nor as a miss
+        }
         return outcome;
     }
 
@@ -231,6 +238,16 @@ public class CacheCommands {
         stats.cmdTouch.increment();
         Item item = store.getAndTouch(key, exptime);
         (item != null ? stats.touchHits : stats.touchMisses).increment();
+        return item;
+    }
+
+    /**
+     * Binary GAT: memcached counts it as a touch only (no cmd_get, get_hits or get_misses, unlike text gat), and
+     * logs the fetch for watchers as any retrieval; null on a miss.
+     */
+    public Item touchAndGet(int clientId, Key key, long exptime) {
+        Item item = touchItem(key, exptime);
+        mutations.fetched(clientId, key, item);
         return item;
     }
 

@@ -19,6 +19,8 @@ public abstract class PausableDecoder extends ByteToMessageDecoder {
     private ChannelHandlerContext ctx;
     /** The handler cannot run requests now: decode nothing, read nothing more. */
     private boolean paused;
+    /** The connection failed and is closing: nothing is decoded any more, whatever is buffered. */
+    private boolean stopped;
     /** Inside {@link #channelRead}: a resume then just lets the running decode loop go on. */
     private boolean decoding;
     /** The client shut down its sending side while we were paused: passed on once the buffer is decoded. */
@@ -27,6 +29,14 @@ public abstract class PausableDecoder extends ByteToMessageDecoder {
     /** Bytes received and not decoded yet: what holding back costs (tests check the bound with it). */
     public final int bufferedBytes() {
         return internalBuffer().readableBytes();
+    }
+
+    /**
+     * True while a decode loop runs: requests may still come out of the buffer, so a handler must not decide its
+     * connection has nothing left to answer. Event loop only.
+     */
+    public final boolean decodingNow() {
+        return decoding;
     }
 
     /** True while the handler cannot take requests: {@code decode} must return without emitting one. */
@@ -45,6 +55,9 @@ public abstract class PausableDecoder extends ByteToMessageDecoder {
      * decode is running (the handler resumed from inside it), that decode goes on over the buffer instead.
      */
     public void pause(boolean pause) {
+        if (stopped) {
+            return;
+        }
         boolean resumed = paused && !pause;
         paused = pause;
         if (!resumed) {
@@ -61,6 +74,15 @@ public abstract class PausableDecoder extends ByteToMessageDecoder {
         } catch (Exception e) {
             ctx.fireExceptionCaught(e);
         }
+    }
+
+    /**
+     * Stops decoding for good (event loop only): after a failure the requests still buffered must not run, and a
+     * decode loop in progress ends at its next request. The connection is being closed; its buffer goes with it.
+     */
+    public void stop() {
+        stopped = true;
+        paused = true;
     }
 
     @Override

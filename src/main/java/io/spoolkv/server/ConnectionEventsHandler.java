@@ -4,7 +4,6 @@ import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
-import io.netty.handler.codec.memcache.binary.BinaryMemcacheOpcodes;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.spoolkv.command.ConnectionListener;
 import io.spoolkv.command.ConnectionListener.CloseReason;
@@ -55,8 +54,7 @@ final class ConnectionEventsHandler extends ChannelDuplexHandler {
             }
         } else if (msg instanceof TextRequest.Invalid invalid && invalid.close()) {
             decide(CloseReason.ERROR);
-        } else if (msg instanceof BinaryRequest.Command c && (c.opcode() == BinaryMemcacheOpcodes.QUIT
-                || c.opcode() == BinaryMemcacheOpcodes.QUITQ)) {
+        } else if (msg instanceof BinaryRequest b && b.isQuit()) {
             clientDone = true;
         } else if (msg instanceof BinaryRequest.Malformed || msg instanceof BinaryRequest.BadMagic) {
             decide(CloseReason.ERROR);

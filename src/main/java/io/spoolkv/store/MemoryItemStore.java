@@ -401,7 +401,11 @@ public class MemoryItemStore implements ItemStore {
     private Item decideStore(StoreRequest request, Key key, Item cur, long now, StoreResult[] result) {
         StoreMode mode = request.mode();
         boolean stale = false;
-        if (request.compareCas() != 0) {
+        // memcached 1.6.18: add ignores a CAS; append and prepend of a missing key are "not stored" before any CAS
+        if ((mode == StoreMode.APPEND || mode == StoreMode.PREPEND) && cur == null) {
+            return notStored(result);
+        }
+        if (request.compareCas() != 0 && mode != StoreMode.ADD) {
             if (cur == null) {
                 result[0] = StoreResult.NOT_FOUND;
                 return null;

@@ -60,6 +60,33 @@ class CacheCommandsTest {
         assertThat(commands.stats().cmdSet()).isEqualTo(3);
     }
 
+    private StoreResult withCas(StoreMode mode, String k, long cas) {
+        return commands.store(1, new StoreRequest(mode, key(k), new byte[] {'x'}, 0, 0, cas, 0, false));
+    }
+
+    /**
+     * One CAS rule per mode, as memcached 1.6.18 answers it (checked against the real binary, text, meta and binary):
+     * append/prepend of a missing key is "not stored" whatever the CAS, and compare only when it exists; add
+     * ignores a CAS; only a set or replace with a CAS counts cas_misses/cas_badval/cas_hits.
+     */
+    @Test
+    void eachModeHasMemcachedsCasRule() {
+        assertThat(withCas(StoreMode.APPEND, "missing", 5)).isEqualTo(StoreResult.NOT_STORED);
+        assertThat(withCas(StoreMode.PREPEND, "missing", 5)).isEqualTo(StoreResult.NOT_STORED);
+        long cas = set("k", "v").cas();
+        assertThat(withCas(StoreMode.APPEND, "k", cas + 100)).isEqualTo(StoreResult.EXISTS);
+        assertThat(withCas(StoreMode.APPEND, "k", cas).outcome()).isEqualTo(StoreResult.Outcome.STORED);
+        assertThat(withCas(StoreMode.ADD, "k", 5)).as("add of a live key").isEqualTo(StoreResult.NOT_STORED);
+        assertThat(withCas(StoreMode.ADD, "fresh", 5).outcome()).as("add ignores the CAS")
+                .isEqualTo(StoreResult.Outcome.STORED);
+        CommandStats counted = commands.stats();
+        assertThat(counted.casMisses() + counted.casBadval() + counted.casHits()).as("no CAS counted yet").isZero();
+        assertThat(withCas(StoreMode.REPLACE, "none", 5)).isEqualTo(StoreResult.NOT_FOUND);
+        assertThat(withCas(StoreMode.REPLACE, "k", 1)).isEqualTo(StoreResult.EXISTS);
+        assertThat(commands.stats().casMisses()).isEqualTo(1);
+        assertThat(commands.stats().casBadval()).isEqualTo(1);
+    }
+
     /** flush_all's delay over 30 days is a unix time, for every protocol. */
     @Test
     void aFlushDelayOverThirtyDaysIsAUnixTime() {

@@ -170,6 +170,11 @@ class BinaryProtocolIT {
             assertThat(c.send(store(REPLACE, 9, 0, "no-such", ascii("x"), 0, 0)).read().status()).isEqualTo(KEY_ENOENT);
             assertThat(c.send(BinaryPackets.request(PREPEND, 10, 0, new byte[0], ascii("no-such"), ascii("x")))
                     .read().status()).isEqualTo(NOT_STORED);
+            // as memcached 1.6.18: a missing key is "not stored" for append/prepend even with a CAS
+            assertThat(c.send(BinaryPackets.request(APPEND, 11, cas, new byte[0], ascii("no-such"), ascii("x")))
+                    .read().status()).isEqualTo(NOT_STORED);
+            assertThat(c.send(BinaryPackets.request(PREPEND, 12, cas, new byte[0], ascii("no-such"), ascii("x")))
+                    .read().status()).isEqualTo(NOT_STORED);
         }
     }
 
@@ -202,6 +207,26 @@ class BinaryProtocolIT {
             assertThat(gat.keyText()).isEqualTo("t");
             Response miss = c.send(BinaryPackets.request(GAT, 4, 0, tenSeconds, ascii("none"), new byte[0])).read();
             assertThat(miss.status()).isEqualTo(KEY_ENOENT);
+        }
+    }
+
+    /**
+     * Every binary expiry is unsigned, as memcached reads it: 0xffffffff and 2^31 are absolute times far in the
+     * future (SET, TOUCH, GAT), not negative "already expired" values.
+     */
+    @Test
+    void expiriesAreReadUnsigned() throws Exception {
+        try (Conn c = new Conn()) {
+            assertThat(c.send(store(SET, 1, 0, "far", ascii("v"), 0, 0xffffffff)).read().status()).isEqualTo(SUCCESS);
+            assertThat(c.send(keyOnly(GET, 2, "far")).read().status()).as("SET 0xffffffff").isEqualTo(SUCCESS);
+            byte[] twoPow31 = ByteBuffer.allocate(4).putInt(0x80000000).array();
+            assertThat(c.send(BinaryPackets.request(TOUCH, 3, 0, twoPow31, ascii("far"), new byte[0])).read().status())
+                    .isEqualTo(SUCCESS);
+            assertThat(c.send(keyOnly(GET, 4, "far")).read().status()).as("TOUCH 2^31").isEqualTo(SUCCESS);
+            byte[] max = ByteBuffer.allocate(4).putInt(0xffffffff).array();
+            assertThat(c.send(BinaryPackets.request(GAT, 5, 0, max, ascii("far"), new byte[0])).read().status())
+                    .isEqualTo(SUCCESS);
+            assertThat(c.send(keyOnly(GET, 6, "far")).read().status()).as("GAT 0xffffffff").isEqualTo(SUCCESS);
         }
     }
 
@@ -244,6 +269,12 @@ class BinaryProtocolIT {
             assertThat(r.status()).isEqualTo(EINVAL);
             assertThat(c.closed()).isTrue();
         }
+        try (Conn c = new Conn()) {
+            // an unknown opcode is no excuse: the key's length is checked first, as memcached does
+            Response r = c.send(keyOnly(0x70, 7, "x".repeat(300)), empty(NOOP, 8)).read();
+            assertThat(r.status()).isEqualTo(EINVAL);
+            assertThat(c.closed()).isTrue();
+        }
     }
 
     /** A packet without the request magic ends the connection without an answer; earlier ones are answered. */
@@ -279,9 +310,60 @@ class BinaryProtocolIT {
             assertThat(settings).containsKeys("maxconns", "item_size_max");
             Response unknown = c.send(keyOnly(STAT, 9, "no-such-group")).read();
             assertThat(unknown.status()).isEqualTo(KEY_ENOENT);
+            // memcached 1.6.18's binary STAT knows no "conns" group, but knows the sizes switches
+            assertThat(c.send(keyOnly(STAT, 11, "conns")).read().status()).as("conns").isEqualTo(KEY_ENOENT);
+            assertThat(stats(c, "sizes_disable")).containsExactly(Map.entry("sizes_status", "disabled"));
+            assertThat(stats(c, "sizes_enable")).containsEntry("sizes_status", "error");
             Response version = c.send(empty(VERSION, 10)).read();
             assertThat(version.valueText()).startsWith("1.6.18");
         }
+    }
+
+    /**
+     * The counters memcached 1.6.18's binary protocol keeps (checked with stats on the real binary): GAT counts as a
+     * touch only, a DELETE refused for its CAS counts nothing, a value too large counts no store_too_large (a SET
+     * still drops the old value, an APPEND keeps it), and TOUCH and GAT count as gets in stats detail.
+     */
+    @Test
+    void countersAsMemcachedsBinaryProtocolKeepsThem() throws Exception {
+        try (Conn c = new Conn()) {
+            long cas = c.send(store(SET, 1, 0, "cnt:k", ascii("v"), 0, 0)).read().cas();
+            c.send(store(SET, 2, 0, "cnt:kept", ascii("v"), 0, 0)).read();
+            assertThat(stats(c, "detail on")).isEmpty();
+            Map<String, String> before = stats(c, "");
+            byte[] hundred = ByteBuffer.allocate(4).putInt(100).array();
+            assertThat(c.send(BinaryPackets.request(GAT, 3, 0, hundred, ascii("cnt:k"), new byte[0])).read().status())
+                    .isEqualTo(SUCCESS);
+            assertThat(c.send(BinaryPackets.request(GAT, 4, 0, hundred, ascii("cnt:none"), new byte[0])).read()
+                    .status()).isEqualTo(KEY_ENOENT);
+            assertThat(c.send(BinaryPackets.request(TOUCH, 5, 0, hundred, ascii("cnt:k"), new byte[0])).read()
+                    .status()).isEqualTo(SUCCESS);
+            assertThat(c.send(BinaryPackets.request(DELETE, 6, cas + 1, new byte[0], ascii("cnt:k"), new byte[0]))
+                    .read().status()).isEqualTo(KEY_EEXISTS);
+            byte[] big = new byte[1024 * 1024 + 1];
+            assertThat(c.send(store(SET, 7, 0, "cnt:k", big, 0, 0)).read().status()).isEqualTo(E2BIG);
+            assertThat(c.send(BinaryPackets.request(APPEND, 8, 0, new byte[0], ascii("cnt:kept"), big)).read()
+                    .status()).isEqualTo(E2BIG);
+            Map<String, String> after = stats(c, "");
+            for (String unchanged : new String[] {"cmd_get", "get_hits", "get_misses", "delete_hits", "delete_misses",
+                    "store_too_large"}) {
+                assertThat(after.get(unchanged)).as(unchanged).isEqualTo(before.get(unchanged));
+            }
+            assertThat(delta(before, after, "cmd_touch")).isEqualTo(3);
+            assertThat(delta(before, after, "touch_hits")).isEqualTo(2);
+            assertThat(delta(before, after, "touch_misses")).isEqualTo(1);
+            assertThat(c.send(keyOnly(GET, 9, "cnt:k")).read().status()).as("SET too large drops the old value")
+                    .isEqualTo(KEY_ENOENT);
+            assertThat(c.send(keyOnly(GET, 10, "cnt:kept")).read().valueText()).as("APPEND too large keeps it")
+                    .isEqualTo("v");
+            String dump = stats(c, "detail dump").get("detailed");
+            assertThat(dump).contains("PREFIX cnt get 5 hit 3 ");
+            stats(c, "detail off");
+        }
+    }
+
+    private static long delta(Map<String, String> before, Map<String, String> after, String name) {
+        return Long.parseLong(after.get(name)) - Long.parseLong(before.get(name));
     }
 
     private Map<String, String> stats(Conn c, String group) throws IOException {

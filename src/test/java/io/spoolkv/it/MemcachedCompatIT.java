@@ -293,6 +293,23 @@ class MemcachedCompatIT {
         }
     }
 
+    /**
+     * Proves: ms C follows memcached 1.6.18's rule per mode (checked on the real binary): append/prepend of a missing
+     * key is NS whatever the CAS, and EX on a live key with another CAS; add ignores C.
+     */
+    @Test
+    void metaSetCasRulePerMode() throws Exception {
+        try (TextClient c = new TextClient(server.port())) {
+            c.send("ms cas-mm 1 MA C5\r\nx\r\nms cas-mm 1 MP C5\r\nx\r\nms cas-mm 1 ME C5\r\nx\r\n"
+                    + "ms cas-mm 1 ME C5\r\nx\r\nms cas-mm 1 MA C5\r\nx\r\n");
+            assertThat(c.line()).as("append, missing").isEqualTo("NS");
+            assertThat(c.line()).as("prepend, missing").isEqualTo("NS");
+            assertThat(c.line()).as("add ignores C").isEqualTo("HD");
+            assertThat(c.line()).as("add, live").isEqualTo("NS");
+            assertThat(c.line()).as("append, live, other CAS").isEqualTo("EX");
+        }
+    }
+
     /** Proves: verbosity, shutdown, flush_all and a bad delete answer as memcached 1.6.18 does. */
     @Test
     void otherCommands() throws Exception {

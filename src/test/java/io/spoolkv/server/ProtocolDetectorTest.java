@@ -80,4 +80,33 @@ class ProtocolDetectorTest {
         assertThat(idleCloses).hasValue(1);
         assertThat(chosen).isEmpty();
     }
+
+    /**
+     * An exception before the first byte (a failed TLS handshake, a reset) closes the connection here; it does not
+     * reach the pipeline's tail (where Netty logs it as a warning and nothing closes).
+     */
+    @Test
+    void anExceptionBeforeTheFirstByteClosesWithoutReachingTheTail() {
+        EmbeddedChannel ch = channel();
+        ch.pipeline().fireExceptionCaught(new java.io.IOException("Connection reset by peer"));
+        ch.checkException(); // throws what reached the tail
+        assertThat(ch.isOpen()).isFalse();
+        ch.finishAndReleaseAll();
+    }
+
+    /** A protocol whose setup fails closes the connection once; the detector does not keep buffering and retrying. */
+    @Test
+    void aFailedSetupClosesInsteadOfRetrying() {
+        AtomicInteger attempts = new AtomicInteger();
+        EmbeddedChannel ch = new EmbeddedChannel(new ProtocolDetector(ctx -> {
+            attempts.incrementAndGet();
+            throw new IllegalStateException("setup failed (test)");
+        }, install("binary"), idleCloses::incrementAndGet));
+        ch.writeInbound(Unpooled.copiedBuffer("get a\r\n", java.nio.charset.StandardCharsets.US_ASCII));
+        ch.checkException();
+        assertThat(ch.isOpen()).isFalse();
+        assertThat(attempts).hasValue(1);
+        assertThat(chosen).isEmpty();
+        ch.finishAndReleaseAll();
+    }
 }

@@ -49,13 +49,16 @@ public final class BinaryCommandExecutor {
                 out.accept(response);
             }
         } else if (request instanceof BinaryRequest.TooLarge t) {
-            // memcached drops a key's old value when a SET of it fails, so no stale value outlives the write
-            commands.refuseTooLarge(t.opcode() == SET || t.opcode() == SETQ ? Key.wrap(t.key()) : null);
+            // memcached drops a key's old value when a SET of it fails, so no stale value outlives the write; its
+            // binary protocol counts no store_too_large (the text protocol does)
+            if (t.opcode() == SET || t.opcode() == SETQ) {
+                commands.unlink(Key.wrap(t.key()));
+            }
             out.accept(BinaryResponse.error(t, E2BIG));
         } else if (request instanceof BinaryRequest.Unknown u) {
             out.accept(BinaryResponse.error(u, UNKNOWN_COMMAND));
         } else if (request instanceof BinaryRequest.Malformed m) {
-            out.accept(BinaryResponse.error(m, EINVA));
+            out.accept(BinaryResponse.error(m, m.status()));
         }
         // BadMagic: nothing to answer, the handler closes
     }
@@ -64,23 +67,19 @@ public final class BinaryCommandExecutor {
     private BinaryResponse command(int clientId, BinaryRequest.Command c, Consumer<BinaryResponse> out) {
         return switch (c.opcode()) {
             case GET, GETQ, GETK, GETKQ -> get(clientId, c, null);
-            case GAT, GATQ, GATK, GATKQ -> get(clientId, c, (long) ByteBuffer.wrap(c.extras()).getInt());
+            case GAT, GATQ, GATK, GATKQ -> get(clientId, c, exptime(c.extras(), 0));
             case TOUCH -> touch(c);
             case SET, SETQ, ADD, ADDQ, REPLACE, REPLACEQ, APPEND, APPENDQ, PREPEND, PREPENDQ -> store(clientId, c);
             case DELETE, DELETEQ -> delete(c);
             case INCREMENT, INCREMENTQ, DECREMENT, DECREMENTQ -> arithmetic(c);
             case FLUSH, FLUSHQ -> {
-                commands.flushAll(c.extras().length == 4 ? Integer.toUnsignedLong(ByteBuffer.wrap(c.extras()).getInt()) : 0);
+                commands.flushAll(c.extras().length == 4 ? exptime(c.extras(), 0) : 0);
                 yield BinaryResponse.ok(c, 0);
             }
             case NOOP, QUIT -> BinaryResponse.ok(c, 0);
             case QUITQ -> null;
             case VERSION -> withValue(c, StatsReporter.VERSION.getBytes(StandardCharsets.US_ASCII));
-            case Opcodes.VERBOSITY -> {
-                stats.settings().verbosity(ByteBuffer.wrap(c.extras()).getInt());
-                yield BinaryResponse.ok(c, 0);
-            }
-            case STAT -> stat(clientId, c, out);
+            case STAT -> stat(c, out);
             default -> BinaryResponse.error(c, UNKNOWN_COMMAND); // the decoder only lets known opcodes through
         };
     }
@@ -88,7 +87,7 @@ public final class BinaryCommandExecutor {
     /** GET and GAT and their K and Q forms; {@code touch} is the new expiry of a GAT, null for a GET. */
     private BinaryResponse get(int clientId, BinaryRequest.Command c, Long touch) {
         Key key = Key.wrap(c.key());
-        Item item = touch == null ? commands.get(clientId, key) : commands.getAndTouch(clientId, key, touch);
+        Item item = touch == null ? commands.get(clientId, key) : commands.touchAndGet(clientId, key, touch);
         commands.prefixStats().get(key, item != null);
         boolean withKey = c.opcode() == GETK || c.opcode() == GETKQ || c.opcode() == GATK || c.opcode() == GATKQ;
         if (item == null) {
@@ -105,7 +104,9 @@ public final class BinaryCommandExecutor {
 
     /** TOUCH answers the item's flags, without its value. */
     private BinaryResponse touch(BinaryRequest.Command c) {
-        Item item = commands.touchItem(Key.wrap(c.key()), ByteBuffer.wrap(c.extras()).getInt());
+        Key key = Key.wrap(c.key());
+        Item item = commands.touchItem(key, exptime(c.extras(), 0));
+        commands.prefixStats().get(key, item != null); // memcached's stats detail counts a touch as a get
         if (item == null) {
             return BinaryResponse.error(c, KEY_ENOENT);
         }
@@ -124,9 +125,8 @@ public final class BinaryCommandExecutor {
         int flags = 0;
         long exptime = 0;
         if (c.extras().length == 8) {
-            ByteBuffer extras = ByteBuffer.wrap(c.extras());
-            flags = extras.getInt();
-            exptime = extras.getInt();
+            flags = ByteBuffer.wrap(c.extras()).getInt();
+            exptime = exptime(c.extras(), 4);
         }
         Key key = Key.wrap(c.key());
         StoreResult result;
@@ -164,7 +164,7 @@ public final class BinaryCommandExecutor {
         ByteBuffer extras = ByteBuffer.wrap(c.extras());
         long delta = extras.getLong();
         long initial = extras.getLong();
-        long exptime = Integer.toUnsignedLong(extras.getInt());
+        long exptime = exptime(c.extras(), 16);
         boolean increment = c.opcode() == INCREMENT || c.opcode() == INCREMENTQ;
         boolean create = exptime != NO_AUTO_CREATE;
         ArithmeticResult result = commands.arithmetic(new Arithmetic(Key.wrap(c.key()), increment, delta, c.cas(),
@@ -182,7 +182,7 @@ public final class BinaryCommandExecutor {
      * STAT: one response per stat (key = name, value = value), then an empty one. The group key picks the block
      * as in the text protocol's {@code stats <group>}; "detail dump" answers one stat, "detailed", as memcached.
      */
-    private BinaryResponse stat(int clientId, BinaryRequest.Command c, Consumer<BinaryResponse> out) {
+    private BinaryResponse stat(BinaryRequest.Command c, Consumer<BinaryResponse> out) {
         String group = new String(c.key(), StandardCharsets.ISO_8859_1);
         List<Stat> report;
         switch (group) {
@@ -191,7 +191,11 @@ public final class BinaryCommandExecutor {
                 stats.reset();
                 report = List.of();
             }
-            case "conns" -> report = stats.conns(clientId);
+            // memcached's binary STAT has no "conns" (it falls to "not found"), but does answer the sizes switches;
+            // spoolkv keeps no size histogram, so it refuses to turn one on in memcached's error form
+            case "sizes_disable" -> report = List.of(Stat.of("sizes_status", "disabled"));
+            case "sizes_enable" -> report = List.of(Stat.of("sizes_status", "error"),
+                    Stat.of("sizes_error", "not_supported"));
             case "detail on", "detail off" -> {
                 commands.prefixStats().enabled(group.equals("detail on"));
                 report = List.of();
@@ -216,6 +220,11 @@ public final class BinaryCommandExecutor {
 
     private static BinaryResponse withValue(BinaryRequest.Command c, byte[] value) {
         return new BinaryResponse(c.opcode(), SUCCESS, c.opaque(), 0, BinaryResponse.NONE, BinaryResponse.NONE, value);
+    }
+
+    /** An expiry field of the extras at {@code offset}: memcached reads every binary expiry as unsigned 32 bits. */
+    private static long exptime(byte[] extras, int offset) {
+        return Integer.toUnsignedLong(ByteBuffer.wrap(extras).getInt(offset));
     }
 
     private static byte[] flags(Item item) {

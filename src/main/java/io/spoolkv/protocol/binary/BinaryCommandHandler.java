@@ -1,8 +1,5 @@
 package io.spoolkv.protocol.binary;
 
-import static io.netty.handler.codec.memcache.binary.BinaryMemcacheOpcodes.QUIT;
-import static io.netty.handler.codec.memcache.binary.BinaryMemcacheOpcodes.QUITQ;
-
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOutboundBuffer;
@@ -128,7 +125,10 @@ public final class BinaryCommandHandler extends ChannelInboundHandlerAdapter {
             run(next);
         }
         updateReading();
-        if ((inputClosed || draining) && !streaming && (waiting == null || waiting.isEmpty())) {
+        // A draining connection also answers what its decoder still holds (paused on an unwritable channel, or
+        // emitting now); a half-close already waits for that, as the decoder holds the event back.
+        boolean held = draining && (blockedOnWrite || (decoder != null && decoder.decodingNow()));
+        if ((inputClosed || draining) && !held && !streaming && (waiting == null || waiting.isEmpty())) {
             closeWhenFlushed();
         }
     }
@@ -139,8 +139,7 @@ public final class BinaryCommandHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         executor.execute(clientId, request, writer);
-        boolean quit = request instanceof BinaryRequest.Command c && (c.opcode() == QUIT || c.opcode() == QUITQ);
-        if (quit || request instanceof BinaryRequest.Malformed || request instanceof BinaryRequest.BadMagic) {
+        if (request.isQuit() || request instanceof BinaryRequest.Malformed || request instanceof BinaryRequest.BadMagic) {
             closeWhenFlushed();
         }
     }
@@ -204,6 +203,7 @@ public final class BinaryCommandHandler extends ChannelInboundHandlerAdapter {
         boolean busy = streaming || blockedOnWrite || (waiting != null && !waiting.isEmpty())
                 || (unsent != null && unsent.totalPendingWriteBytes() > 0);
         if (!busy && !closing) {
+            LOG.debug("closing idle connection {}", ctx.channel());
             onIdleClose.run();
             closeWhenFlushed();
         }
@@ -224,7 +224,20 @@ public final class BinaryCommandHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         LOG.debug("closing connection {} after {}", ctx.channel(), cause.toString());
+        // requests already read, queued or still buffered, must not run after the failure
+        closing = true;
+        waiting = null;
+        stopDecoder();
         ctx.close();
+    }
+
+    private void stopDecoder() {
+        if (decoder == null) {
+            decoder = ctx.pipeline().get(BinaryRequestDecoder.class);
+        }
+        if (decoder != null) {
+            decoder.stop();
+        }
     }
 
     @Override

@@ -1,5 +1,7 @@
 package io.spoolkv.protocol.binary;
 
+import io.netty.handler.codec.memcache.binary.BinaryMemcacheOpcodes;
+
 /**
  * What {@link BinaryRequestDecoder} makes of the bytes of one binary request. Every variant is plain heap data:
  * no buffer ownership leaves the decoder.
@@ -11,6 +13,12 @@ public sealed interface BinaryRequest {
 
     /** The client's opaque, echoed in its response. */
     int opaque();
+
+    /** QUIT or QUITQ: the client ends the connection once what it sent before is answered. */
+    default boolean isQuit() {
+        return this instanceof Command c && (c.opcode() == BinaryMemcacheOpcodes.QUIT
+                || c.opcode() == BinaryMemcacheOpcodes.QUITQ);
+    }
 
     /**
      * A well-formed request: its header fields and body, split into extras, key and value. The vbucket matters to
@@ -29,10 +37,11 @@ public sealed interface BinaryRequest {
     }
 
     /**
-     * A header whose lengths do not fit its opcode (or a key over 250 bytes): memcached answers "invalid
-     * arguments" and closes, since it cannot trust where the next request starts.
+     * A header memcached refuses and then closes on, since it cannot trust where the next request starts:
+     * {@code status} is "unknown command" when key and extras do not fit the body, "invalid arguments" for a key
+     * over 250 bytes or lengths that do not fit the opcode.
      */
-    record Malformed(byte opcode, int opaque) implements BinaryRequest {
+    record Malformed(byte opcode, int opaque, short status) implements BinaryRequest {
     }
 
     /** A request without the request magic (0x80): the stream is not binary protocol, the connection is closed. */

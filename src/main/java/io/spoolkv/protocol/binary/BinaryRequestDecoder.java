@@ -1,5 +1,8 @@
 package io.spoolkv.protocol.binary;
 
+import static io.netty.handler.codec.memcache.binary.BinaryMemcacheResponseStatus.EINVA;
+import static io.netty.handler.codec.memcache.binary.BinaryMemcacheResponseStatus.UNKNOWN_COMMAND;
+
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.spoolkv.protocol.PausableDecoder;
@@ -71,6 +74,15 @@ public final class BinaryRequestDecoder extends PausableDecoder {
         int opaque = in.getInt(at + 12);
         long cas = in.getLong(at + 16);
         int vbucket = in.getUnsignedShort(at + 6);
+        // memcached's order: lengths that do not add up, then the key's length, then the opcode and its shape
+        if (keyLength + extrasLength > bodyLength) {
+            fail(in, out, new BinaryRequest.Malformed(opcode, opaque, UNKNOWN_COMMAND));
+            return false;
+        }
+        if (keyLength > Key.MAX_LENGTH) {
+            fail(in, out, new BinaryRequest.Malformed(opcode, opaque, EINVA));
+            return false;
+        }
         Opcodes.Shape shape = Opcodes.shape(opcode);
         if (shape == null) {
             in.skipBytes(HEADER_BYTES);
@@ -78,8 +90,8 @@ public final class BinaryRequestDecoder extends PausableDecoder {
             out.add(new BinaryRequest.Unknown(opcode, opaque));
             return true;
         }
-        if (keyLength > Key.MAX_LENGTH || !shape.accepts(extrasLength, keyLength, bodyLength)) {
-            fail(in, out, new BinaryRequest.Malformed(opcode, opaque));
+        if (!shape.accepts(extrasLength, keyLength, bodyLength)) {
+            fail(in, out, new BinaryRequest.Malformed(opcode, opaque, EINVA));
             return false;
         }
         long valueLength = bodyLength - extrasLength - keyLength;

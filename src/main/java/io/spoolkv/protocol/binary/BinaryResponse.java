@@ -37,9 +37,4 @@ public record BinaryResponse(byte opcode, short status, int opaque, long cas, by
         };
         return text.getBytes(StandardCharsets.US_ASCII);
     }
-
-    /** Bytes on the wire: the 24-byte header and the body. */
-    long wireBytes() {
-        return BinaryRequestDecoder.HEADER_BYTES + (long) extras.length + key.length + value.length;
-    }
 }

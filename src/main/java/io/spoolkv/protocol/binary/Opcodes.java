@@ -8,8 +8,6 @@ import static io.netty.handler.codec.memcache.binary.BinaryMemcacheOpcodes.*;
  */
 final class Opcodes {
 
-    /** memcached's VERBOSITY, which Netty does not name. */
-    static final byte VERBOSITY = 0x1b;
     /** kv_engine's range scans (docs/range_scans/ in couchbase/kv_engine). */
     static final byte RANGE_SCAN_CREATE = (byte) 0xda;
     static final byte RANGE_SCAN_CONTINUE = (byte) 0xdb;
@@ -33,8 +31,6 @@ final class Opcodes {
         FLUSH(-1, false, false),
         /** No extras, an optional key (STAT). */
         OPTIONAL_KEY(0, false, false),
-        /** 4 bytes of extras, no key (VERBOSITY). */
-        EXTRAS4(4, false, false),
         /** No extras, no key, a value (RangeScanCreate's JSON). */
         VALUE_ONLY(0, false, true),
         /** 28 bytes of extras: scan id and three limits (RangeScanContinue). */
@@ -78,7 +74,6 @@ final class Opcodes {
             case NOOP, VERSION, QUIT, QUITQ -> Shape.EMPTY;
             case FLUSH, FLUSHQ -> Shape.FLUSH;
             case STAT -> Shape.OPTIONAL_KEY;
-            case VERBOSITY -> Shape.EXTRAS4;
             case RANGE_SCAN_CREATE -> Shape.VALUE_ONLY;
             case RANGE_SCAN_CONTINUE -> Shape.EXTRAS28;
             case RANGE_SCAN_CANCEL -> Shape.EXTRAS16;

@@ -108,8 +108,8 @@ final class MetaCommandExecutor {
         long compareCas = m.unsigned('C', 0);
         StoreRequest request = new StoreRequest(mode, m.key(), m.value(), flags, ttl == null ? 0 : ttl,
                 compareCas, m.unsigned('E', 0), m.has('I'));
-        // C compares as memcached does on set and replace (C0 included); add ignores C and
-        // append/prepend treat 0 as "no CAS"
+        // C compares as memcached does on set and replace (C0 included); the store ignores C for add, and
+        // append/prepend (which treat 0 as "no CAS") compare only once the key exists
         boolean compare = m.has('C') && (mode == StoreMode.SET || mode == StoreMode.REPLACE);
         StoreResult result = commands.metaSet(clientId, request, compare);
         return switch (result.outcome()) {

@@ -260,7 +260,10 @@ public final class TextCommandHandler extends ChannelInboundHandlerAdapter {
     /** Closes once the connection is ending (half-closed or draining) and has nothing left to answer. */
     private void closeIfFinished() {
         boolean ending = inputClosed || draining;
-        boolean idle = !streaming && retrieval == null && (waiting == null || waiting.isEmpty());
+        // A draining connection also answers what its decoder still holds (paused on an unwritable channel, or
+        // emitting now); a half-close already waits for that, as the decoder holds the event back.
+        boolean held = draining && (blockedOnWrite || (decoder != null && decoder.decodingNow()));
+        boolean idle = !streaming && retrieval == null && (waiting == null || waiting.isEmpty()) && !held;
         if (ending && (idle || done)) {
             closeWhenFlushed();
         }
@@ -311,7 +314,21 @@ public final class TextCommandHandler extends ChannelInboundHandlerAdapter {
         // Resets and broken pipes are ordinary client behaviour; anything else is ours, but
         // either way the client gets a closed connection, never a stack trace.
         LOG.debug("closing connection {} after {}", ctx.channel(), cause.toString());
+        // requests already read, queued or still buffered, must not run after the failure
+        closing = true;
+        done = true;
+        waiting = null;
+        stopDecoder();
         ctx.close();
+    }
+
+    private void stopDecoder() {
+        if (decoder == null) {
+            decoder = ctx.pipeline().get(TextRequestDecoder.class);
+        }
+        if (decoder != null) {
+            decoder.stop();
+        }
     }
 
     @Override

@@ -13,8 +13,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.memcache.binary.BinaryMemcacheResponseStatus;
 import io.spoolkv.testsupport.BinaryPackets;
 import java.io.ByteArrayInputStream;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -91,12 +93,63 @@ class BinaryCodecTest {
     void lengthsThatDoNotFitTheOpcodeAreMalformedAndEndDecoding() {
         byte[] getWithExtras = BinaryPackets.request(GET, 6, 0, new byte[4], ascii("k"), new byte[0]);
         List<BinaryRequest> out = decode(concat(getWithExtras, empty(NOOP, 7)), 1000);
-        assertThat(out).containsExactly(new BinaryRequest.Malformed(GET, 6));
+        assertThat(out).containsExactly(new BinaryRequest.Malformed(GET, 6, BinaryMemcacheResponseStatus.EINVA));
         byte[] noopWithBody = BinaryPackets.request(NOOP, 1, 0, new byte[0], new byte[0], ascii("x"));
         EmbeddedChannel other = new EmbeddedChannel(new BinaryRequestDecoder(MAX_ITEM));
         other.writeInbound(Unpooled.wrappedBuffer(noopWithBody));
-        assertThat((Object) other.readInbound()).isEqualTo(new BinaryRequest.Malformed(NOOP, 1));
+        assertThat((Object) other.readInbound()).isEqualTo(new BinaryRequest.Malformed(NOOP, 1, BinaryMemcacheResponseStatus.EINVA));
         other.finishAndReleaseAll();
+    }
+
+    /**
+     * memcached's order of checks: key and extras longer than the body is "unknown command" (and the end), for any
+     * opcode; then a key over 250 bytes is "invalid arguments" (and the end), for unknown opcodes too; only then is
+     * an unknown opcode skipped, or a known one's shape checked.
+     */
+    @Test
+    void lengthChecksComeBeforeTheOpcodeAsInMemcached() {
+        byte unknown = 0x70;
+        assertThat(decodeAlone(header(unknown, 1, 5, 3), 1))
+                .containsExactly(new BinaryRequest.Malformed(unknown, 1, BinaryMemcacheResponseStatus.UNKNOWN_COMMAND));
+        assertThat(decodeAlone(header(GET, 1, 5, 3), 2))
+                .containsExactly(new BinaryRequest.Malformed(GET, 2, BinaryMemcacheResponseStatus.UNKNOWN_COMMAND));
+        byte[] unknownLongKey = BinaryPackets.request(unknown, 3, 0, new byte[0], ascii("k".repeat(300)), new byte[0]);
+        assertThat(decodeAlone(concat(unknownLongKey, empty(NOOP, 4)), 3))
+                .containsExactly(new BinaryRequest.Malformed(unknown, 3, BinaryMemcacheResponseStatus.EINVA));
+    }
+
+    /** VERBOSITY (0x1b) is no memcached binary command: it is unknown, its body skipped, and decoding goes on. */
+    @Test
+    void verbosityIsAnUnknownOpcode() {
+        byte[] verbosity = BinaryPackets.request(0x1b, 8, 0, new byte[4], new byte[0], new byte[0]);
+        List<BinaryRequest> out = decode(concat(verbosity, empty(NOOP, 9)), 1000);
+        assertThat(out).hasSize(2);
+        assertThat(out.get(0)).isEqualTo(new BinaryRequest.Unknown((byte) 0x1b, 8));
+        assertThat(out.get(1).opaque()).isEqualTo(9);
+    }
+
+    /** A request header whose lengths are given as is (to send ones that do not add up), with that many bytes after. */
+    private static byte[] header(byte opcode, int keyLength, int extrasLength, int bodyLength) {
+        return ByteBuffer.allocate(24 + bodyLength).put((byte) 0x80).put(opcode).putShort((short) keyLength)
+                .put((byte) extrasLength).put((byte) 0).putShort((short) 0).putInt(bodyLength).putInt(0).putLong(0)
+                .array();
+    }
+
+    /** Decodes on a fresh channel (the first opaque read is {@code opaque}), since a fatal request ends one. */
+    private static List<BinaryRequest> decodeAlone(byte[] bytes, int opaque) {
+        byte[] withOpaque = bytes.clone();
+        ByteBuffer.wrap(withOpaque).putInt(12, opaque);
+        EmbeddedChannel fresh = new EmbeddedChannel(new BinaryRequestDecoder(MAX_ITEM));
+        try {
+            fresh.writeInbound(Unpooled.wrappedBuffer(withOpaque));
+            List<BinaryRequest> out = new ArrayList<>();
+            for (Object o; (o = fresh.readInbound()) != null; ) {
+                out.add((BinaryRequest) o);
+            }
+            return out;
+        } finally {
+            fresh.finishAndReleaseAll();
+        }
     }
 
     @Test

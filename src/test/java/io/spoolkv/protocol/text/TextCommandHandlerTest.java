@@ -7,9 +7,11 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.spoolkv.command.Versions;
 import io.spoolkv.config.StoreProperties;
+import io.spoolkv.protocol.DrainConnection;
 import io.spoolkv.store.Key;
 import io.spoolkv.store.MemoryItemStore;
 import io.spoolkv.store.MutableClock;
+import io.spoolkv.testsupport.FailingStore;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -53,6 +55,43 @@ class TextCommandHandlerTest {
 
     long casOf(String key) {
         return store.peek(Key.wrap(key.getBytes(ISO_8859_1))).cas();
+    }
+
+    /**
+     * Once a request fails with an exception, the requests already read in the same packet do not run: the set and
+     * delete after the failed one change nothing, and the connection is closed.
+     */
+    @Test
+    void requestsReadBeforeAFailureDoNotRunAfterIt() {
+        TextChannelFixture failing = new TextChannelFixture(FailingStore.failingOn(store, Key.of("boom")));
+        try {
+            failing.send("set kept 0 0 1\r\nv\r\n");
+            String answered = failing.send("set boom 0 0 1\r\n1\r\nset second 0 0 1\r\n2\r\ndelete kept\r\n");
+            failing.channel.runPendingTasks();
+            assertThat(store.peek(Key.of("second"))).as("a request after the failure").isNull();
+            assertThat(store.peek(Key.of("kept"))).as("a delete after the failure").isNotNull();
+            assertThat(answered).as("nothing answered").isEmpty();
+            assertThat(failing.channel.isOpen()).isFalse();
+        } finally {
+            failing.close();
+        }
+    }
+
+    /**
+     * Shutdown while the socket is full: the requests the decoder holds back (complete, not yet decoded) are still
+     * answered once the socket drains, before the connection closes.
+     */
+    @Test
+    void aDrainWhileWritesAreBlockedAnswersTheRequestsAlreadyRead() {
+        send("set k 0 0 1\r\nv\r\n");
+        channel.unsafe().outboundBuffer().setUserDefinedWritability(1, false); // the socket is full
+        channel.writeInbound(Unpooled.copiedBuffer("get k\r\nget k\r\nget k\r\n", ISO_8859_1));
+        channel.pipeline().fireUserEventTriggered(DrainConnection.INSTANCE);
+        channel.runPendingTasks();
+        channel.unsafe().outboundBuffer().setUserDefinedWritability(1, true); // it drains
+        channel.runPendingTasks();
+        assertThat(output()).isEqualTo("VALUE k 0 1\r\nv\r\nEND\r\n".repeat(3));
+        assertThat(channel.isOpen()).as("closed once answered").isFalse();
     }
 
     // ---------------------------------------------------------------- classic commands

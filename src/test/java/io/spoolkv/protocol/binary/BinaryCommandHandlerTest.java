@@ -1,0 +1,93 @@
+package io.spoolkv.protocol.binary;
+
+import static io.netty.handler.codec.memcache.binary.BinaryMemcacheOpcodes.DELETE;
+import static io.netty.handler.codec.memcache.binary.BinaryMemcacheOpcodes.GET;
+import static io.netty.handler.codec.memcache.binary.BinaryMemcacheOpcodes.SET;
+import static io.spoolkv.testsupport.BinaryPackets.ascii;
+import static io.spoolkv.testsupport.BinaryPackets.concat;
+import static io.spoolkv.testsupport.BinaryPackets.keyOnly;
+import static io.spoolkv.testsupport.BinaryPackets.store;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.spoolkv.command.CacheCommands;
+import io.spoolkv.command.MutationListener;
+import io.spoolkv.config.StoreProperties;
+import io.spoolkv.protocol.DrainConnection;
+import io.spoolkv.store.Key;
+import io.spoolkv.store.MemoryItemStore;
+import io.spoolkv.store.MutableClock;
+import io.spoolkv.store.StoreMode;
+import io.spoolkv.store.StoreRequest;
+import io.spoolkv.testsupport.FailingStore;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.util.unit.DataSize;
+
+/** The binary handler on an {@link EmbeddedChannel} over the real store: what happens after a failure. */
+class BinaryCommandHandlerTest {
+
+    private final MemoryItemStore store =
+            new MemoryItemStore(new StoreProperties(DataSize.ofMegabytes(64), DataSize.ofMegabytes(1), true),
+                    MutableClock.atDefaultStart());
+    // no STAT or VERSION is sent here, so the executor needs no StatsReporter; storing "boom" fails as a bug would
+    private final EmbeddedChannel channel = new EmbeddedChannel(
+            new BinaryRequestDecoder(1024 * 1024), BinaryResponseEncoder.INSTANCE,
+            new BinaryCommandHandler(new BinaryCommandExecutor(new CacheCommands(
+                    FailingStore.failingOn(store, Key.of("boom")), MutationListener.NONE), null),
+                    1, () -> { }, Duration.ofSeconds(5)));
+
+    @AfterEach
+    void close() {
+        channel.finishAndReleaseAll();
+    }
+
+    /**
+     * Once a request fails with an exception, the requests already read in the same packet do not run: the SET and
+     * DELETE after the failed one change nothing, and the connection is closed.
+     */
+    @Test
+    void requestsReadBeforeAFailureDoNotRunAfterIt() {
+        store.store(StoreRequest.of(StoreMode.SET, Key.of("kept"), ascii("v"), 0, 0));
+        channel.writeInbound(Unpooled.wrappedBuffer(concat(store(SET, 1, 0, "boom", ascii("1"), 0, 0),
+                store(SET, 2, 0, "second", ascii("2"), 0, 0), keyOnly(DELETE, 3, "kept"))));
+        channel.runPendingTasks();
+        assertThat(store.peek(Key.of("second"))).as("a request after the failure").isNull();
+        assertThat(store.peek(Key.of("kept"))).as("a delete after the failure").isNotNull();
+        assertThat((Object) channel.readOutbound()).as("nothing answered").isNull();
+        assertThat(channel.isOpen()).isFalse();
+    }
+
+    /**
+     * Shutdown while the socket is full: the requests the decoder holds back (complete, not yet decoded) are still
+     * answered once the socket drains, before the connection closes.
+     */
+    @Test
+    void aDrainWhileWritesAreBlockedAnswersTheRequestsAlreadyRead() {
+        store.store(StoreRequest.of(StoreMode.SET, Key.of("k"), ascii("v"), 0, 0));
+        channel.unsafe().outboundBuffer().setUserDefinedWritability(1, false); // the socket is full
+        channel.writeInbound(Unpooled.wrappedBuffer(concat(keyOnly(GET, 1, "k"), keyOnly(GET, 2, "k"),
+                keyOnly(GET, 3, "k"))));
+        channel.pipeline().fireUserEventTriggered(DrainConnection.INSTANCE);
+        channel.runPendingTasks();
+        if (channel.isOpen()) { // (closed at once, it has nothing left to drain)
+            channel.unsafe().outboundBuffer().setUserDefinedWritability(1, true); // it drains
+            channel.runPendingTasks();
+        }
+        List<Integer> answered = new ArrayList<>();
+        for (Object o; (o = channel.readOutbound()) != null; ) {
+            ByteBuf b = (ByteBuf) o;
+            if (b.readableBytes() >= 24 && b.getByte(0) == (byte) 0x81) {
+                answered.add(b.getInt(12));
+            }
+            b.release();
+        }
+        assertThat(answered).as("opaques answered").containsExactly(1, 2, 3);
+        assertThat(channel.isOpen()).as("closed once answered").isFalse();
+    }
+}
