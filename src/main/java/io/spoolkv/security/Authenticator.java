@@ -1,6 +1,7 @@
 package io.spoolkv.security;
 
 import io.netty.util.AttributeKey;
+import io.spoolkv.command.AuthCounts;
 import io.spoolkv.config.AuthProperties;
 import java.io.IOException;
 import java.net.SocketAddress;
@@ -15,10 +16,10 @@ import org.springframework.stereotype.Component;
 /**
  * Decides logins for every protocol ({@code spoolkv.auth.*}): loads the credentials file once at startup (a
  * missing or malformed file stops startup), checks user and password, counts and logs failures (never the
- * password). The text protocol's login ({@link TextLoginDecoder}) uses it now; SASL PLAIN will use it too.
+ * password). The text protocol's login ({@link TextLoginDecoder}) and SASL PLAIN ({@link SaslGate}) use it.
  */
 @Component
-public class Authenticator {
+public class Authenticator implements AuthCounts {
 
     /** The user a connection logged in as; unset while it has not. */
     public static final AttributeKey<String> USER = AttributeKey.valueOf("spoolkv.user");
@@ -65,12 +66,31 @@ public class Authenticator {
         return false;
     }
 
+    /**
+     * A login attempt refused before any credential was checked (a SASL mechanism other than PLAIN, PLAIN data
+     * that is not {@code [authzid]\0user\0password}): counted and logged as a failure, as memcached counts it.
+     */
+    public void refused(String why, SocketAddress client) {
+        failures.incrementAndGet();
+        LOG.warn("authentication failure ({}) from {}", why, client);
+    }
+
     public long failures() {
         return failures.get();
     }
 
     public long successes() {
         return successes.get();
+    }
+
+    @Override
+    public long authCommands() {
+        return successes.get() + failures.get();
+    }
+
+    @Override
+    public long authErrors() {
+        return failures.get();
     }
 
     /** The user name as it may appear in a log line: no control characters, bounded length. */

@@ -33,7 +33,7 @@ public final class BinaryCommandHandler extends ChannelInboundHandlerAdapter {
 
     private static final Logger LOG = LoggerFactory.getLogger(BinaryCommandHandler.class);
 
-    private final BinaryCommandExecutor executor;
+    private final BinaryRequestRunner executor;
     private final int clientId;
     private final Runnable onIdleClose;
     private final long closeTimeoutNanos;
@@ -49,7 +49,7 @@ public final class BinaryCommandHandler extends ChannelInboundHandlerAdapter {
     private boolean draining;
     private boolean closing;
 
-    public BinaryCommandHandler(BinaryCommandExecutor executor, int clientId, Runnable onIdleClose,
+    public BinaryCommandHandler(BinaryRequestRunner executor, int clientId, Runnable onIdleClose,
                                 Duration closeTimeout) {
         this.executor = executor;
         this.clientId = clientId;

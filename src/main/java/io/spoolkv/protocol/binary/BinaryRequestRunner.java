@@ -1,0 +1,14 @@
+package io.spoolkv.protocol.binary;
+
+import java.util.function.Consumer;
+
+/**
+ * What {@link BinaryCommandHandler} runs each request through, in order, on the connection's event loop: the
+ * command executor itself, or something in front of it that decides first (the SASL gate, with authentication on).
+ */
+@FunctionalInterface
+public interface BinaryRequestRunner {
+
+    /** Runs {@code request} and hands its responses (none, one or several) to {@code out}, in order. */
+    void execute(int clientId, BinaryRequest request, Consumer<BinaryResponse> out);
+}
