@@ -16,14 +16,13 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 
 /**
  * Builds memcached 1.6.18's stats groups (general, settings, items, slabs, sizes, conns, cachedump)
  * as name/value pairs, in memcached's names and order so that tools written for it parse them.
  * Fields spoolkv has a meaning for carry real values; fields of memcached features spoolkv does not
- * have (slab rebalancing, its hash table, read buffers) carry what memcached reports when the
+ * have (slab rebalancing, its hash table, read buffers, auth) carry what memcached reports when the
  * feature is idle or absent, which is 0 or its default setting. The store has no slabs: it reports
  * one class holding everything, which keeps the format valid.
  */
@@ -52,21 +51,12 @@ public class StatsReporter {
     private final SpoolProperties spool;
     private final BackgroundProperties background;
     private final RuntimeSettings settings;
-    private final AuthCounts auth;
     private final long pid = ProcessHandle.current().pid();
     /** Values of the resettable counters at the last "stats reset"; reports subtract them. */
     private volatile Map<String, Long> baseline = Map.of();
 
     public StatsReporter(CacheCommands commands, ConnectionCounts connections, ServerProperties server,
                          SpoolProperties spool, BackgroundProperties background, RuntimeSettings settings) {
-        this(commands, connections, server, spool, background, settings, AuthCounts.NONE);
-    }
-
-    @Autowired
-    public StatsReporter(CacheCommands commands, ConnectionCounts connections, ServerProperties server,
-                         SpoolProperties spool, BackgroundProperties background, RuntimeSettings settings,
-                         AuthCounts auth) {
-        this.auth = auth;
         this.commands = commands;
         this.connections = connections;
         this.server = server;
@@ -216,8 +206,8 @@ public class StatsReporter {
         out.add(Stat.of("store_too_large", c.storeTooLarge()));
         // The store admits every item that fits max-item-size; there is no slab allocation to fail.
         out.add(Stat.of("store_no_memory", 0));
-        out.add(Stat.of("auth_cmds", auth.authCommands()));
-        out.add(Stat.of("auth_errors", auth.authErrors()));
+        out.add(Stat.of("auth_cmds", 0));
+        out.add(Stat.of("auth_errors", 0));
         if (!server.idleTimeout().isZero()) {
             out.add(Stat.of("idle_kicks", connections.idleKicks())); // memcached prints it with idle_timeout only
         }

@@ -1,7 +1,6 @@
 package io.spoolkv.security;
 
 import io.netty.util.AttributeKey;
-import io.spoolkv.command.AuthCounts;
 import io.spoolkv.config.AuthProperties;
 import java.io.IOException;
 import java.net.SocketAddress;
@@ -19,7 +18,7 @@ import org.springframework.stereotype.Component;
  * password). The text protocol's login ({@link TextLoginDecoder}) and SASL PLAIN ({@link SaslGate}) use it.
  */
 @Component
-public class Authenticator implements AuthCounts {
+public class Authenticator {
 
     /** The user a connection logged in as; unset while it has not. */
     public static final AttributeKey<String> USER = AttributeKey.valueOf("spoolkv.user");
@@ -81,16 +80,6 @@ public class Authenticator implements AuthCounts {
 
     public long successes() {
         return successes.get();
-    }
-
-    @Override
-    public long authCommands() {
-        return successes.get() + failures.get();
-    }
-
-    @Override
-    public long authErrors() {
-        return failures.get();
     }
 
     /** The user name as it may appear in a log line: no control characters, bounded length. */
