@@ -8,7 +8,8 @@
 # Steps: build (-Pbench: JMH sources in src/jmh/java), iperf3 loopback bandwidth, JMH rounds (the four write
 # paths over loopback, gc profiler), end to end against target/spoolkv.jar (spooled and direct) and Debian's
 # memcached: 1,000,000-item key dumps, memcaslap get/set, flush latency under steady load, a client that stops
-# reading; then the table (src/bench/report.py) and the chart (gnuplot).
+# reading; the store's checks (store_check.py: LRU under pressure, RSS with the store full; BENCH_STORE=0 skips);
+# then the table (src/bench/report.py) and the chart (gnuplot).
 # Installs memcached, libmemcached-tools, iperf3 and gnuplot with apt-get when missing. Loopback only.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -194,6 +195,12 @@ curl -fs "$SPOOLED_PROM" | grep -E '^spoolkv_spool_(would_block|resumes|stuck)' 
 
 cleanup
 PIDS=()
+# ---- store: LRU under pressure, RSS with the store full (memcached beside; docs/store.md) ------------------
+if [ "${BENCH_STORE:-1}" = 1 ]; then
+    log "store checks (src/bench/store_check.py)"
+    python3 src/bench/store_check.py --jar "$WORK/spoolkv.jar" --jvm "-Xmx1300m -XX:MaxDirectMemorySize=128m" \
+        --json "$OUT/store.json" > "$RAW/store.log" 2>&1
+fi
 echo "loadavg_end=$(cut -d' ' -f1-3 /proc/loadavg)" >> "$RAW/machine.txt"
 
 # ---- report ----------------------------------------------------------------------------------------------

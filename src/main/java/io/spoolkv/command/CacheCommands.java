@@ -2,6 +2,7 @@ package io.spoolkv.command;
 
 import io.spoolkv.store.Arithmetic;
 import io.spoolkv.store.ArithmeticResult;
+import io.spoolkv.store.CrawlResult;
 import io.spoolkv.store.DeleteOutcome;
 import io.spoolkv.store.DeleteRequest;
 import io.spoolkv.store.Item;
@@ -264,6 +265,11 @@ public class CacheCommands {
     /** Live items in key order from {@code from} (null: the first), weakly consistent, reads not recorded (dumps). */
     public Iterator<Item> itemsFrom(Key from) {
         return store.itemsFrom(from);
+    }
+
+    /** One pass of the lru_crawler: reclaims the expired and flushed items the store still holds, and counts them. */
+    public CrawlResult crawl() {
+        return store.crawl();
     }
 
     /** A meta no-op (mn), counted as a meta command as memcached does. */

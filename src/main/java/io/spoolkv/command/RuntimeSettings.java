@@ -1,15 +1,15 @@
 package io.spoolkv.command;
 
 import io.spoolkv.config.StoreProperties;
+import io.spoolkv.store.CrawlResult;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import org.springframework.stereotype.Component;
 
 /**
  * The settings clients change at run time and {@code stats settings} reports: verbosity, slabs
- * automove, and the lru_crawler's state and tuning. spoolkv's store reclaims expired items itself, so the crawler
- * settings change no behaviour beyond what memcached's replies and stats show (a disabled crawler
- * refuses crawls and dumps, as memcached's does); they are kept so that tools see what they set.
+ * automove, and the lru_crawler's state, tuning and counters. A disabled crawler refuses crawls and dumps, as
+ * memcached's does; sleep and tocrawl are kept so that tools see what they set (a pass does not pace itself).
  */
 @Component
 public class RuntimeSettings {
@@ -25,6 +25,8 @@ public class RuntimeSettings {
     private volatile long crawlerToCrawl;
     private final LongAdder crawlerStarts = new LongAdder();
     private final AtomicInteger crawlersRunning = new AtomicInteger();
+    private final LongAdder crawlerReclaimed = new LongAdder();
+    private final LongAdder crawlerItemsChecked = new LongAdder();
 
     public RuntimeSettings(StoreProperties store) {
         this.crawlerEnabled = store.lruCrawler();
@@ -88,6 +90,22 @@ public class RuntimeSettings {
 
     public void crawlFinished() {
         crawlersRunning.decrementAndGet();
+    }
+
+    /** A crawl's pass is done: what it checked and reclaimed. */
+    public void crawled(CrawlResult pass) {
+        crawlerItemsChecked.add(pass.checked());
+        crawlerReclaimed.add(pass.reclaimed());
+    }
+
+    /** memcached's crawler_reclaimed: expired and flushed items the crawler removed. */
+    public long crawlerReclaimed() {
+        return crawlerReclaimed.sum();
+    }
+
+    /** memcached's crawler_items_checked. */
+    public long crawlerItemsChecked() {
+        return crawlerItemsChecked.sum();
     }
 
     public long crawlerStarts() {

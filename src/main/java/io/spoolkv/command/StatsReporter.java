@@ -43,7 +43,8 @@ public class StatsReporter {
             "get_hits", "get_misses", "get_expired", "get_flushed", "delete_misses", "delete_hits", "incr_misses",
             "incr_hits", "decr_misses", "decr_hits", "cas_misses", "cas_hits", "cas_badval", "touch_hits",
             "touch_misses", "store_too_large", "bytes_read", "bytes_written", "total_items", "expired_unfetched",
-            "evicted_unfetched", "evictions", "reclaimed", "lru_crawler_starts");
+            "evicted_unfetched", "evictions", "reclaimed", "lru_crawler_starts", "auth_cmds", "auth_errors",
+            "crawler_reclaimed", "crawler_items_checked");
 
     private final CacheCommands commands;
     private final ConnectionCounts connections;
@@ -51,18 +52,23 @@ public class StatsReporter {
     private final SpoolProperties spool;
     private final BackgroundProperties background;
     private final RuntimeSettings settings;
+    private final WatchCounts watches;
+    private final LoginCounts logins;
     private final long pid = ProcessHandle.current().pid();
     /** Values of the resettable counters at the last "stats reset"; reports subtract them. */
     private volatile Map<String, Long> baseline = Map.of();
 
     public StatsReporter(CacheCommands commands, ConnectionCounts connections, ServerProperties server,
-                         SpoolProperties spool, BackgroundProperties background, RuntimeSettings settings) {
+                         SpoolProperties spool, BackgroundProperties background, RuntimeSettings settings,
+                         WatchCounts watches, LoginCounts logins) {
         this.commands = commands;
         this.connections = connections;
         this.server = server;
         this.spool = spool;
         this.background = background;
         this.settings = settings;
+        this.watches = watches;
+        this.logins = logins;
     }
 
     public RuntimeSettings settings() {
@@ -206,8 +212,8 @@ public class StatsReporter {
         out.add(Stat.of("store_too_large", c.storeTooLarge()));
         // The store admits every item that fits max-item-size; there is no slab allocation to fail.
         out.add(Stat.of("store_no_memory", 0));
-        out.add(Stat.of("auth_cmds", 0));
-        out.add(Stat.of("auth_errors", 0));
+        out.add(Stat.of("auth_cmds", logins.attempts()));
+        out.add(Stat.of("auth_errors", logins.failures()));
         if (!server.idleTimeout().isZero()) {
             out.add(Stat.of("idle_kicks", connections.idleKicks())); // memcached prints it with idle_timeout only
         }
@@ -238,12 +244,12 @@ public class StatsReporter {
             out.add(Stat.of("lru_crawler_starts", settings.crawlerStarts()));
         }
         out.add(Stat.of("malloc_fails", 0));
-        // Watch delivery is counted on the spool's meters (actuator); memcached's logger counters stay 0.
+        // Watch lines are formatted straight into the watchers' spools: there is no worker buffer to drop from.
         out.add(Stat.of("log_worker_dropped", 0));
-        out.add(Stat.of("log_worker_written", 0));
-        out.add(Stat.of("log_watcher_skipped", 0));
-        out.add(Stat.of("log_watcher_sent", 0));
-        out.add(Stat.of("log_watchers", 0));
+        out.add(Stat.of("log_worker_written", watches.linesWritten()));
+        out.add(Stat.of("log_watcher_skipped", watches.linesSkipped()));
+        out.add(Stat.of("log_watcher_sent", watches.linesSent()));
+        out.add(Stat.of("log_watchers", watches.watchers()));
         out.add(Stat.of("unexpected_napi_ids", 0));
         out.add(Stat.of("round_robin_fallback", 0));
         out.add(Stat.of("bytes", s.bytes()));
@@ -254,18 +260,17 @@ public class StatsReporter {
         out.add(Stat.of("evicted_unfetched", s.evictedUnfetched()));
         out.add(Stat.of("evictions", s.evictions()));
         out.add(Stat.of("reclaimed", s.reclaimed()));
-        // The store reclaims expired items itself; the crawler never does.
-        out.add(Stat.of("crawler_reclaimed", 0));
-        out.add(Stat.of("crawler_items_checked", 0));
+        out.add(Stat.of("crawler_reclaimed", settings.crawlerReclaimed()));
+        out.add(Stat.of("crawler_items_checked", settings.crawlerItemsChecked()));
         out.add(Stat.of("lrutail_reflocked", 0));
         return out;
     }
 
     private List<Stat> settingsStats() {
-        StoreStats s = commands.store().stats();
         long itemSizeMax = commands.store().maxItemSize();
         List<Stat> out = new ArrayList<>(72);
-        out.add(Stat.of("maxbytes", s.limitMaxBytes()));
+        // Not from stats(): counting the store reclaims expired items, which is the crawler's job to find.
+        out.add(Stat.of("maxbytes", commands.store().maxMemory()));
         out.add(Stat.of("maxconns", server.maxConnections()));
         out.add(Stat.of("tcpport", boundPort()));
         out.add(Stat.of("udpport", 0));
@@ -286,8 +291,10 @@ public class StatsReporter {
         out.add(Stat.of("cas_enabled", "yes"));
         out.add(Stat.of("tcp_backlog", 1024));
         out.add(Stat.of("binding_protocol", "ascii"));
-        out.add(Stat.of("auth_enabled_sasl", "no"));
-        out.add(Stat.of("auth_enabled_ascii", "no"));
+        String credentials = logins.credentialsFile();
+        // with a credentials file, binary clients log in with SASL PLAIN (memcached's -S)
+        out.add(Stat.of("auth_enabled_sasl", credentials == null ? "no" : "yes"));
+        out.add(Stat.of("auth_enabled_ascii", credentials == null ? "no" : credentials)); // memcached prints the file
         out.add(Stat.of("item_size_max", itemSizeMax));
         out.add(Stat.of("maxconns_fast", "yes"));
         out.add(Stat.of("hashpower_init", 0));
@@ -358,7 +365,10 @@ public class StatsReporter {
                 Stat.of(p + "tailrepairs", 0),
                 Stat.of(p + "reclaimed", s.reclaimed()),
                 Stat.of(p + "expired_unfetched", s.expiredUnfetched()),
-                Stat.of(p + "evicted_unfetched", s.evictedUnfetched()));
+                Stat.of(p + "evicted_unfetched", s.evictedUnfetched()),
+                Stat.of(p + "crawler_reclaimed", settings.crawlerReclaimed()),
+                Stat.of(p + "crawler_items_checked", settings.crawlerItemsChecked()),
+                Stat.of(p + "lrutail_reflocked", 0));
     }
 
     private List<Stat> slabs() {

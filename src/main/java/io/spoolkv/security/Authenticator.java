@@ -1,6 +1,7 @@
 package io.spoolkv.security;
 
 import io.netty.util.AttributeKey;
+import io.spoolkv.command.LoginCounts;
 import io.spoolkv.config.AuthProperties;
 import java.io.IOException;
 import java.net.SocketAddress;
@@ -18,7 +19,7 @@ import org.springframework.stereotype.Component;
  * password). The text protocol's login ({@link TextLoginDecoder}) and SASL PLAIN ({@link SaslGate}) use it.
  */
 @Component
-public class Authenticator {
+public class Authenticator implements LoginCounts {
 
     /** The user a connection logged in as; unset while it has not. */
     public static final AttributeKey<String> USER = AttributeKey.valueOf("spoolkv.user");
@@ -27,11 +28,13 @@ public class Authenticator {
     private static final int MAX_LOGGED_USER = 64;
 
     private final Credentials credentials;
+    private final String credentialsFile;
     private final AtomicLong failures = new AtomicLong();
     private final AtomicLong successes = new AtomicLong();
 
     public Authenticator(AuthProperties properties) {
         this.credentials = properties.enabled() ? load(properties.credentialsFile()) : null;
+        this.credentialsFile = properties.enabled() ? properties.credentialsFile() : null;
     }
 
     private static Credentials load(String file) {
@@ -74,8 +77,19 @@ public class Authenticator {
         LOG.warn("authentication failure ({}) from {}", why, client);
     }
 
+    @Override
     public long failures() {
         return failures.get();
+    }
+
+    @Override
+    public long attempts() {
+        return successes.get() + failures.get();
+    }
+
+    @Override
+    public String credentialsFile() {
+        return credentialsFile;
     }
 
     public long successes() {

@@ -2,11 +2,12 @@ package io.spoolkv.security;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
+import io.spoolkv.protocol.FlushThenClose;
 import io.spoolkv.protocol.text.TextResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -25,7 +26,8 @@ import java.util.List;
  *   <li>a line over 2048 bytes without a newline closes the connection.</li>
  * </ul>
  * Deliberate difference: a login data block over {@value #MAX_DATA} bytes (memcached would wait for it) is
- * answered {@code CLIENT_ERROR authentication failure} and the connection is closed, so nothing is buffered
+ * answered {@code CLIENT_ERROR authentication failure} and the connection is closed once the answer is sent (or
+ * after {@code spoolkv.spool.stuck-timeout} if the client never takes it), so nothing is buffered
  * for an unauthenticated client beyond one line and one small block.
  *
  * <p>Replies go out in order as plain buffers; reading stops while the channel is unwritable, so a client that
@@ -42,6 +44,7 @@ public final class TextLoginDecoder extends ByteToMessageDecoder {
     private static final byte[] BAD_FORMAT = line("CLIENT_ERROR bad authentication token format");
 
     private final Authenticator authenticator;
+    private final long closeTimeoutNanos;
     /** Length of the login data block being waited for, without its CRLF; -1 while reading a line. */
     private long dataLength = -1;
     private boolean loggedIn;
@@ -49,8 +52,13 @@ public final class TextLoginDecoder extends ByteToMessageDecoder {
     private boolean blockedOnWrite;
     private boolean wrote;
 
-    public TextLoginDecoder(Authenticator authenticator) {
+    /**
+     * @param closeTimeout how long the close of a refused oversized login waits for its client to take the answer
+     *        ({@code spoolkv.spool.stuck-timeout})
+     */
+    public TextLoginDecoder(Authenticator authenticator, Duration closeTimeout) {
         this.authenticator = authenticator;
+        this.closeTimeoutNanos = closeTimeout.toNanos();
     }
 
     @Override
@@ -93,7 +101,7 @@ public final class TextLoginDecoder extends ByteToMessageDecoder {
         } else if (length > MAX_DATA) {
             reply(ctx, FAILURE);
             closing = true;
-            ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+            FlushThenClose.close(ctx, closeTimeoutNanos);
         } else {
             dataLength = length;
         }

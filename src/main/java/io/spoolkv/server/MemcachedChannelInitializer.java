@@ -104,7 +104,7 @@ final class MemcachedChannelInitializer extends ChannelInitializer<SocketChannel
     private void addText(ChannelHandlerContext detector) {
         ChannelPipeline p = detector.pipeline();
         if (authenticator.enabled()) {
-            p.addBefore("connevents", "login", new TextLoginDecoder(authenticator));
+            p.addBefore("connevents", "login", new TextLoginDecoder(authenticator, closeTimeout));
         }
         p.addBefore("connevents", "decoder", new TextRequestDecoder(maxItemSize, maxRetrievalLine));
         p.addBefore("connevents", "encoder", TextResponseEncoder.INSTANCE);

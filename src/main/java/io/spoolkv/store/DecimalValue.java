@@ -46,6 +46,22 @@ final class DecimalValue {
         return Long.toUnsignedString(unsignedValue).getBytes(StandardCharsets.US_ASCII);
     }
 
+    /**
+     * The stored form of an incr/decr result that replaces a value of {@code oldLength} bytes. memcached rewrites
+     * the number in place when it fits and pads the rest with spaces ({@code 10} decremented by 1 reads back as
+     * {@code "9 "}); a longer number gets a new value of its own length.
+     */
+    static byte[] formatInPlace(long unsignedValue, int oldLength) {
+        byte[] digits = format(unsignedValue);
+        if (digits.length >= oldLength) {
+            return digits;
+        }
+        byte[] padded = new byte[oldLength];
+        System.arraycopy(digits, 0, padded, 0, digits.length);
+        java.util.Arrays.fill(padded, digits.length, oldLength, (byte) ' ');
+        return padded;
+    }
+
     private static boolean isSpace(byte b) {
         return b == ' ' || b == '\t' || b == '\r' || b == '\n' || b == 0x0b || b == '\f';
     }

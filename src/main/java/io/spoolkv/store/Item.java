@@ -7,8 +7,14 @@ package io.spoolkv.store;
  */
 public final class Item {
 
-    /** Bytes charged per item on top of key and value: node, entry and index overhead. */
-    public static final int OVERHEAD_BYTES = 128;
+    /**
+     * Bytes charged per item on top of key and value: what the heap really holds per item besides
+     * the key's and value's bytes, measured with {@code jcmd GC.class_histogram} on a full 1 GB store
+     * of 1 KB values (docs/store.md): this Item 72, its Key 24, the two arrays' headers 32 and
+     * alignment (7 on average), the hash map's node 32 and table slot ~9, the sorted index's node 24
+     * and index nodes ~12; 212 measured, rounded up to a multiple of 8.
+     */
+    public static final int OVERHEAD_BYTES = 216;
 
     private final Key key;
     private final byte[] value;
@@ -21,6 +27,14 @@ public final class Item {
     private volatile boolean fetched;
     /** A reader was handed the recache token (mg W); written only under the key's lock. */
     private volatile boolean tokenSent;
+    /** Read again after its first fetch since it last moved in the LRU (memcached's ITEM_ACTIVE). */
+    private volatile boolean active;
+
+    // The item's place in the store's SegmentedLru, guarded by its lock: intrusive links, so
+    // the LRU costs no node object per item.
+    Item lruPrev;
+    Item lruNext;
+    byte lruSegment = SegmentedLru.NONE;
 
     /**
      * @param expiresAt absolute unix time in seconds; 0 for never
@@ -86,10 +100,28 @@ public final class Item {
         tokenSent = true;
     }
 
-    /** Records a read at {@code now} (unix seconds). */
+    /**
+     * Records a read at {@code now} (unix seconds). A read of an item already fetched makes it
+     * active, which the LRU turns into a move to WARM (memcached: read twice, kept warm).
+     */
     public void accessed(long now) {
         lastAccess = now;
-        fetched = true;
+        if (fetched) {
+            if (!active) {
+                active = true;
+            }
+        } else {
+            fetched = true;
+        }
+    }
+
+    boolean active() {
+        return active;
+    }
+
+    /** The LRU moved the item because it was active: it must be read again to stay. */
+    void deactivate() {
+        active = false;
     }
 
     /** Records a touch at {@code now} without counting it as a fetch. */
@@ -117,18 +149,23 @@ public final class Item {
      */
     Item invalidated(long newCas, long newExpiresAt) {
         Item copy = new Item(key, value, flags, newExpiresAt, newCas, storedAt, true);
-        copy.lastAccess = lastAccess;
-        copy.fetched = fetched;
+        copy.copyAccessFrom(this);
         return copy;
     }
 
     /** A copy with another expiry (touch); everything else, the token included, stays. */
     Item withExpiry(long newExpiresAt) {
         Item copy = new Item(key, value, flags, newExpiresAt, cas, storedAt, stale);
-        copy.lastAccess = lastAccess;
-        copy.fetched = fetched;
+        copy.copyAccessFrom(this);
         copy.tokenSent = tokenSent;
         return copy;
+    }
+
+    /** A copy that replaces this item keeps its access record, so the LRU treats it alike. */
+    private void copyAccessFrom(Item previous) {
+        lastAccess = previous.lastAccess;
+        fetched = previous.fetched;
+        active = previous.active;
     }
 
     /** Carries the token over to the item that replaces this one (incr, ms I over a stale item). */

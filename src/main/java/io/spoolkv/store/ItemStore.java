@@ -60,6 +60,16 @@ public interface ItemStore {
      */
     void maxMemory(long bytes);
 
+    /** The memory bound (memcached -m, or the last cache_memlimit). */
+    long maxMemory();
+
+    /**
+     * One pass of memcached's LRU crawler: looks at every item the store holds, live or not, and removes the
+     * expired and flushed ones it finds (those count as reclaimed too). Items the store already dropped on its
+     * own are not seen. Runs on the caller's thread, for as long as the pass takes.
+     */
+    CrawlResult crawl();
+
     /** The largest value accepted (memcached -I). */
     long maxItemSize();
 

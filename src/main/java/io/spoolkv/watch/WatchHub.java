@@ -3,8 +3,10 @@ package io.spoolkv.watch;
 import io.netty.buffer.ByteBuf;
 import io.spoolkv.command.ConnectionListener;
 import io.spoolkv.command.MutationListener;
+import io.spoolkv.command.WatchCounts;
 import io.spoolkv.protocol.text.UriEncoding;
 import io.spoolkv.spool.ConnectionSpool;
+import io.spoolkv.spool.OfferResult;
 import io.spoolkv.store.EvictionListener;
 import io.spoolkv.store.Item;
 import io.spoolkv.store.Key;
@@ -17,6 +19,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import org.springframework.stereotype.Component;
 
 /**
@@ -26,12 +29,16 @@ import org.springframework.stereotype.Component;
  * with no watcher it costs one volatile read; with watchers, one small pooled buffer per line.
  */
 @Component
-public class WatchHub implements MutationListener, EvictionListener, ConnectionListener {
+public class WatchHub implements MutationListener, EvictionListener, ConnectionListener, WatchCounts {
 
     private static final String[] FOUND = {"not_found", "found"};
 
     private final List<Watcher> watchers = new CopyOnWriteArrayList<>();
     private final AtomicLong gid = new AtomicLong();
+    /** memcached's logger counters (general stats log_*). */
+    private final LongAdder written = new LongAdder();
+    private final LongAdder sent = new LongAdder();
+    private final LongAdder skipped = new LongAdder();
     private final Clock clock;
 
     public WatchHub(Clock clock) {
@@ -50,8 +57,24 @@ public class WatchHub implements MutationListener, EvictionListener, ConnectionL
         return WatchStream.parse(names);
     }
 
-    public int watcherCount() {
+    @Override
+    public int watchers() {
         return watchers.size();
+    }
+
+    @Override
+    public long linesWritten() {
+        return written.sum();
+    }
+
+    @Override
+    public long linesSent() {
+        return sent.sum();
+    }
+
+    @Override
+    public long linesSkipped() {
+        return skipped.sum();
     }
 
     @Override
@@ -123,10 +146,12 @@ public class WatchHub implements MutationListener, EvictionListener, ConnectionL
         long now = clock.millis();
         String head = "ts=" + (now / 1000) + "." + ((now % 1000) * 1000) + " gid=" + gid.incrementAndGet()
                 + " type=" + type + (key == null ? "" : " key=");
+        boolean wanted = false;
         for (Watcher w : watchers) {
             if (!w.wants(stream)) {
                 continue;
             }
+            wanted = true;
             int keyBytes = key == null ? 0 : key.length() * 3;
             ByteBuf line = w.spool().alloc().buffer(head.length() + keyBytes + tail.length());
             line.writeCharSequence(head, StandardCharsets.US_ASCII);
@@ -134,9 +159,14 @@ public class WatchHub implements MutationListener, EvictionListener, ConnectionL
                 UriEncoding.write(line, key.bytes());
             }
             line.writeCharSequence(tail, StandardCharsets.US_ASCII);
-            if (!w.deliver(line)) {
-                watchers.remove(w);
+            switch (w.deliver(line)) {
+                case ACCEPTED -> sent.increment();
+                case WOULD_BLOCK -> skipped.increment();
+                case CLOSED -> watchers.remove(w);
             }
+        }
+        if (wanted) {
+            written.increment();
         }
     }
 

@@ -42,9 +42,10 @@ final class Watcher {
     /**
      * Offers one line (already formatted into {@code line}, which this method owns).
      *
-     * @return false when the watcher's connection is closed
+     * @return ACCEPTED when the spool took it, WOULD_BLOCK when it was dropped (and counted for the next
+     *         {@code skipped=N}), CLOSED when the watcher's connection is gone
      */
-    boolean deliver(ByteBuf line) {
+    OfferResult deliver(ByteBuf line) {
         long lost = skipped.getAndSet(0);
         ByteBuf out = line;
         if (lost > 0) {
@@ -60,8 +61,7 @@ final class Watcher {
         if (result == OfferResult.WOULD_BLOCK) {
             out.release();
             skipped.addAndGet(lost + 1);
-            return true;
         }
-        return result != OfferResult.CLOSED;
+        return result;
     }
 }

@@ -6,7 +6,6 @@ import io.spoolkv.command.Versions;
 import io.spoolkv.server.MemcachedServer;
 import io.spoolkv.testsupport.TextClient;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
@@ -40,14 +39,7 @@ class MemcachedCompatIT {
     }
 
     static Map<String, String> stats(TextClient c, String group) throws Exception {
-        c.send(group == null ? "stats\r\n" : "stats " + group + "\r\n");
-        Map<String, String> out = new LinkedHashMap<>();
-        for (String line; !(line = c.line()).equals("END"); ) {
-            assertThat(line).startsWith("STAT ");
-            int space = line.indexOf(' ', 5);
-            out.put(line.substring(5, space), line.substring(space + 1));
-        }
-        return out;
+        return c.stats(group);
     }
 
     static List<String> linesUntilEnd(TextClient c) throws Exception {
@@ -239,6 +231,39 @@ class MemcachedCompatIT {
             assertThat(c.line()).isEqualTo("CLIENT_ERROR lru crawler disabled");
             assertThat(c.line()).isEqualTo("CLIENT_ERROR lru crawler disabled");
             assertThat(c.line()).isEqualTo("OK");
+        }
+    }
+
+    /**
+     * Proves: lru_crawler crawl reclaims the expired items the store still holds and counts them, in general stats
+     * (crawler_reclaimed, crawler_items_checked) and in the class's items stats, as lru-crawler.t reads them; the
+     * live items stay. The client's next request waits for the pass, so its stats see the result.
+     */
+    @Test
+    void lruCrawlerCrawlReclaimsExpiredItems() throws Exception {
+        try (TextClient c = new TextClient(server.port())) {
+            Map<String, String> before = stats(c, null); // also settles the flush of @BeforeEach
+            StringBuilder sets = new StringBuilder();
+            for (int i = 0; i < 3; i++) {
+                sets.append("set crawl_short").append(i).append(" 0 1 2 noreply\r\nok\r\n");
+                sets.append("set crawl_long").append(i).append(" 0 3600 2 noreply\r\nok\r\n");
+            }
+            c.send(sets.append("mn\r\n").toString());
+            assertThat(c.line()).isEqualTo("MN");
+            Thread.sleep(2_100); // the short ones expire; nothing touches the store meanwhile
+            c.send("lru_crawler crawl all\r\n");
+            assertThat(c.line()).isEqualTo("OK");
+            Map<String, String> after = stats(c, null);
+            assertThat(after.get("lru_crawler_running")).isEqualTo("0");
+            assertThat(Long.parseLong(after.get("lru_crawler_starts")) - Long.parseLong(before.get("lru_crawler_starts")))
+                    .isEqualTo(1);
+            assertThat(Long.parseLong(after.get("crawler_reclaimed")) - Long.parseLong(before.get("crawler_reclaimed")))
+                    .isEqualTo(3);
+            assertThat(Long.parseLong(after.get("crawler_items_checked"))
+                    - Long.parseLong(before.get("crawler_items_checked"))).isEqualTo(6);
+            assertThat(after.get("curr_items")).isEqualTo("3");
+            assertThat(stats(c, "items")).containsEntry("items:1:crawler_reclaimed", after.get("crawler_reclaimed"))
+                    .containsEntry("items:1:crawler_items_checked", after.get("crawler_items_checked"));
         }
     }
 

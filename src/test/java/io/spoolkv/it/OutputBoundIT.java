@@ -13,6 +13,7 @@ import io.spoolkv.store.Key;
 import io.spoolkv.store.StoreMode;
 import io.spoolkv.store.StoreRequest;
 import io.spoolkv.testsupport.MaxSampler;
+import io.spoolkv.testsupport.ServerSide;
 import io.spoolkv.testsupport.TextClient;
 import java.io.IOException;
 import java.io.InputStream;
@@ -23,7 +24,6 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -70,22 +70,11 @@ class OutputBoundIT {
 
     /** The server side of a client's connection. */
     private Channel serverSideOf(int clientLocalPort) {
-        AtomicReference<Channel> found = new AtomicReference<>();
-        await().atMost(Duration.ofSeconds(5)).until(() -> {
-            for (Channel ch : registry.channels()) {
-                if (ch.remoteAddress() instanceof InetSocketAddress a && a.getPort() == clientLocalPort) {
-                    found.set(ch);
-                    return true;
-                }
-            }
-            return false;
-        });
-        return found.get();
+        return ServerSide.of(registry, clientLocalPort);
     }
 
     private static long pendingOutbound(Channel ch) {
-        var buffer = ch.unsafe().outboundBuffer();
-        return buffer == null ? 0 : buffer.totalPendingWriteBytes();
+        return ServerSide.pendingOutbound(ch);
     }
 
     private static long usedDirect() {

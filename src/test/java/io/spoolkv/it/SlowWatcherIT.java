@@ -6,6 +6,7 @@ import io.spoolkv.server.MemcachedServer;
 import io.spoolkv.spool.SpoolService;
 import io.spoolkv.testsupport.MaxSampler;
 import io.spoolkv.testsupport.TextClient;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -54,6 +55,7 @@ class SlowWatcherIT {
              TextClient writer = new TextClient(server.port())) {
             watcher.send("watch mutations\r\n");
             assertThat(watcher.line()).isEqualTo("OK");
+            Map<String, String> before = writer.stats(null);
 
             StringBuilder batch = new StringBuilder();
             for (int i = 0; i < SETS; i++) {
@@ -88,7 +90,17 @@ class SlowWatcherIT {
             long skipped = tally.skipped;
             assertThat(skipped).as("lines lost by the slow watcher").isPositive();
             assertThat(delivered + skipped).isEqualTo(SETS + 1);
+            // memcached's logger stats tell the same story: every line written, each either sent or skipped.
+            Map<String, String> after = writer.stats(null);
+            assertThat(delta(before, after, "log_worker_written")).isEqualTo(SETS + 1);
+            assertThat(delta(before, after, "log_watcher_sent")).isEqualTo(delivered);
+            assertThat(delta(before, after, "log_watcher_skipped")).isEqualTo(skipped);
+            assertThat(after.get("log_watchers")).isEqualTo("1");
         }
         assertThat(maxDepth.max()).isLessThanOrEqualTo(64 * 1024);
+    }
+
+    private static long delta(Map<String, String> before, Map<String, String> after, String name) {
+        return Long.parseLong(after.get(name)) - Long.parseLong(before.get(name));
     }
 }

@@ -1,9 +1,12 @@
 package io.spoolkv.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.spoolkv.server.MemcachedServer;
 import io.spoolkv.testsupport.TextClient;
+import java.time.Duration;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -52,6 +55,34 @@ class WatchStreamsIT {
             assertThat(client.line()).isEqualTo("END");
             assertThat(watcher.line()).matches(HEAD + "type=item_get key=bare status=not_found clsid=0 cfd=\\d+ size=0");
             assertThat(watcher.line()).matches(HEAD + "type=item_get key=bare status=found clsid=1 cfd=\\d+ size=1");
+        }
+    }
+
+    /**
+     * Proves: log_watchers counts the connections watching now (up when one starts, down when it closes), and
+     * log_worker_written / log_watcher_sent count the lines of the events they were sent.
+     */
+    @Test
+    void watcherStatsFollowTheWatchers() throws Exception {
+        try (TextClient client = new TextClient(server.port())) {
+            // watchers of the other tests leave when the server sees their close
+            await().atMost(Duration.ofSeconds(10)).until(() -> client.stats(null).get("log_watchers").equals("0"));
+            Map<String, String> before = client.stats(null);
+            try (TextClient watcher = new TextClient(server.port())) {
+                watcher.send("watch fetchers\r\n");
+                assertThat(watcher.line()).isEqualTo("OK");
+                assertThat(client.stats(null).get("log_watchers")).isEqualTo("1");
+                client.send("get counted1 counted2\r\n");
+                assertThat(client.line()).isEqualTo("END");
+                assertThat(watcher.line()).contains(" key=counted1 ");
+                assertThat(watcher.line()).contains(" key=counted2 ");
+                Map<String, String> after = client.stats(null);
+                assertThat(Long.parseLong(after.get("log_worker_written"))
+                        - Long.parseLong(before.get("log_worker_written"))).isEqualTo(2);
+                assertThat(Long.parseLong(after.get("log_watcher_sent"))
+                        - Long.parseLong(before.get("log_watcher_sent"))).isEqualTo(2);
+            }
+            await().atMost(Duration.ofSeconds(10)).until(() -> client.stats(null).get("log_watchers").equals("0"));
         }
     }
 

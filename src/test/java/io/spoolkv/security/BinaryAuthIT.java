@@ -69,12 +69,14 @@ class BinaryAuthIT {
     MeterRegistry meters;
 
     @Test
-    void listMechsAnswersPlainBeforeLogin() throws Exception {
+    void listMechsAnswersPlainBeforeLoginAndStatsSettingsSaySaslIsOn() throws Exception {
         try (Conn c = new Conn()) {
             Response r = c.call(BinaryPackets.empty(SASL_LIST_MECHS, 7));
             assertThat(r.status()).isEqualTo(SUCCESS);
             assertThat(r.opaque()).isEqualTo(7);
             assertThat(r.valueText()).isEqualTo("PLAIN");
+            login(c, "alice", "secret");
+            assertThat(stats(c, "settings").get("auth_enabled_sasl")).isEqualTo("yes");
         }
     }
 
@@ -128,13 +130,16 @@ class BinaryAuthIT {
         long failures = authenticator.failures();
         Map<String, Long> before;
         try (Conn c = new Conn()) {
-            before = stats(c, false);
+            try (Conn admin = new Conn()) {
+                login(admin, "alice", "secret");
+                before = longs(stats(admin, ""));
+            }
             assertThat(c.call(auth(1, "PLAIN", plain("", "alice", "wrongpass1"))).status()).isEqualTo(AUTH_ERROR);
             assertThat(c.call(auth(2, "PLAIN", plain("", "mallory", "secret"))).status()).isEqualTo(AUTH_ERROR);
             Response refused = c.call(BinaryPackets.keyOnly(GET, 3, "k"));
             assertThat(refused.status()).as("a failed login logs nobody in").isEqualTo(AUTH_ERROR);
             login(c, "alice", "secret");
-            Map<String, Long> after = stats(c, true);
+            Map<String, Long> after = longs(stats(c, ""));
             assertThat(after.get("auth_cmds") - before.get("auth_cmds")).isEqualTo(3);
             assertThat(after.get("auth_errors") - before.get("auth_errors")).isEqualTo(2);
         }
@@ -276,26 +281,19 @@ class BinaryAuthIT {
         return (authzid + "\0" + user + "\0" + password).getBytes(StandardCharsets.UTF_8);
     }
 
-    /** auth_cmds and auth_errors from a binary STAT; {@code loggedIn} false reads them through a fresh login. */
-    private Map<String, Long> stats(Conn c, boolean loggedIn) throws IOException {
-        Conn reader = loggedIn ? c : new Conn();
-        try {
-            if (!loggedIn) {
-                login(reader, "alice", "secret");
-            }
-            reader.out.write(BinaryPackets.empty(STAT, 50));
-            Map<String, Long> stats = new java.util.HashMap<>();
-            for (Response r = reader.read(); r.key().length > 0; r = reader.read()) {
-                if (r.keyText().startsWith("auth_")) {
-                    stats.put(r.keyText(), Long.parseLong(r.valueText()));
-                }
-            }
-            return stats;
-        } finally {
-            if (!loggedIn) {
-                reader.close();
-            }
+    /** A binary STAT of {@code group} ("" for the general block) on a logged-in connection. */
+    private static Map<String, String> stats(Conn c, String group) throws IOException {
+        c.out.write(BinaryPackets.request(STAT, 50, 0, new byte[0], BinaryPackets.ascii(group), new byte[0]));
+        Map<String, String> stats = new java.util.HashMap<>();
+        for (Response r = c.read(); r.key().length > 0; r = c.read()) {
+            stats.put(r.keyText(), r.valueText());
         }
+        return stats;
+    }
+
+    private static Map<String, Long> longs(Map<String, String> stats) {
+        return Map.of("auth_cmds", Long.parseLong(stats.get("auth_cmds")),
+                "auth_errors", Long.parseLong(stats.get("auth_errors")));
     }
 
     /** A raw binary connection. */

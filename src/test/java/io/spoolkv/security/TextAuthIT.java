@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.channel.Channel;
+import io.spoolkv.server.ConnectionRegistry;
 import io.spoolkv.server.MemcachedServer;
+import io.spoolkv.testsupport.ServerSide;
 import io.spoolkv.testsupport.TextClient;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -12,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import net.rubyeye.xmemcached.MemcachedClient;
 import net.rubyeye.xmemcached.XMemcachedClientBuilder;
@@ -32,7 +36,8 @@ import org.springframework.test.context.DynamicPropertySource;
  * failures are answered, counted and logged without the password; what follows a login in the same packet
  * is served.
  */
-@SpringBootTest(properties = {"spoolkv.server.port=0", "spoolkv.server.host=127.0.0.1", "spoolkv.auth.enabled=true"},
+@SpringBootTest(properties = {"spoolkv.server.port=0", "spoolkv.server.host=127.0.0.1", "spoolkv.auth.enabled=true",
+        "spoolkv.spool.stuck-timeout=3s"},
         webEnvironment = SpringBootTest.WebEnvironment.NONE)
 @ExtendWith(OutputCaptureExtension.class)
 class TextAuthIT {
@@ -53,6 +58,8 @@ class TextAuthIT {
     Authenticator authenticator;
     @Autowired
     MeterRegistry meters;
+    @Autowired
+    ConnectionRegistry registry;
 
     @Test
     void beforeLoginEveryCommandIsRefusedAndTheConnectionStaysOpen() throws Exception {
@@ -87,6 +94,35 @@ class TextAuthIT {
         assertThat(meters.get("spoolkv.auth.failures").functionCounter().count()).isEqualTo(authenticator.failures());
         assertThat(output.getAll()).contains("authentication failure for user 'alice'")
                 .contains("authentication failure for user 'mallory'").doesNotContain("wrongpass1");
+    }
+
+    /**
+     * Proves: auth_cmds counts every login whose user and password were checked and auth_errors the refused ones,
+     * as memcached's text login does (a malformed login is neither), and stats settings names the credentials
+     * file in auth_enabled_ascii.
+     */
+    @Test
+    void authStatsCountCheckedLoginsAsMemcached() throws Exception {
+        try (TextClient admin = new TextClient(server.port()); TextClient c = new TextClient(server.port())) {
+            admin.send(LOGIN);
+            assertThat(admin.line()).isEqualTo("STORED");
+            Map<String, String> before = admin.stats(null);
+            c.send("set auth 0 0 5\r\nalice\r\n");
+            assertThat(c.line()).isEqualTo("CLIENT_ERROR bad authentication token format");
+            c.send("set auth 0 0 11\r\nalice wrong\r\n");
+            assertThat(c.line()).isEqualTo("CLIENT_ERROR authentication failure");
+            c.send(LOGIN);
+            assertThat(c.line()).isEqualTo("STORED");
+            Map<String, String> after = admin.stats(null);
+            assertThat(delta(before, after, "auth_cmds")).isEqualTo(2);
+            assertThat(delta(before, after, "auth_errors")).isEqualTo(1);
+            assertThat(admin.stats("settings").get("auth_enabled_ascii")).isEqualTo(authenticator.credentialsFile())
+                    .endsWith(".txt");
+        }
+    }
+
+    private static long delta(Map<String, String> before, Map<String, String> after, String name) {
+        return Long.parseLong(after.get(name)) - Long.parseLong(before.get(name));
     }
 
     @Test
@@ -135,6 +171,47 @@ class TextAuthIT {
             assertThat(c.line()).isEqualTo("CLIENT_ERROR authentication failure");
             assertThat(c.closedByServer()).isTrue();
         }
+    }
+
+    /**
+     * Proves (issue 12): the close of a refused oversized login has a deadline (spoolkv.spool.stuck-timeout, 3 s
+     * here). The client never reads: its socket is filled with answers first, so the refusal can never be
+     * flushed, and without the deadline the connection would stay open for ever.
+     */
+    @Test
+    void anOversizedLoginToAClientThatNeverReadsIsClosedAfterTheStuckTimeout() throws Exception {
+        try (TextClient c = new TextClient(server.port(), 4 * 1024)) {
+            Channel ch = serverSideOf(c.socket().getLocalPort());
+            // 1,000 junk lines are answered with 30,000 bytes, below the write high watermark (64 KiB): once the
+            // socket is full the channel holds less than that and stays writable, so the login line below is read
+            // and refused.
+            String round = "x\r\n".repeat(1000);
+            long stuck = 0;
+            for (int i = 0; i < 2_000 && stuck == 0; i++) {
+                c.send(round);
+                Thread.sleep(20);
+                long pending = pendingOutbound(ch);
+                if (pending > 0) {
+                    Thread.sleep(300); // a flush in progress empties in that time; a full socket does not
+                    stuck = pendingOutbound(ch) == pending ? pending : 0;
+                }
+            }
+            assertThat(stuck).as("the socket takes no more answers").isPositive();
+            assertThat(ch.isWritable()).isTrue();
+            c.send("set a 0 0 100000\r\n");
+            Thread.sleep(500);
+            assertThat(ch.isActive()).as("the close waits for the answers first").isTrue();
+            assertThat(ch.closeFuture().await(15, TimeUnit.SECONDS)).as("closed by the deadline").isTrue();
+        }
+    }
+
+    /** The server side of a client's connection. */
+    private Channel serverSideOf(int clientLocalPort) {
+        return ServerSide.of(registry, clientLocalPort);
+    }
+
+    private static long pendingOutbound(Channel ch) {
+        return ServerSide.pendingOutbound(ch);
     }
 
     @Test

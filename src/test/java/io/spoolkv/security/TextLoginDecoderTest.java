@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,7 +46,7 @@ class TextLoginDecoderTest {
     void loginCutAtEveryPositionAnswersInOrderAndHandsOnTheRest() {
         String input = "get k\r\nset a 0 0 7\r\nalice x\r\nset a 0 0 12\r\nalice secret\r\nget k\r\nset z 0 0 1\r\n";
         for (int cut = 0; cut <= input.length(); cut++) {
-            EmbeddedChannel ch = new EmbeddedChannel(new TextLoginDecoder(authenticator));
+            EmbeddedChannel ch = new EmbeddedChannel(new TextLoginDecoder(authenticator, Duration.ofSeconds(5)));
             ch.writeInbound(ascii(input.substring(0, cut)));
             ch.writeInbound(ascii(input.substring(cut)));
             assertThat(drain(ch, true)).as("cut at %d", cut).isEqualTo("CLIENT_ERROR unauthenticated\r\n"
@@ -71,7 +72,7 @@ class TextLoginDecoderTest {
 
     @Test
     void aLoginBlockAboveTheBoundIsRefusedAndClosesTheConnection() {
-        EmbeddedChannel ch = new EmbeddedChannel(new TextLoginDecoder(authenticator));
+        EmbeddedChannel ch = new EmbeddedChannel(new TextLoginDecoder(authenticator, Duration.ofSeconds(5)));
         ch.writeInbound(ascii("set a 0 0 " + (TextLoginDecoder.MAX_DATA + 1) + "\r\nalice secret\r\n"));
         assertThat(drain(ch, true)).isEqualTo("CLIENT_ERROR authentication failure\r\n");
         assertThat(ch.isOpen()).isFalse();
@@ -81,7 +82,7 @@ class TextLoginDecoderTest {
     /** A client that sends junk and never reads: decoding stops while the channel is unwritable, then resumes. */
     @Test
     void stopsAnsweringWhileUnwritableAndResumes() {
-        EmbeddedChannel ch = new EmbeddedChannel(new TextLoginDecoder(authenticator));
+        EmbeddedChannel ch = new EmbeddedChannel(new TextLoginDecoder(authenticator, Duration.ofSeconds(5)));
         ch.unsafe().outboundBuffer().setUserDefinedWritability(1, false);
         ch.writeInbound(ascii("a\r\nb\r\nc\r\n"));
         assertThat(ch.config().isAutoRead()).as("reading stopped").isFalse();

@@ -253,7 +253,8 @@ class MemoryItemStoreTest {
             ArithmeticResult r = incr(2);
             assertThat(r.outcome()).isEqualTo(ArithmeticResult.Outcome.OK);
             assertThat(r.value()).isEqualTo(1);
-            assertThat(value("n")).isEqualTo("1");
+            // written in place over the 20 digits, as Debian's memcached 1.6.18 answers the same requests
+            assertThat(value("n")).isEqualTo("1" + " ".repeat(19));
         }
 
         @Test
@@ -278,11 +279,16 @@ class MemoryItemStoreTest {
             assertThat(value("n")).isEqualTo("0");
         }
 
+        /** Proves: a shorter result is written over the old number and padded with spaces, as memcached 1.6.18 does. */
         @Test
-        void decrDoesNotPad() {
+        void decrPadsInPlaceAsMemcached() {
             set("n", "100");
-            decr(1);
-            assertThat(value("n")).isEqualTo("99");
+            assertThat(decr(1).value()).isEqualTo(99);
+            assertThat(value("n")).isEqualTo("99 ");
+            assertThat(incr(1).value()).isEqualTo(100);
+            assertThat(value("n")).isEqualTo("100");
+            assertThat(incr(900).value()).isEqualTo(1000);
+            assertThat(value("n")).as("a longer number gets its own length").isEqualTo("1000");
         }
 
         @Test

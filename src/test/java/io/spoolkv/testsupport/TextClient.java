@@ -7,6 +7,8 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /** A blocking memcached text-protocol client for tests: sends raw bytes, reads lines and blocks. */
 public final class TextClient implements AutoCloseable {
@@ -44,6 +46,25 @@ public final class TextClient implements AutoCloseable {
         out.write(text.getBytes(StandardCharsets.ISO_8859_1));
         out.flush();
         return this;
+    }
+
+    /**
+     * Sends {@code stats [group]} (null: the general block) and reads its {@code STAT name value} lines up to
+     * END, in order.
+     *
+     * @throws IOException also when a line is not a STAT line or the stream ends first
+     */
+    public Map<String, String> stats(String group) throws IOException {
+        send(group == null ? "stats\r\n" : "stats " + group + "\r\n");
+        Map<String, String> out = new LinkedHashMap<>();
+        for (String line = line(); !"END".equals(line); line = line()) {
+            int space = line == null || !line.startsWith("STAT ") ? -1 : line.indexOf(' ', 5);
+            if (space < 0) {
+                throw new IOException("not a STAT line: " + line);
+            }
+            out.put(line.substring(5, space), line.substring(space + 1));
+        }
+        return out;
     }
 
     /** One line without its CRLF (or LF); null at end of stream. */

@@ -31,7 +31,7 @@ public record MetaCommand(char type, Key key, boolean base64Key, List<MetaFlag> 
     /** The token of a signed 32-bit flag (N, T, R), or null when the flag is absent. */
     Long signed(char name) {
         MetaFlag f = flag(name);
-        return f == null ? null : (long) signed32(f.token());
+        return f == null ? null : (long) Numbers.signed32(f.token());
     }
 
     /** The token of an unsigned 64-bit flag (C, D, J, E), or {@code otherwise} when absent. */
@@ -44,14 +44,6 @@ public record MetaCommand(char type, Key key, boolean base64Key, List<MetaFlag> 
     boolean opaqueTooLong() {
         MetaFlag o = flag('O');
         return o != null && o.token().length() + 1 > MetaCommandParser.MAX_OPAQUE_LENGTH;
-    }
-
-    /**
-     * memcached's safe_strtol for N, T and R: a decimal that must fill the token, kept to its low
-     * 32 bits as memcached stores it in an int32_t.
-     */
-    static int signed32(String token) {
-        return (int) Long.parseLong(token);
     }
 
     MetaCommand withValue(byte[] data) {

@@ -176,7 +176,7 @@ final class MetaCommandParser {
     private static String tokenError(MetaFlag flag) {
         try {
             switch (flag.name()) {
-                case 'N', 'T', 'R' -> MetaCommand.signed32(flag.token());
+                case 'N', 'T', 'R' -> Numbers.signed32(flag.token());
                 case 'F' -> Numbers.parseUnsigned32(flag.token());
                 case 'C', 'E' -> Numbers.parseUnsigned64(flag.token());
                 case 'J' -> {

@@ -85,7 +85,7 @@ final class TextCommandParser {
         if (tokens.size() <= first) {
             return invalid(ERROR);
         }
-        long exptime = touch ? exptime(tokens.get(1)) : 0;
+        long exptime = touch ? exptime32(tokens.get(1), BAD_EXPTIME) : 0;
         List<Key> keys = new ArrayList<>(tokens.size() - first);
         for (int i = first; i < tokens.size(); i++) {
             keys.add(key(tokens.get(i)));
@@ -100,7 +100,7 @@ final class TextCommandParser {
         }
         String keyToken = tokens.get(1);
         int flags = (int) unsigned32(tokens.get(2));
-        long exptime = signedLong(tokens.get(3));
+        long exptime = exptime32(tokens.get(3), BAD_FORMAT);
         int length = length(tokens.get(4));
         long compareCas = cas ? unsigned64(tokens.get(5)) : 0;
         boolean noreply = noreply(tokens, required);
@@ -151,12 +151,7 @@ final class TextCommandParser {
             return invalid(ERROR);
         }
         Key key = key(tokens.get(1));
-        long exptime;
-        try {
-            exptime = Long.parseLong(tokens.get(2));
-        } catch (NumberFormatException e) {
-            return invalid(BAD_EXPTIME);
-        }
+        long exptime = exptime32(tokens.get(2), BAD_EXPTIME);
         return complete(new TextRequest.Touch(key, exptime, noreply(tokens, 3)));
     }
 
@@ -289,11 +284,12 @@ final class TextCommandParser {
         return (int) v;
     }
 
-    private static long exptime(String token) {
+    /** An exptime as memcached reads it (low 32 bits, {@link Numbers#signed32}); {@code error} when not a number. */
+    private static long exptime32(String token, String error) {
         try {
-            return Long.parseLong(token);
+            return Numbers.signed32(token);
         } catch (NumberFormatException e) {
-            throw new BadCommandException(BAD_EXPTIME);
+            throw new BadCommandException(error);
         }
     }
 

@@ -2,6 +2,7 @@ package io.spoolkv.protocol.text;
 
 import io.netty.channel.ChannelHandlerContext;
 import io.spoolkv.background.BackgroundExecutor;
+import io.spoolkv.background.CrawlTask;
 import io.spoolkv.background.KeyDumpTask;
 import io.spoolkv.command.CacheCommands;
 import io.spoolkv.command.RuntimeSettings;
@@ -65,13 +66,16 @@ public class TextStreamCommands implements StreamCommands {
             case "enable" -> arg != null ? TextResponse.Line.ERROR
                     : settings.enableCrawler() ? TextResponse.Line.OK : ENABLE_FAILED;
             case "disable" -> arg != null ? TextResponse.Line.ERROR : disable();
-            case "crawl" -> arg == null ? TextResponse.Line.ERROR : crawl(arg);
+            case "crawl" -> null;
             case "sleep" -> arg == null ? TextResponse.Line.ERROR : sleep(arg);
             case "tocrawl" -> arg == null ? TextResponse.Line.ERROR : toCrawl(arg);
             default -> TextResponse.Line.ERROR;
         };
         if (reply != null) {
             return Started.reply(reply);
+        }
+        if (crawler.subcommand().equals("crawl")) {
+            return arg == null ? Started.reply(TextResponse.Line.ERROR) : crawl(spool, arg, onFinished);
         }
         KeyDumpFormat format = crawler.subcommand().equals("metadump") ? KeyDumpFormat.METADUMP : KeyDumpFormat.MGDUMP;
         return dump(spool, crawler, format, onFinished);
@@ -83,19 +87,36 @@ public class TextStreamCommands implements StreamCommands {
     }
 
     /**
-     * There is nothing to crawl for: the store reclaims expired items itself. A valid request is
-     * counted as a crawl that started and finished, so lru_crawler_starts moves as in memcached.
+     * Starts a pass of the crawler ({@link CrawlTask}) when the classes include the one that holds the items;
+     * other valid classes are an empty crawl, counted as one that started and finished, as in memcached.
      */
-    private TextResponse crawl(String classes) {
+    private Started crawl(ConnectionSpool spool, String classes, Runnable onFinished) {
         if (!settings.crawlerEnabled()) {
-            return DISABLED;
+            return Started.reply(DISABLED);
         }
-        if (classesInclude(classes) == null) {
-            return BAD_CLASS;
+        Boolean includesItems = classesInclude(classes);
+        if (includesItems == null) {
+            return Started.reply(BAD_CLASS);
         }
         settings.crawlStarted();
+        if (!includesItems) {
+            settings.crawlFinished();
+            return Started.reply(TextResponse.Line.OK);
+        }
+        CrawlTask task = new CrawlTask(spool, executor, finished(onFinished), settings::crawlFinished, commands, settings);
+        if (task.start()) {
+            return new Started(TextResponse.Line.OK, true, false);
+        }
         settings.crawlFinished();
-        return TextResponse.Line.OK;
+        return Started.reply(BUSY);
+    }
+
+    /** What a crawler task runs when its stream ended: the crawl is over, then the connection goes on. */
+    private Runnable finished(Runnable onFinished) {
+        return () -> {
+            settings.crawlFinished();
+            onFinished.run();
+        };
     }
 
     private TextResponse sleep(String micros) {
@@ -146,12 +167,8 @@ public class TextStreamCommands implements StreamCommands {
         }
         String command = "lru_crawler " + crawler.subcommand();
         settings.crawlStarted();
-        Runnable finished = () -> {
-            settings.crawlFinished();
-            onFinished.run();
-        };
-        KeyDumpTask task = new KeyDumpTask(spool, executor, chunkBytes, command, finished, settings::crawlFinished,
-                commands.itemsFrom(null), format);
+        KeyDumpTask task = new KeyDumpTask(spool, executor, chunkBytes, command, finished(onFinished),
+                settings::crawlFinished, commands.itemsFrom(null), format);
         if (task.start()) {
             return new Started(null, true, false);
         }

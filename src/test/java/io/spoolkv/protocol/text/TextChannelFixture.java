@@ -9,7 +9,9 @@ import io.spoolkv.command.CacheCommands;
 import io.spoolkv.command.ConnectionCounts;
 import io.spoolkv.command.MutationListener;
 import io.spoolkv.command.RuntimeSettings;
+import io.spoolkv.command.LoginCounts;
 import io.spoolkv.command.StatsReporter;
+import io.spoolkv.command.WatchCounts;
 import io.spoolkv.command.RuntimeSettings;
 import io.spoolkv.config.BackgroundProperties;
 import io.spoolkv.config.ServerProperties;
@@ -95,7 +97,8 @@ final class TextChannelFixture {
         StatsReporter stats = new StatsReporter(commands, counts, server,
                 new SpoolProperties(SpoolProperties.Mode.SPOOLED, DataSize.ofMegabytes(1), DataSize.ofKilobytes(256),
                         DataSize.ofMegabytes(64), 256, DataSize.ofMegabytes(1), Duration.ofSeconds(360)),
-                new BackgroundProperties(2, 1024, DataSize.ofKilobytes(16)), new RuntimeSettings(store));
+                new BackgroundProperties(2, 1024, DataSize.ofKilobytes(16)), new RuntimeSettings(store),
+                WatchCounts.NONE, LoginCounts.NONE);
         TextCommandHandler handler = new TextCommandHandler(new TextCommandExecutor(commands, stats), streams, 1,
                 () -> { }, Duration.ofSeconds(5));
         return new EmbeddedChannel(new TextRequestDecoder((int) store.maxItemSize().toBytes(), maxRetrievalLine),

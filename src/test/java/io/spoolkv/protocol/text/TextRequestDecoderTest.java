@@ -277,9 +277,30 @@ class TextRequestDecoderTest {
                     .isEqualTo(storage(StoreMode.SET, "foo", -1, -1, 0, "x", false));
         }
 
+        /** Proves: flags over 32 bits keep their low 32 bits, as Debian's memcached 1.6.18 stores them (64-bit strtoul). */
+        @Test
+        void flagsOver32BitsKeepTheirLow32BitsAsMemcached() {
+            assertThat(render(decodeOne("set foo 4294967296 0 1\r\nx\r\n")))
+                    .isEqualTo(storage(StoreMode.SET, "foo", 0, 0, 0, "x", false));
+            assertThat(render(decodeOne("set foo 18446744073709551615 0 1\r\nx\r\n")))
+                    .isEqualTo(storage(StoreMode.SET, "foo", -1, 0, 0, "x", false));
+        }
+
+        /**
+         * Proves: exptimes keep their low 32 bits, as memcached's safe_strtol stores them in an int32_t: Debian's
+         * memcached 1.6.18 treats 2147483648 as negative (expired at once) and 4294967297 as 1 second.
+         */
+        @Test
+        void exptimesKeepTheirLow32BitsAsMemcached() {
+            assertThat(render(decodeOne("set foo 0 2147483648 1\r\nx\r\n")))
+                    .isEqualTo(storage(StoreMode.SET, "foo", 0, -2147483648L, 0, "x", false));
+            assertThat(decodeOne("touch foo 4294967297\r\n")).isEqualTo(new TextRequest.Touch(key("foo"), 1, false));
+            assertThat(render(decodeOne("gat 4294967297 foo\r\n"))).isEqualTo(render(decodeOne("gat 1 foo\r\n")));
+        }
+
         @ParameterizedTest
         @ValueSource(strings = {
-            "set foo 4294967296 0 1\r\n",
+            "set foo 18446744073709551616 0 1\r\n",
             "set foo -1 0 1\r\n",
             "set foo abc 0 1\r\n",
             "set foo 0 abc 1\r\n",
@@ -410,8 +431,15 @@ class TextRequestDecoderTest {
             assertThat(render(r)).isEqualTo("Arith['foo' incr 18446744073709551615 cas=0 viv=false init=0 vexp=0 noreply=false]");
         }
 
+        /** Proves: a delta may carry strtoull's sign, as Debian's memcached 1.6.18 reads "+1" and "-0". */
+        @Test
+        void signedDeltasAsMemcached() {
+            assertThat(((TextRequest.Arith) decodeOne("incr foo +1\r\n")).arithmetic().delta()).isEqualTo(1);
+            assertThat(((TextRequest.Arith) decodeOne("decr foo -0\r\n")).arithmetic().delta()).isZero();
+        }
+
         @ParameterizedTest
-        @ValueSource(strings = {"-1", "abc", "18446744073709551616", "99999999999999999999", "1.5", "5x"})
+        @ValueSource(strings = {"-1", "abc", "18446744073709551616", "99999999999999999999", "1.5", "5x", "+-1", "-"})
         void invalidDelta(String delta) {
             assertThat(decodeOne("incr foo " + delta + "\r\n")).isEqualTo(invalid(BAD_DELTA));
             assertThat(decodeOne("decr foo " + delta + " noreply\r\n")).isEqualTo(invalid(BAD_DELTA));

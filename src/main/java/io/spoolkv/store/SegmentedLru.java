@@ -1,0 +1,213 @@
+package io.spoolkv.store;
+
+/**
+ * memcached's segmented LRU over the store's items, and the byte count of the items it holds.
+ * New items enter HOT; HOT keeps at most {@link #HOT_PERCENT} of the bound, WARM at most
+ * {@link #WARM_PERCENT}, COLD the rest. An item read twice (see {@link Item#accessed}) is
+ * "active": leaving HOT or reaching COLD's tail it moves to WARM instead of going towards
+ * eviction, and at WARM's tail it gets another round in WARM. Items read once or never flow HOT to
+ * COLD and are evicted from COLD's tail, so a scan of new keys cannot flush what is read often.
+ *
+ * <p>Reads never take the lock: they only mark the item (memcached bumps lazily too); the lists
+ * move when a write links an item or a victim is chosen. The links live in the items themselves
+ * (no node object per item). Every method takes the one lock; it is held for a few pointer moves.
+ */
+final class SegmentedLru {
+
+    /** memcached's hot_lru_pct and warm_lru_pct defaults. */
+    static final int HOT_PERCENT = 20;
+    static final int WARM_PERCENT = 40;
+
+    /** How many active items one call may rescue before it moves on regardless (bounds the work per write). */
+    private static final int RESCUE_BUDGET = 64;
+
+    static final byte NONE = 0;
+    static final byte HOT = 1;
+    static final byte WARM = 2;
+    static final byte COLD = 3;
+
+    /** One list: head is the most recently entered item, tail the next to leave. */
+    private static final class Segment {
+        final byte id;
+        Item head;
+        Item tail;
+        long bytes;
+
+        Segment(byte id) {
+            this.id = id;
+        }
+
+        void addFirst(Item item) {
+            item.lruSegment = id;
+            item.lruPrev = null;
+            item.lruNext = head;
+            if (head != null) {
+                head.lruPrev = item;
+            } else {
+                tail = item;
+            }
+            head = item;
+            bytes += item.footprint();
+        }
+
+        void remove(Item item) {
+            if (item.lruPrev != null) {
+                item.lruPrev.lruNext = item.lruNext;
+            } else {
+                head = item.lruNext;
+            }
+            if (item.lruNext != null) {
+                item.lruNext.lruPrev = item.lruPrev;
+            } else {
+                tail = item.lruPrev;
+            }
+            item.lruPrev = null;
+            item.lruNext = null;
+            item.lruSegment = NONE;
+            bytes -= item.footprint();
+        }
+    }
+
+    private final Segment hot = new Segment(HOT);
+    private final Segment warm = new Segment(WARM);
+    private final Segment cold = new Segment(COLD);
+    private long hotLimit;
+    private long warmLimit;
+    /** Bytes of all linked items; read without the lock by stats and the eviction loop. */
+    private volatile long bytes;
+    /** Linked items with an expiry, so that stats() skips the expiry sweep when there are none. */
+    private volatile long itemsWithExpiry;
+
+    SegmentedLru(long maxBytes) {
+        limit(maxBytes);
+    }
+
+    synchronized void limit(long maxBytes) {
+        hotLimit = maxBytes * HOT_PERCENT / 100;
+        warmLimit = maxBytes * WARM_PERCENT / 100;
+    }
+
+    long bytes() {
+        return bytes;
+    }
+
+    long itemsWithExpiry() {
+        return itemsWithExpiry;
+    }
+
+    private void count(Item item, int sign) {
+        bytes += sign * (long) item.footprint();
+        if (item.expiresAt() != 0) {
+            itemsWithExpiry += sign;
+        }
+    }
+
+    /** Adds a newly stored item at HOT's head, then lets HOT and WARM overflow towards COLD. */
+    synchronized void link(Item item) {
+        hot.addFirst(item);
+        count(item, 1);
+        balance();
+    }
+
+    /** Takes an item out (replaced, deleted, reclaimed); nothing when it is no longer linked. */
+    synchronized void unlink(Item item) {
+        Segment segment = segment(item);
+        if (segment != null) {
+            segment.remove(item);
+            count(item, -1);
+        }
+    }
+
+    /**
+     * Unlinks and returns the item to evict while more than {@code maxBytes} are held: COLD's tail,
+     * after moving active items found there to WARM (within the rescue budget). When COLD is
+     * empty HOT's tail, then WARM's, is taken. Null when within the bound or empty.
+     */
+    synchronized Item pollVictim(long maxBytes) {
+        int rescues = RESCUE_BUDGET;
+        while (bytes > maxBytes) {
+            Item victim = cold.tail != null ? cold.tail : hot.tail != null ? hot.tail : warm.tail;
+            if (victim == null) {
+                return null;
+            }
+            if (victim.lruSegment == COLD && victim.active() && rescues-- > 0) {
+                cold.remove(victim);
+                victim.deactivate();
+                warm.addFirst(victim);
+                continue;
+            }
+            segment(victim).remove(victim);
+            count(victim, -1);
+            return victim;
+        }
+        return null;
+    }
+
+    /** Moves items past HOT's and WARM's shares down, rescuing active ones into WARM. */
+    private void balance() {
+        int rescues = RESCUE_BUDGET;
+        while (hot.bytes > hotLimit && hot.tail != null) {
+            Item item = hot.tail;
+            hot.remove(item);
+            if (item.active()) {
+                item.deactivate();
+                warm.addFirst(item);
+            } else {
+                cold.addFirst(item);
+            }
+        }
+        while (warm.bytes > warmLimit && warm.tail != null) {
+            Item item = warm.tail;
+            warm.remove(item);
+            if (item.active() && rescues-- > 0) {
+                item.deactivate();
+                warm.addFirst(item);
+            } else {
+                cold.addFirst(item);
+            }
+        }
+    }
+
+    private Segment segment(Item item) {
+        return switch (item.lruSegment) {
+            case HOT -> hot;
+            case WARM -> warm;
+            case COLD -> cold;
+            default -> null;
+        };
+    }
+
+    /**
+     * Every linked item, HOT then WARM then COLD, each head to tail; for tests, which also check
+     * that each list's links agree both ways and that the byte count is the sum of the items'.
+     */
+    synchronized java.util.List<Item> linkedItems() {
+        java.util.List<Item> all = new java.util.ArrayList<>();
+        long total = 0;
+        for (Segment segment : new Segment[] {hot, warm, cold}) {
+            long segmentBytes = 0;
+            Item previous = null;
+            for (Item item = segment.head; item != null; item = item.lruNext) {
+                if (item.lruPrev != previous || item.lruSegment != segment.id) {
+                    throw new IllegalStateException("broken links at " + item.key());
+                }
+                segmentBytes += item.footprint();
+                all.add(item);
+                previous = item;
+            }
+            if (segment.tail != previous || segment.bytes != segmentBytes) {
+                throw new IllegalStateException("segment " + segment.id + " tail or bytes wrong");
+            }
+            total += segmentBytes;
+        }
+        if (total != bytes) {
+            throw new IllegalStateException("bytes " + bytes + " but items hold " + total);
+        }
+        return all;
+    }
+
+    /** The segment an item sits in (NONE once unlinked); for tests. */
+    synchronized byte segmentOf(Item item) {
+        return item.lruSegment;
+    }
+}
