@@ -12,6 +12,8 @@ import re
 import statistics
 import sys
 
+import jmhcost
+
 RAW, OUT, MAX_DIRECT = sys.argv[1], sys.argv[2], int(sys.argv[3])
 VARIANTS = ["WRITE_AND_FLUSH", "WRITE_FLUSH_N", "FLUSH_CONSOLIDATION", "SPOOL"]
 LABEL = {
@@ -73,6 +75,7 @@ for f in sorted(glob.glob(os.path.join(RAW, "drain-*.csv"))):
             p, n = drain.get(k, (0.0, 0.0))
             drain[k] = (p + float(c[5]), n + float(c[6]))
 
+COST = jmhcost.load(sorted(glob.glob(os.path.join(RAW, "jmh-*.json"))))
 threads = sorted({k[2] for k in ops})
 M = {k: med(v) for k, v in ops.items()}
 A = {k: med(v) for k, v in alloc.items()}
@@ -170,6 +173,22 @@ for t in threads:
         target(f"16 KiB, {t} producer(s): spool bytes/s / iperf3 loopback", f"{bw * 100:.0f}%", ">= 70%", bw >= 0.7)
         worst = min(s16 / M[(v, 16384, t)] for v in VARIANTS if v != "SPOOL")
         target(f"16 KiB, {t} producer(s): spool / best baseline", f"{worst:.2f}x", ">= 1.0x", worst >= 1.0)
+for t in threads:  # issue 14's targets
+    for size in (64, 1024):
+        sp = M.get(("SPOOL", size, t))
+        if sp:
+            r1 = sp / M[("FLUSH_CONSOLIDATION", size, t)]
+            r2 = sp / M[("WRITE_FLUSH_N", size, t)]
+            target(f"{size} B, {t} producer(s): spool / FlushConsolidationHandler", f"{r1:.2f}x", ">= 1.2x", r1 >= 1.2)
+            target(f"{size} B, {t} producer(s): spool / write+flush every 32", f"{r2:.2f}x", ">= 1.5x", r2 >= 1.5)
+    for size in SIZES:
+        for metric, what in (("cost.cpu.total", "CPU ns per fragment"), ("cost.loop.tasks", "loop tasks per 1,000")):
+            vals = {v: jmhcost.median(COST.get((v, size, t), {}), metric) for v in VARIANTS}
+            if ("SPOOL" in vals) and all(x == x for x in vals.values()):  # no NaN: the profiler ran
+                lowest = min(vals, key=vals.get)
+                target(f"{size} B, {t} producer(s): {what}, spool lowest of the four",
+                       f"{vals['SPOOL']:.1f} (lowest: {LABEL[lowest]} {vals[lowest]:.1f})", "spool lowest",
+                       lowest == "SPOOL")
 for (size, t), (p, n) in sorted(drain.items()):
     if n > 0:
         per = 1000 * p / n
@@ -206,8 +225,13 @@ md.append(f"Mode `{machine.get('mode')}`, {machine.get('date')}. Machine: {machi
           f"(the machine is shared). JMH transport: **{transport}**.\n")
 md.append(f"Loopback bandwidth, one stream (iperf3, median of {len(iperf)}): **{si(loopback, 'B/s')}**.\n")
 md.append("### Micro benchmarks (JMH, real loopback socket, medians of all measurement iterations)\n")
-md.append("| size | producers | variant | fragments/s | bytes/s | alloc B/fragment | drain passes / 1,000 | vs writeAndFlush |")
-md.append("|---:|---:|---|---:|---:|---:|---:|---:|")
+md.append("CPU ns per fragment (thread CPU time of the producer side and of the event loop) and event-loop tasks per "
+          "1,000 fragments come from `WriteCostProfiler`; they depend much less than throughput on how the scheduler "
+          "shares the cores (not at all for the tasks; see docs/spool-performance.md). "
+          "The spread is the lowest and highest measurement iteration.\n")
+md.append("| size | producers | variant | fragments/s | spread | bytes/s | CPU ns/fragment producer + loop | "
+          "loop tasks / 1,000 | alloc B/fragment | drain passes / 1,000 | vs writeAndFlush |")
+md.append("|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
 for t in threads:
     for size in SIZES:
         for v in VARIANTS:
@@ -218,7 +242,10 @@ for t in threads:
             if v == "SPOOL" and (size, t) in drain and drain[(size, t)][1]:
                 dp = f"{1000 * drain[(size, t)][0] / drain[(size, t)][1]:.1f}"
             base = M.get(("WRITE_AND_FLUSH", size, t))
-            md.append(f"| {size} | {t} | {LABEL[v]} | {si(M[k])} | {si(M[k] * size, 'B/s')} | "
+            c = COST.get(k, {})
+            md.append(f"| {size} | {t} | {LABEL[v]} | {si(M[k])} | {si(min(ops[k]))}-{si(max(ops[k]))} | "
+                      f"{si(M[k] * size, 'B/s')} | {jmhcost.median(c, 'cost.cpu.producer'):.0f} + "
+                      f"{jmhcost.median(c, 'cost.cpu.loop'):.0f} | {jmhcost.median(c, 'cost.loop.tasks'):.1f} | "
                       f"{A.get(k, float('nan')):.0f} | {dp} | {M[k] / base:.2f}x |")
 md.append("")
 md.append("### End to end (target/spoolkv.jar vs Debian memcached on the same machine)\n")
@@ -273,7 +300,9 @@ with open(os.path.join(OUT, "fragments.dat"), "w") as f:
 json.dump({
     "machine": machine, "transport": transport, "loopback_bytes_per_s": loopback,
     "jmh": [{"variant": v, "size": s, "threads": t, "ops_per_s": M[(v, s, t)],
-             "alloc_bytes_per_op": A.get((v, s, t))} for (v, s, t) in sorted(M)],
+             "ops_per_s_min": min(ops[(v, s, t)]), "ops_per_s_max": max(ops[(v, s, t)]),
+             "alloc_bytes_per_op": A.get((v, s, t)),
+             **{m: jmhcost.median(COST.get((v, s, t), {}), m) for m in jmhcost.COSTS[:4]}} for (v, s, t) in sorted(M)],
     "drain_passes_per_1000": {f"{s}B/{t}": 1000 * p / n for (s, t), (p, n) in drain.items() if n},
     "dump_keys_per_s": D, "getset_ops_per_s": S, "memcaslap_memcached_ops_per_s": memcaslap_ref, "flush_latency_watch": lat, "flush_latency_dump": dump_lat,
     "stalled_client": slow, "targets": targets,

@@ -113,9 +113,10 @@ for r in $(seq 1 $JMH_ROUNDS); do
     iperf "$r"
     log "JMH round $r of $JMH_ROUNDS"
     java -cp "$CP" org.openjdk.jmh.Main 'io.spoolkv.bench.SpoolWriteBenchmark' \
-        -wi $JMH_WI -w $JMH_W -i $JMH_I -r $JMH_R -f 1 -prof gc \
+        -wi $JMH_WI -w $JMH_W -i $JMH_I -r $JMH_R -f 1 -prof gc -prof io.spoolkv.bench.WriteCostProfiler \
         -rf json -rff "$RAW/jmh-$r.json" \
-        -jvmArgsAppend "-Dbench.sideFile=$RAW/drain-$r.csv" > "$RAW/jmh-$r.log" 2>&1
+        -jvmArgsPrepend "-Dbench.sideFile=$RAW/drain-$r.csv" > "$RAW/jmh-$r.log" 2>&1
+    # (Prepend: an -jvmArgsAppend here would replace the benchmark's own @Fork arguments: heap, GC, executor.)
 done
 log "iperf3 final"
 iperf "last"

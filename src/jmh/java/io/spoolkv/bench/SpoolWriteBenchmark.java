@@ -11,7 +11,6 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.epoll.Epoll;
@@ -43,6 +42,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -75,18 +75,24 @@ import org.springframework.util.unit.DataSize;
  * {@code channelWritabilityChanged}).
  *
  * <p>One op = one fragment (allocated from the channel's pooled allocator, filled with {@code size} bytes,
- * handed over).
+ * handed over). Run with {@code -prof io.spoolkv.bench.WriteCostProfiler} for CPU per fragment and event-loop
+ * tasks per fragment, the figures the scheduler blurs least.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g", "-XX:+UseParallelGC"})
+// Producers on FastThreadLocalThreads, as spoolkv's background threads are (see FastThreadLocalExecutor).
+@Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g", "-XX:+UseParallelGC", "-Djmh.executor=CUSTOM",
+        "-Djmh.executor.class=io.spoolkv.bench.FastThreadLocalExecutor"})
 public class SpoolWriteBenchmark {
 
     /** Flush period of the write + flush-every-N baseline. */
     public static final int FLUSH_EVERY = 32;
+    /** Fragments handed over by all producers, all variants; {@link WriteCostProfiler} reads it. */
+    static final LongAdder FRAGMENTS = new LongAdder();
+    static final String READER_THREAD = "bench-reader";
 
     public enum Variant {
         /** {@code channel.writeAndFlush} per fragment from the producer thread. */
@@ -104,6 +110,17 @@ public class SpoolWriteBenchmark {
 
     @Param({"WRITE_AND_FLUSH", "WRITE_FLUSH_N", "FLUSH_CONSOLIDATION", "SPOOL"})
     public Variant variant;
+
+    /**
+     * 0 (the default): producers hand over as fast as the bound lets them. Above 0, each producer sleeps this many
+     * microseconds after every {@link #burst} fragments, like a watch stream: the drain then sees short runs, and
+     * throughput is set by the pacing, so compare the CPU and task figures.
+     */
+    @Param({"0"})
+    public int pauseMicros;
+
+    @Param({"8"})
+    public int burst;
 
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     private BackgroundExecutor executor;
@@ -152,7 +169,7 @@ public class SpoolWriteBenchmark {
             serverChannel = NioServerSocketChannel.class;
             transport = "nio";
         }
-        group = new MultiThreadIoEventLoopGroup(1, factory);
+        group = new TaskCountingEventLoopGroup(factory);
         CompletableFuture<Channel> accepted = new CompletableFuture<>();
         listener = new ServerBootstrap()
                 .group(group)
@@ -194,7 +211,7 @@ public class SpoolWriteBenchmark {
         client.setOption(StandardSocketOptions.TCP_NODELAY, true);
         child = accepted.get(10, TimeUnit.SECONDS);
         spool = service.spoolOf(child);
-        reader = new Thread(this::readLoop, "bench-reader");
+        reader = new Thread(this::readLoop, READER_THREAD);
         reader.setDaemon(true);
         reader.start();
     }
@@ -258,10 +275,11 @@ public class SpoolWriteBenchmark {
         return registry.get(name).counter().count();
     }
 
-    /** Per-producer state: the flush-every-N counter. */
+    /** Per-producer state: the flush-every-N counter, the fragments since the last pause. */
     @State(Scope.Thread)
     public static class Producer {
         int sinceFlush;
+        int sincePause;
     }
 
     @Benchmark
@@ -294,6 +312,11 @@ public class SpoolWriteBenchmark {
             }
             case SPOOL -> offer(fragment);
             default -> throw new IllegalStateException();
+        }
+        FRAGMENTS.increment();
+        if (pauseMicros > 0 && ++producer.sincePause == burst) {
+            producer.sincePause = 0;
+            LockSupport.parkNanos(pauseMicros * 1_000L);
         }
     }
 

@@ -15,26 +15,33 @@ public final class CrawlTask extends StreamingTask {
 
     private final CacheCommands commands;
     private final RuntimeSettings settings;
-    private final Runnable onClosed;
+    private final Runnable passOver;
 
-    /** @param onClosed runs instead of {@code onDone} when the connection closes before the pass ran */
-    public CrawlTask(ConnectionSpool spool, BackgroundExecutor executor, Runnable onDone, Runnable onClosed,
+    /**
+     * @param passOver the crawl-finished bookkeeping, idempotent: run once the pass returned (whatever then
+     *        happens to the stream's end), or when the connection closes before the pass ran
+     */
+    public CrawlTask(ConnectionSpool spool, BackgroundExecutor executor, Runnable onDone, Runnable passOver,
                      CacheCommands commands, RuntimeSettings settings) {
         super(spool, executor, 0, "lru_crawler crawl", onDone);
         this.commands = commands;
         this.settings = settings;
-        this.onClosed = onClosed;
+        this.passOver = passOver;
     }
 
     @Override
     protected boolean fill(ByteBuf chunk) {
-        settings.crawled(commands.crawl());
+        try {
+            settings.crawled(commands.crawl());
+        } finally {
+            passOver.run(); // the crawl is over now, even if the queued end never runs (a close discards it)
+        }
         return false; // nothing to send: the stream ends empty
     }
 
     @Override
     protected void onClosed() {
         super.onClosed();
-        onClosed.run();
+        passOver.run();
     }
 }

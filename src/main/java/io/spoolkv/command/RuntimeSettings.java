@@ -88,6 +88,25 @@ public class RuntimeSettings {
         crawlersRunning.incrementAndGet();
     }
 
+    /**
+     * A crawl starts unless a crawl or dump is running (memcached has one crawler: it answers BUSY); then
+     * {@link #crawlFinished()} follows.
+     *
+     * @return false when the crawler is busy, and nothing was counted
+     */
+    public boolean tryCrawlStarted() {
+        for (;;) {
+            int running = crawlersRunning.get();
+            if (running > 0) {
+                return false;
+            }
+            if (crawlersRunning.compareAndSet(running, running + 1)) {
+                crawlerStarts.increment();
+                return true;
+            }
+        }
+    }
+
     public void crawlFinished() {
         crawlersRunning.decrementAndGet();
     }

@@ -147,6 +147,11 @@ public class StatsReporter {
         return lines;
     }
 
+    /** A resettable counter as reported: its value less the one at the last "stats reset". */
+    private static long sinceReset(Map<String, Long> base, String name, long value) {
+        return value - base.getOrDefault(name, 0L);
+    }
+
     private List<Stat> general() {
         Map<String, Long> base = baseline;
         List<Stat> raw = rawGeneral();
@@ -155,8 +160,8 @@ public class StatsReporter {
         }
         List<Stat> out = new ArrayList<>(raw.size());
         for (Stat stat : raw) {
-            Long zero = base.get(stat.name());
-            out.add(zero == null ? stat : Stat.of(stat.name(), Long.parseLong(stat.value()) - zero));
+            out.add(base.containsKey(stat.name())
+                    ? Stat.of(stat.name(), sinceReset(base, stat.name(), Long.parseLong(stat.value()))) : stat);
         }
         return out;
     }
@@ -311,7 +316,7 @@ public class StatsReporter {
         out.add(Stat.of("dump_enabled", "yes"));
         out.add(Stat.of("hash_algorithm", "java"));
         out.add(Stat.of("lru_maintainer_thread", "no"));
-        out.add(Stat.of("lru_segmented", "no"));
+        out.add(Stat.of("lru_segmented", "yes")); // HOT/WARM/COLD (SegmentedLru); moved on writes, no maintainer
         out.add(Stat.of("hot_lru_pct", 20));
         out.add(Stat.of("warm_lru_pct", 40));
         out.add(Stat.of("hot_max_factor", "0.20"));
@@ -351,23 +356,26 @@ public class StatsReporter {
             return List.of();
         }
         String p = "items:" + SLAB_CLASS + ":";
+        // memcached's stats reset clears the per-class counters too: they follow the general block's baseline
+        Map<String, Long> base = baseline;
         return List.of(
                 Stat.of(p + "number", s.currItems()),
-                Stat.of(p + "number_hot", 0),
-                Stat.of(p + "number_warm", 0),
-                Stat.of(p + "number_cold", s.currItems()),
+                Stat.of(p + "number_hot", s.hotItems()),
+                Stat.of(p + "number_warm", s.warmItems()),
+                Stat.of(p + "number_cold", s.coldItems()),
                 Stat.of(p + "age", 0),
                 Stat.of(p + "mem_requested", s.bytes()),
-                Stat.of(p + "evicted", s.evictions()),
+                Stat.of(p + "evicted", sinceReset(base, "evictions", s.evictions())),
                 Stat.of(p + "evicted_nonzero", 0),
                 Stat.of(p + "evicted_time", 0),
                 Stat.of(p + "outofmemory", 0),
                 Stat.of(p + "tailrepairs", 0),
-                Stat.of(p + "reclaimed", s.reclaimed()),
-                Stat.of(p + "expired_unfetched", s.expiredUnfetched()),
-                Stat.of(p + "evicted_unfetched", s.evictedUnfetched()),
-                Stat.of(p + "crawler_reclaimed", settings.crawlerReclaimed()),
-                Stat.of(p + "crawler_items_checked", settings.crawlerItemsChecked()),
+                Stat.of(p + "reclaimed", sinceReset(base, "reclaimed", s.reclaimed())),
+                Stat.of(p + "expired_unfetched", sinceReset(base, "expired_unfetched", s.expiredUnfetched())),
+                Stat.of(p + "evicted_unfetched", sinceReset(base, "evicted_unfetched", s.evictedUnfetched())),
+                Stat.of(p + "crawler_reclaimed", sinceReset(base, "crawler_reclaimed", settings.crawlerReclaimed())),
+                Stat.of(p + "crawler_items_checked",
+                        sinceReset(base, "crawler_items_checked", settings.crawlerItemsChecked())),
                 Stat.of(p + "lrutail_reflocked", 0));
     }
 

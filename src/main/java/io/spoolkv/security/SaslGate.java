@@ -60,12 +60,16 @@ public final class SaslGate implements BinaryRequestRunner {
     }
 
     @Override
+    public boolean admits(BinaryRequest request) {
+        return authenticated || request.opcode() == VERSION || request instanceof BinaryRequest.Malformed
+                || request instanceof BinaryRequest.BadMagic;
+    }
+
+    @Override
     public void execute(int clientId, BinaryRequest request, Consumer<BinaryResponse> out) {
-        byte opcode = request.opcode();
-        if (request instanceof BinaryRequest.Command c && isSasl(opcode)) {
+        if (request instanceof BinaryRequest.Command c && isSasl(request.opcode())) {
             out.accept(sasl(c));
-        } else if (authenticated || opcode == VERSION || request instanceof BinaryRequest.Malformed
-                || request instanceof BinaryRequest.BadMagic) {
+        } else if (admits(request)) {
             // a broken stream is answered and closed by the executor and handler, logged in or not
             next.execute(clientId, request, out);
         } else {

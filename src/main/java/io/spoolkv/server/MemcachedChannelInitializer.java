@@ -18,6 +18,7 @@ import io.spoolkv.protocol.binary.BinaryCommandHandler;
 import io.spoolkv.protocol.binary.BinaryRequestDecoder;
 import io.spoolkv.protocol.binary.BinaryRequestRunner;
 import io.spoolkv.protocol.binary.BinaryResponseEncoder;
+import io.spoolkv.protocol.binary.BinaryScanCommands;
 import io.spoolkv.protocol.text.StreamCommands;
 import io.spoolkv.protocol.text.TextCommandExecutor;
 import io.spoolkv.protocol.text.TextCommandHandler;
@@ -44,6 +45,7 @@ final class MemcachedChannelInitializer extends ChannelInitializer<SocketChannel
     private final ConnectionRegistry registry;
     private final TextCommandExecutor executor;
     private final BinaryCommandExecutor binaryExecutor;
+    private final BinaryScanCommands scans;
     private final StreamCommands streams;
     private final int maxItemSize;
     private final long idleTimeoutNanos;
@@ -54,7 +56,7 @@ final class MemcachedChannelInitializer extends ChannelInitializer<SocketChannel
     private final Authenticator authenticator;
 
     MemcachedChannelInitializer(ConnectionRegistry registry, TextCommandExecutor executor,
-                                BinaryCommandExecutor binaryExecutor, StreamCommands streams,
+                                BinaryCommandExecutor binaryExecutor, BinaryScanCommands scans, StreamCommands streams,
                                 StoreProperties store, ServerProperties server, SpoolProperties spool, ServerTls tls,
                                 Authenticator authenticator) {
         this.registry = registry;
@@ -65,6 +67,7 @@ final class MemcachedChannelInitializer extends ChannelInitializer<SocketChannel
         this.onIdleClose = registry::idleClosed;
         this.executor = executor;
         this.binaryExecutor = binaryExecutor;
+        this.scans = scans;
         this.streams = streams;
         this.maxItemSize = (int) Math.min(Integer.MAX_VALUE - 2, store.maxItemSize().toBytes());
         this.maxRetrievalLine = (int) server.maxRetrievalLine().toBytes();
@@ -120,7 +123,7 @@ final class MemcachedChannelInitializer extends ChannelInitializer<SocketChannel
         ChannelPipeline p = detector.pipeline();
         p.addBefore("connevents", "decoder", new BinaryRequestDecoder(maxItemSize));
         p.addBefore("connevents", "encoder", BinaryResponseEncoder.INSTANCE);
-        p.addLast("handler", new BinaryCommandHandler(runner, ConnectionRegistry.clientId(ch), onIdleClose,
+        p.addLast("handler", new BinaryCommandHandler(runner, scans, ConnectionRegistry.clientId(ch), onIdleClose,
                 closeTimeout));
     }
 }

@@ -16,6 +16,9 @@ import io.spoolkv.config.StoreProperties;
 import io.spoolkv.protocol.DrainConnection;
 import io.spoolkv.protocol.text.StreamCommands;
 import io.spoolkv.protocol.binary.BinaryCommandExecutor;
+import io.spoolkv.protocol.binary.BinaryScanCommands;
+import io.spoolkv.scan.ScanRegistry;
+import io.spoolkv.spool.SpoolService;
 import io.spoolkv.protocol.text.TextCommandExecutor;
 import io.spoolkv.command.CacheCommands;
 import io.spoolkv.security.Authenticator;
@@ -63,12 +66,14 @@ public class MemcachedServer implements SmartLifecycle {
     public MemcachedServer(ServerProperties properties, StoreProperties store, SpoolProperties spool,
                            ConnectionRegistry registry,
                            CacheCommands commands, StatsReporter stats, StreamCommands streams,
-                           ApplicationEventPublisher events, ServerTls tls, Authenticator authenticator) {
+                           ApplicationEventPublisher events, ServerTls tls, Authenticator authenticator,
+                           ScanRegistry scans, SpoolService spools) {
         this.properties = properties;
         this.events = events;
         this.registry = registry;
         this.initializer = new MemcachedChannelInitializer(registry,
-                new TextCommandExecutor(commands, stats), new BinaryCommandExecutor(commands, stats), streams, store, properties, spool, tls, authenticator);
+                new TextCommandExecutor(commands, stats), new BinaryCommandExecutor(commands, stats),
+                new BinaryScanCommands(scans, spools), streams, store, properties, spool, tls, authenticator);
     }
 
     @Override

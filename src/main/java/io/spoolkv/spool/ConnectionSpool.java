@@ -423,7 +423,9 @@ public final class ConnectionSpool {
     }
 
     private void scheduleDrain() {
-        if (drainScheduled.compareAndSet(false, true)) {
+        // Read before the CAS: while a drain is scheduled (a busy spool) an offer writes nothing here. No wakeup is
+        // lost: the drain lets go of the flag and then looks at the queue, we enqueue and then look at the flag.
+        if (!drainScheduled.get() && drainScheduled.compareAndSet(false, true)) {
             submitDrain();
         }
     }

@@ -10,6 +10,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BiFunction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
@@ -27,13 +29,13 @@ import org.springframework.stereotype.Component;
 @Component
 public class MemoryItemStore implements ItemStore {
 
+    private static final Logger log = LoggerFactory.getLogger(MemoryItemStore.class);
+
     /** The value of an item that mg N created or md x emptied. */
     private static final byte[] EMPTY = new byte[0];
 
     private final Clock clock;
     private final long maxItemSize;
-    /** memcached -m; cache_memlimit changes it at run time. */
-    private volatile long maxMemory;
     private final long startMillis;
 
     private final ConcurrentHashMap<Key, Item> map = new ConcurrentHashMap<>();
@@ -45,6 +47,8 @@ public class MemoryItemStore implements ItemStore {
     private final AtomicBoolean sweepPending = new AtomicBoolean();
     /** The store second of the last expiry sweep, so stats() sweeps at most once a second. */
     private final AtomicLong lastExpirySweep = new AtomicLong(Long.MIN_VALUE);
+    /** A sweep is running: other stats() callers neither wait for it nor start a second one. */
+    private final AtomicBoolean sweeping = new AtomicBoolean();
 
     private final LongAdder totalItems = new LongAdder();
     private final LongAdder evictions = new LongAdder();
@@ -53,11 +57,8 @@ public class MemoryItemStore implements ItemStore {
     private final LongAdder reclaimed = new LongAdder();
     private final LongAdder getExpired = new LongAdder();
     private final LongAdder getFlushed = new LongAdder();
-    /**
-     * Set on a crawler's thread for the length of its pass: every reclaim that thread causes is the pass's
-     * (the walk's removals, and those of an eviction the pass's thread happens to run).
-     */
-    private final ThreadLocal<long[]> crawlReclaims = new ThreadLocal<>();
+    /** Eviction listeners that threw; the eviction itself stands. */
+    private final LongAdder listenerFailures = new LongAdder();
 
     private final EvictionListener evictionListener;
 
@@ -74,33 +75,40 @@ public class MemoryItemStore implements ItemStore {
         this.clock = clock;
         this.evictionListener = evictionListener;
         this.maxItemSize = properties.maxItemSize().toBytes();
-        this.maxMemory = properties.maxMemory().toBytes();
         this.startMillis = clock.millis();
-        this.lru = new SegmentedLru(maxMemory);
+        this.lru = new SegmentedLru(properties.maxMemory().toBytes());
     }
 
     /**
      * Changes one key atomically: {@code change} gets the key's current item (null if none) and
-     * returns the item to leave (the same one for no change, null to drop the key). The LRU and the
-     * index follow inside the same compute; eviction down to the bound follows after it.
+     * returns the item to leave (the same one for no change, null to drop the key). The index and then
+     * the LRU follow inside the same compute: the index first, because it allocates and may throw (out of
+     * memory), and then nothing has moved yet. Eviction down to the bound follows only when a new item was
+     * linked (a pure removal frees memory), and never takes that new item unless it is alone.
      */
     private void update(Key key, BiFunction<Key, Item, Item> change) {
+        Item[] linked = new Item[1];
         map.compute(key, (k, old) -> {
             Item next = change.apply(k, old);
             if (next != old) {
-                if (old != null) {
-                    lru.unlink(old);
-                }
                 if (next == null) {
                     index.remove(k);
                 } else {
                     index.put(k, next);
+                }
+                if (old != null) {
+                    lru.unlink(old);
+                }
+                if (next != null) {
                     lru.link(next);
+                    linked[0] = next;
                 }
             }
             return next;
         });
-        evictToBound();
+        if (linked[0] != null) {
+            evictToBound(linked[0]);
+        }
     }
 
     /** {@link #update} for a key that has an item; an absent key stays absent. */
@@ -108,40 +116,58 @@ public class MemoryItemStore implements ItemStore {
         update(key, (k, old) -> old == null ? null : change.apply(k, old));
     }
 
-    /** Evicts LRU victims until the bytes held are within the bound. */
-    private void evictToBound() {
-        while (lru.bytes() > maxMemory) {
-            Item victim = lru.pollVictim(maxMemory);
+    /**
+     * Evicts LRU victims until the bytes held are within the bound, sparing {@code keep} (the item the
+     * caller just linked; null for none). The listener hears each eviction after its compute returned, so
+     * that a listener that throws cannot abort the removal half-way; its failure is counted and logged.
+     */
+    private void evictToBound(Item keep) {
+        while (lru.overLimit()) {
+            Item victim = lru.pollVictim(keep);
             if (victim == null) {
                 return;
             }
+            long now = nowSeconds();
+            boolean[] evicted = { false };
             map.computeIfPresent(victim.key(), (k, current) -> {
                 if (current != victim) {
                     return current; // replaced meanwhile: the replacement is linked, nothing to drop
                 }
-                index.remove(k);
-                long now = nowSeconds();
+                try {
+                    index.remove(k);
+                } catch (Throwable t) {
+                    lru.link(victim); // the victim stays, whole: map, index and LRU agree
+                    throw t;
+                }
                 if (live(victim, now)) {
                     evictions.increment();
                     if (!victim.fetched()) {
                         evictedUnfetched.increment();
                     }
-                    evictionListener.evicted(victim, now);
+                    evicted[0] = true;
                 } else {
                     countReclaimed(victim); // memcached reclaims a dead tail item rather than evict
                 }
                 return null;
             });
+            if (evicted[0]) {
+                notifyEvicted(victim, now);
+            }
+        }
+    }
+
+    private void notifyEvicted(Item victim, long now) {
+        try {
+            evictionListener.evicted(victim, now);
+        } catch (Throwable t) {
+            listenerFailures.increment();
+            log.warn("eviction listener failed for an evicted item; the eviction stands", t);
         }
     }
 
     /** An expired or flushed item dropped by us (memcached counts both as reclaimed). */
     private void countReclaimed(Item item) {
         reclaimed.increment();
-        long[] pass = crawlReclaims.get();
-        if (pass != null) {
-            pass[0]++;
-        }
         if (!item.fetched()) {
             expiredUnfetched.increment();
         }
@@ -174,8 +200,17 @@ public class MemoryItemStore implements ItemStore {
         if (old == null || live(old, now)) {
             return old;
         }
+        countDeadRead(old, now);
         countReclaimed(old);
         return null;
+    }
+
+    /**
+     * memcached's get_flushed or get_expired: every lookup (do_item_get, which get, gat, touch, mg, incr,
+     * delete and the stores use) that finds a dead item and drops it counts once; flush is checked first.
+     */
+    private void countDeadRead(Item dead, long now) {
+        (horizon.get().flushed(dead, now) ? getFlushed : getExpired).increment();
     }
 
     /**
@@ -194,9 +229,7 @@ public class MemoryItemStore implements ItemStore {
             return null;
         }
         if (!live(item, now)) {
-            // memcached's get_expired and get_flushed: the read found the dead item and drops it
-            (item.expiredAt(now) ? getExpired : getFlushed).increment();
-            removeDead(key, item);
+            removeDead(key, item, true);
             return null;
         }
         item.accessed(now);
@@ -213,7 +246,7 @@ public class MemoryItemStore implements ItemStore {
             Item item = map.get(key);
             long now = nowSeconds();
             if (item != null && !live(item, now)) {
-                removeDead(key, item);
+                removeDead(key, item, true);
                 item = null;
             }
             if (item != null && !tokenDue(item, request, now)) {
@@ -286,21 +319,32 @@ public class MemoryItemStore implements ItemStore {
             return null;
         }
         if (!live(item, nowSeconds())) {
-            removeDead(key, item);
+            removeDead(key, item, false);
             return null;
         }
         return item;
     }
 
-    /** Drops {@code dead} if it is still the key's item (lazy flush/expiry reclaim). */
-    private void removeDead(Key key, Item dead) {
+    /**
+     * Drops {@code dead} if it is still the key's item (lazy flush/expiry reclaim); true when this call
+     * removed it, so that each dead item is counted by exactly one remover.
+     *
+     * @param read whether a client lookup found it (memcached's get_flushed/get_expired)
+     */
+    private boolean removeDead(Key key, Item dead, boolean read) {
+        boolean[] removed = { false };
         updateIfPresent(key, (k, current) -> {
             if (current != dead) {
                 return current;
             }
+            if (read) {
+                countDeadRead(dead, nowSeconds());
+            }
             countReclaimed(dead);
+            removed[0] = true;
             return null;
         });
+        return removed[0];
     }
 
     @Override
@@ -523,6 +567,17 @@ public class MemoryItemStore implements ItemStore {
      * while some item has an expiry; reads and eviction already drop dead items they meet.
      */
     private void sweepDead() {
+        if (!sweeping.compareAndSet(false, true)) {
+            return; // single flight: another thread's sweep is under way; report what is held now
+        }
+        try {
+            sweepDeadOnce();
+        } finally {
+            sweeping.set(false);
+        }
+    }
+
+    private void sweepDeadOnce() {
         long now = nowSeconds();
         boolean flushDue = sweepPending.getAndSet(false) | horizon.get().delayedDue(now);
         long last = lastExpirySweep.get();
@@ -533,7 +588,7 @@ public class MemoryItemStore implements ItemStore {
         FlushHorizon settled = flushDue ? horizon.updateAndGet(h -> h.settled(now)) : horizon.get();
         index.forEach((key, item) -> {
             if (item.expiredAt(now) || settled.flushed(item, now)) {
-                removeDead(key, item);
+                removeDead(key, item, false);
             }
         });
     }
@@ -551,55 +606,57 @@ public class MemoryItemStore implements ItemStore {
                 map.mappingCount(),
                 totalItems.sum(),
                 lru.bytes(),
-                maxMemory,
+                lru.maxBytes(),
                 evictions.sum(),
                 expiredUnfetched.sum(),
                 evictedUnfetched.sum(),
                 reclaimed.sum(),
                 getExpired.sum(),
-                getFlushed.sum());
+                getFlushed.sum(),
+                lru.hotItems(),
+                lru.warmItems(),
+                lru.coldItems());
     }
 
     @Override
     public CrawlResult crawl() {
-        long[] reclaims = {0};
-        long checked;
-        crawlReclaims.set(reclaims);
-        try {
-            // The index holds every stored item, expired and flushed ones too until a read, an eviction or a
-            // sweep drops them: the walk sees them all.
-            checked = 0;
-            long now = nowSeconds();
-            for (var entry : index.entrySet()) {
-                checked++;
-                if (!live(entry.getValue(), now)) {
-                    removeDead(entry.getKey(), entry.getValue());
-                }
+        // The index holds every stored item, expired and flushed ones too until a read, an eviction or a
+        // sweep drops them: the walk sees them all, and counts only the removals it made itself.
+        long checked = 0;
+        long reclaims = 0;
+        long now = nowSeconds();
+        for (var entry : index.entrySet()) {
+            checked++;
+            if (!live(entry.getValue(), now) && removeDead(entry.getKey(), entry.getValue(), false)) {
+                reclaims++;
             }
-        } finally {
-            crawlReclaims.remove();
         }
-        return new CrawlResult(checked, reclaims[0]);
+        return new CrawlResult(checked, reclaims);
     }
 
     @Override
     public long maxMemory() {
-        return maxMemory;
+        return lru.maxBytes();
     }
 
+    /** The LRU owns the bound, so that two concurrent changes cannot leave bound and segment shares apart. */
     @Override
     public void maxMemory(long bytes) {
         if (bytes < maxItemSize) {
             throw new IllegalArgumentException("max memory " + bytes + " below the item size limit " + maxItemSize);
         }
-        maxMemory = bytes;
         lru.limit(bytes);
-        evictToBound(); // a lower bound evicts at once, on this thread
+        evictToBound(null); // a lower bound evicts at once, on this thread
     }
 
     @Override
     public long maxItemSize() {
         return maxItemSize;
+    }
+
+    /** Eviction listeners that threw (the evictions stood); for tests and logs. */
+    long listenerFailures() {
+        return listenerFailures.sum();
     }
 
     /** Number of keys in the sorted index; for consistency checks in tests. */

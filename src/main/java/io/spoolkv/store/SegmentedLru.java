@@ -32,6 +32,8 @@ final class SegmentedLru {
         Item head;
         Item tail;
         long bytes;
+        /** Items in this list; read without the lock by stats (a snapshot, like memcached's). */
+        volatile int items;
 
         Segment(byte id) {
             this.id = id;
@@ -48,6 +50,7 @@ final class SegmentedLru {
             }
             head = item;
             bytes += item.footprint();
+            items++;
         }
 
         void remove(Item item) {
@@ -65,12 +68,15 @@ final class SegmentedLru {
             item.lruNext = null;
             item.lruSegment = NONE;
             bytes -= item.footprint();
+            items--;
         }
     }
 
     private final Segment hot = new Segment(HOT);
     private final Segment warm = new Segment(WARM);
     private final Segment cold = new Segment(COLD);
+    /** The store's bound (memcached -m): owned here so that a change and its segment shares move together. */
+    private volatile long maxBytes;
     private long hotLimit;
     private long warmLimit;
     /** Bytes of all linked items; read without the lock by stats and the eviction loop. */
@@ -83,12 +89,35 @@ final class SegmentedLru {
     }
 
     synchronized void limit(long maxBytes) {
+        this.maxBytes = maxBytes;
         hotLimit = maxBytes * HOT_PERCENT / 100;
         warmLimit = maxBytes * WARM_PERCENT / 100;
     }
 
     long bytes() {
         return bytes;
+    }
+
+    long maxBytes() {
+        return maxBytes;
+    }
+
+    /** Whether more than the bound is held; read without the lock (the eviction loop's cheap check). */
+    boolean overLimit() {
+        return bytes > maxBytes;
+    }
+
+    /** Items in HOT, WARM and COLD, for stats items; each read is exact, the three together a snapshot. */
+    int hotItems() {
+        return hot.items;
+    }
+
+    int warmItems() {
+        return warm.items;
+    }
+
+    int coldItems() {
+        return cold.items;
     }
 
     long itemsWithExpiry() {
@@ -119,28 +148,51 @@ final class SegmentedLru {
     }
 
     /**
-     * Unlinks and returns the item to evict while more than {@code maxBytes} are held: COLD's tail,
-     * after moving active items found there to WARM (within the rescue budget). When COLD is
-     * empty HOT's tail, then WARM's, is taken. Null when within the bound or empty.
+     * Unlinks and returns the item to evict while more than the bound is held: COLD's tail, after moving
+     * active items found there to WARM (within the rescue budget); when COLD is empty WARM's tail (an active
+     * one gets another round in WARM while the budget lasts), and only then HOT's. {@code keep}, the item the
+     * calling write just linked, is passed over unless it is the only item left, so that a successful store is
+     * readable by the next get. Null when within the bound or empty.
      */
-    synchronized Item pollVictim(long maxBytes) {
+    synchronized Item pollVictim(Item keep) {
         int rescues = RESCUE_BUDGET;
         while (bytes > maxBytes) {
-            Item victim = cold.tail != null ? cold.tail : hot.tail != null ? hot.tail : warm.tail;
-            if (victim == null) {
-                return null;
-            }
-            if (victim.lruSegment == COLD && victim.active() && rescues-- > 0) {
+            Item victim = tailExcept(cold, keep);
+            if (victim != null && victim.active() && rescues-- > 0) {
                 cold.remove(victim);
                 victim.deactivate();
                 warm.addFirst(victim);
                 continue;
+            }
+            if (victim == null) {
+                victim = tailExcept(warm, keep);
+                if (victim != null && victim.active() && rescues-- > 0) {
+                    warm.remove(victim);
+                    victim.deactivate();
+                    warm.addFirst(victim);
+                    continue;
+                }
+            }
+            if (victim == null) {
+                victim = tailExcept(hot, keep);
+            }
+            if (victim == null) {
+                victim = keep != null && keep.lruSegment != NONE ? keep : null;
+            }
+            if (victim == null) {
+                return null;
             }
             segment(victim).remove(victim);
             count(victim, -1);
             return victim;
         }
         return null;
+    }
+
+    /** The list's tail, or the item before it when the tail is {@code keep}. */
+    private static Item tailExcept(Segment segment, Item keep) {
+        Item tail = segment.tail;
+        return tail != null && tail == keep ? tail.lruPrev : tail;
     }
 
     /** Moves items past HOT's and WARM's shares down, rescuing active ones into WARM. */

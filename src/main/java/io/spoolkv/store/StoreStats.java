@@ -13,6 +13,9 @@ package io.spoolkv.store;
  * @param reclaimed expired items whose memory was taken back
  * @param getExpired reads that found their item expired
  * @param getFlushed reads that found their item invalidated by flush_all
+ * @param hotItems items in the segmented LRU's HOT list (memcached's number_hot)
+ * @param warmItems items in WARM (number_warm)
+ * @param coldItems items in COLD (number_cold)
  */
 public record StoreStats(
         long currItems,
@@ -24,5 +27,8 @@ public record StoreStats(
         long evictedUnfetched,
         long reclaimed,
         long getExpired,
-        long getFlushed) {
+        long getFlushed,
+        long hotItems,
+        long warmItems,
+        long coldItems) {
 }

@@ -29,7 +29,7 @@ class ConfigurationValidationTest {
 
     @Configuration(proxyBeanMethods = false)
     @EnableConfigurationProperties({ServerProperties.class, SpoolProperties.class, StoreProperties.class,
-            BackgroundProperties.class, TlsProperties.class, AuthProperties.class})
+            BackgroundProperties.class, TlsProperties.class, AuthProperties.class, ScanProperties.class})
     static class AllProperties {
     }
 
@@ -66,6 +66,10 @@ class ConfigurationValidationTest {
                         "must be greater than or equal to 1"),
                 Arguments.of("spoolkv.background.chunk-bytes=16B", "spoolkv.background.chunk-bytes",
                         "must be between 256B and 1MB"),
+                Arguments.of("spoolkv.scan.max-open=0", "spoolkv.scan.max-open",
+                        "must be greater than or equal to 1"),
+                Arguments.of("spoolkv.scan.max-lifetime=500ms", "spoolkv.scan.max-lifetime",
+                        "must be at least 1s"),
                 Arguments.of("spoolkv.server.ssl.handshake-timeout=0s", "spoolkv.server.ssl.handshake-timeout",
                         "must be positive"),
                 Arguments.of("spoolkv.server.ssl.client-auth=need", "spoolkv.server.ssl.client-auth",

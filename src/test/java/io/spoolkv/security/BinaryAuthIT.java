@@ -39,8 +39,8 @@ import org.springframework.test.context.DynamicPropertySource;
 
 /**
  * SASL PLAIN over the binary protocol, as memcached 1.6 answers it, over a raw socket and with spymemcached's
- * and xmemcached's SASL support: before a login every request but VERSION is refused with "auth error" and runs
- * nothing, the connection stays open; wrong passwords and malformed PLAIN data are refused, counted (auth_cmds,
+ * and xmemcached's SASL support: before a login every request but VERSION (range scans included) is refused with
+ * "auth error" and runs nothing, the connection stays open; wrong passwords and malformed PLAIN data are refused, counted (auth_cmds,
  * auth_errors, spoolkv_auth_failures_total) and logged without the password; after a login everything works.
  */
 @SpringBootTest(properties = {"spoolkv.server.port=0", "spoolkv.server.host=127.0.0.1", "spoolkv.auth.enabled=true"},
@@ -99,7 +99,12 @@ class BinaryAuthIT {
                 BinaryPackets.empty(FLUSH, 8),
                 BinaryPackets.empty(STAT, 9),
                 BinaryPackets.empty(NOOP, 10),
-                BinaryPackets.empty(0x3f, 11)); // an unknown opcode
+                BinaryPackets.empty(0x3f, 11), // an unknown opcode
+                // range scans run outside the executor: the gate must refuse them too
+                BinaryPackets.request(0xda, 14, 0, new byte[0], new byte[0],
+                        BinaryPackets.ascii("{\"range\":{\"start\":\"YQ==\",\"end\":\"eg==\"}}")),
+                BinaryPackets.request(0xdb, 15, 0, new byte[28], new byte[0], new byte[0]),
+                BinaryPackets.request(0xdc, 16, 0, new byte[16], new byte[0], new byte[0]));
         try (Conn c = new Conn()) {
             for (byte[] request : refused) {
                 Response r = c.call(request);

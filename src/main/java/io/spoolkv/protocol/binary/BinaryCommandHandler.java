@@ -28,12 +28,18 @@ import org.slf4j.LoggerFactory;
  * <p><b>Endings.</b> QUIT (answered) and QUITQ, a half-close by the client and server shutdown
  * ({@link DrainConnection}) answer everything read before them and close once it was written; a malformed
  * header is answered "invalid arguments" and closes; a wrong magic byte closes at once.
+ *
+ * <p><b>Range scans.</b> A RangeScanContinue streams through the connection's spool from the background executor;
+ * while it does, requests wait here (reading is off) and run, in order, after its last response was written, so
+ * answers never interleave with streamed ones.
  */
 public final class BinaryCommandHandler extends ChannelInboundHandlerAdapter {
 
     private static final Logger LOG = LoggerFactory.getLogger(BinaryCommandHandler.class);
 
     private final BinaryRequestRunner executor;
+    /** Range scans; null where they are not wired (their opcodes then answer "unknown command"). */
+    private final BinaryScanCommands scans;
     private final int clientId;
     private final Runnable onIdleClose;
     private final long closeTimeoutNanos;
@@ -48,10 +54,18 @@ public final class BinaryCommandHandler extends ChannelInboundHandlerAdapter {
     private boolean inputClosed;
     private boolean draining;
     private boolean closing;
+    /** A range-scan continue is streaming on this connection. */
+    private boolean streaming;
 
     public BinaryCommandHandler(BinaryRequestRunner executor, int clientId, Runnable onIdleClose,
                                 Duration closeTimeout) {
+        this(executor, null, clientId, onIdleClose, closeTimeout);
+    }
+
+    public BinaryCommandHandler(BinaryRequestRunner executor, BinaryScanCommands scans, int clientId,
+                                Runnable onIdleClose, Duration closeTimeout) {
         this.executor = executor;
+        this.scans = scans;
         this.clientId = clientId;
         this.onIdleClose = onIdleClose;
         this.closeTimeoutNanos = closeTimeout.toNanos();
@@ -72,7 +86,7 @@ public final class BinaryCommandHandler extends ChannelInboundHandlerAdapter {
         if (closing) {
             return;
         }
-        if (blockedOnWrite || (waiting != null && !waiting.isEmpty())) {
+        if (streaming || blockedOnWrite || (waiting != null && !waiting.isEmpty())) {
             if (waiting == null) {
                 waiting = new ArrayDeque<>();
             }
@@ -101,7 +115,7 @@ public final class BinaryCommandHandler extends ChannelInboundHandlerAdapter {
 
     /** Runs waiting requests while the channel can take answers; then sets reading, and closes if finished. */
     private void serve() {
-        while (!closing) {
+        while (!closing && !streaming) {
             if (!ctx.channel().isWritable()) {
                 blockedOnWrite = true;
                 ctx.flush(); // let the socket take what is queued, so writability comes back
@@ -114,12 +128,18 @@ public final class BinaryCommandHandler extends ChannelInboundHandlerAdapter {
             run(next);
         }
         updateReading();
-        if ((inputClosed || draining) && (waiting == null || waiting.isEmpty())) {
+        if ((inputClosed || draining) && !streaming && (waiting == null || waiting.isEmpty())) {
             closeWhenFlushed();
         }
     }
 
     private void run(BinaryRequest request) {
+        // a scan the runner refuses (before a SASL login) goes to the runner, which answers the refusal
+        if (scans != null && request instanceof BinaryRequest.Command c && Opcodes.rangeScan(c.opcode())
+                && executor.admits(c)) {
+            runScan(c);
+            return;
+        }
         executor.execute(clientId, request, writer);
         boolean quit = request instanceof BinaryRequest.Command c && (c.opcode() == QUIT || c.opcode() == QUITQ);
         if (quit || request instanceof BinaryRequest.Malformed || request instanceof BinaryRequest.BadMagic) {
@@ -127,9 +147,26 @@ public final class BinaryCommandHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
+    private void runScan(BinaryRequest.Command c) {
+        BinaryResponse response = scans.run(ctx, c, this::streamFinished);
+        if (response != null) {
+            writer.accept(response);
+            return;
+        }
+        ctx.flush(); // answers written so far reach the socket before the first streamed response
+        streaming = true;
+    }
+
+    /** On the event loop, after a continue's last response: run what waited, then read again. */
+    private void streamFinished() {
+        streaming = false;
+        serve();
+        ctx.flush();
+    }
+
     /** Reads only while requests can run; the decoder is held back too, so unread requests stay bytes. */
     private void updateReading() {
-        boolean read = !blockedOnWrite && !draining && !inputClosed && !closing && !inputShutDown();
+        boolean read = !streaming && !blockedOnWrite && !draining && !inputClosed && !closing && !inputShutDown();
         if (ctx.channel().isActive() && ctx.channel().config().isAutoRead() != read) {
             ctx.channel().config().setAutoRead(read);
         }
@@ -137,7 +174,7 @@ public final class BinaryCommandHandler extends ChannelInboundHandlerAdapter {
             decoder = ctx.pipeline().get(BinaryRequestDecoder.class);
         }
         if (decoder != null) {
-            decoder.pause(blockedOnWrite);
+            decoder.pause(blockedOnWrite || streaming);
         }
     }
 
@@ -166,7 +203,7 @@ public final class BinaryCommandHandler extends ChannelInboundHandlerAdapter {
     /** spoolkv.server.idle-timeout: close a connection that sent nothing and is not waiting for an answer. */
     private void closeIdle() {
         ChannelOutboundBuffer unsent = ctx.channel().unsafe().outboundBuffer();
-        boolean busy = blockedOnWrite || (waiting != null && !waiting.isEmpty())
+        boolean busy = streaming || blockedOnWrite || (waiting != null && !waiting.isEmpty())
                 || (unsent != null && unsent.totalPendingWriteBytes() > 0);
         if (!busy && !closing) {
             onIdleClose.run();

@@ -12,8 +12,11 @@ public sealed interface BinaryRequest {
     /** The client's opaque, echoed in its response. */
     int opaque();
 
-    /** A well-formed request: its header fields and body, split into extras, key and value. */
-    record Command(byte opcode, int opaque, long cas, byte[] extras, byte[] key, byte[] value)
+    /**
+     * A well-formed request: its header fields and body, split into extras, key and value. The vbucket matters to
+     * range scans only (spoolkv has one, vbucket 0); the classic opcodes ignore it, as memcached does.
+     */
+    record Command(byte opcode, int opaque, long cas, byte[] extras, byte[] key, byte[] value, int vbucket)
             implements BinaryRequest {
     }
 

@@ -70,6 +70,7 @@ public final class BinaryRequestDecoder extends PausableDecoder {
         long bodyLength = in.getUnsignedInt(at + 8);
         int opaque = in.getInt(at + 12);
         long cas = in.getLong(at + 16);
+        int vbucket = in.getUnsignedShort(at + 6);
         Opcodes.Shape shape = Opcodes.shape(opcode);
         if (shape == null) {
             in.skipBytes(HEADER_BYTES);
@@ -94,7 +95,8 @@ public final class BinaryRequestDecoder extends PausableDecoder {
             swallowing = valueLength;
             out.add(new BinaryRequest.TooLarge(opcode, opaque, key));
         } else {
-            out.add(new BinaryRequest.Command(opcode, opaque, cas, extras, key, bytes(in, (int) valueLength)));
+            out.add(new BinaryRequest.Command(opcode, opaque, cas, extras, key, bytes(in, (int) valueLength),
+                    vbucket));
         }
         return true;
     }

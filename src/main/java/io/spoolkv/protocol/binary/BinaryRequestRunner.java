@@ -11,4 +11,12 @@ public interface BinaryRequestRunner {
 
     /** Runs {@code request} and hands its responses (none, one or several) to {@code out}, in order. */
     void execute(int clientId, BinaryRequest request, Consumer<BinaryResponse> out);
+
+    /**
+     * Whether {@code request} may run at all. The handler asks before it runs a request outside
+     * {@link #execute} (a range scan); a refused one goes to {@link #execute}, which answers the refusal.
+     */
+    default boolean admits(BinaryRequest request) {
+        return true;
+    }
 }

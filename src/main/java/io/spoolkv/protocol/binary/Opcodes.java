@@ -10,6 +10,10 @@ final class Opcodes {
 
     /** memcached's VERBOSITY, which Netty does not name. */
     static final byte VERBOSITY = 0x1b;
+    /** kv_engine's range scans (docs/range_scans/ in couchbase/kv_engine). */
+    static final byte RANGE_SCAN_CREATE = (byte) 0xda;
+    static final byte RANGE_SCAN_CONTINUE = (byte) 0xdb;
+    static final byte RANGE_SCAN_CANCEL = (byte) 0xdc;
 
     /** What a request's body must look like: extras length, key presence, value allowed. */
     enum Shape {
@@ -32,7 +36,13 @@ final class Opcodes {
         /** No extras, an optional key (STAT). */
         OPTIONAL_KEY(0, false, false),
         /** 4 bytes of extras, no key (VERBOSITY). */
-        EXTRAS4(4, false, false);
+        EXTRAS4(4, false, false),
+        /** No extras, no key, a value (RangeScanCreate's JSON). */
+        VALUE_ONLY(0, false, true),
+        /** 28 bytes of extras: scan id and three limits (RangeScanContinue). */
+        EXTRAS28(28, false, false),
+        /** 16 bytes of extras: the scan id (RangeScanCancel). */
+        EXTRAS16(16, false, false);
 
         final int extras;
         final boolean key;
@@ -73,6 +83,9 @@ final class Opcodes {
             case FLUSH, FLUSHQ -> Shape.FLUSH;
             case STAT -> Shape.OPTIONAL_KEY;
             case VERBOSITY -> Shape.EXTRAS4;
+            case RANGE_SCAN_CREATE -> Shape.VALUE_ONLY;
+            case RANGE_SCAN_CONTINUE -> Shape.EXTRAS28;
+            case RANGE_SCAN_CANCEL -> Shape.EXTRAS16;
             default -> null;
         };
     }
@@ -84,6 +97,11 @@ final class Opcodes {
                  APPENDQ, PREPENDQ -> true;
             default -> false;
         };
+    }
+
+    /** The range-scan opcodes, which need the connection (its channel and spool), not just the command layer. */
+    static boolean rangeScan(byte opcode) {
+        return opcode == RANGE_SCAN_CREATE || opcode == RANGE_SCAN_CONTINUE || opcode == RANGE_SCAN_CANCEL;
     }
 
     /** GET and GAT in all forms: their quiet forms stay silent on a miss, not on a hit. */

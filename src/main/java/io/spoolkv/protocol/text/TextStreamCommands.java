@@ -1,5 +1,8 @@
 package io.spoolkv.protocol.text;
 
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.spoolkv.background.BackgroundExecutor;
 import io.spoolkv.background.CrawlTask;
@@ -12,6 +15,7 @@ import io.spoolkv.spool.SpoolService;
 import io.spoolkv.watch.WatchHub;
 import io.spoolkv.watch.WatchStream;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.springframework.stereotype.Component;
 
 /**
@@ -98,25 +102,57 @@ public class TextStreamCommands implements StreamCommands {
         if (includesItems == null) {
             return Started.reply(BAD_CLASS);
         }
-        settings.crawlStarted();
+        if (!settings.tryCrawlStarted()) {
+            return Started.reply(BUSY); // single flight, as memcached's one crawler thread
+        }
         if (!includesItems) {
             settings.crawlFinished();
             return Started.reply(TextResponse.Line.OK);
         }
-        CrawlTask task = new CrawlTask(spool, executor, finished(onFinished), settings::crawlFinished, commands, settings);
+        CrawlEnd end = new CrawlEnd(spool.channel());
+        CrawlTask task = new CrawlTask(spool, executor, finished(end, onFinished), end, commands, settings);
         if (task.start()) {
             return new Started(TextResponse.Line.OK, true, false);
         }
-        settings.crawlFinished();
+        end.run();
         return Started.reply(BUSY);
     }
 
     /** What a crawler task runs when its stream ended: the crawl is over, then the connection goes on. */
-    private Runnable finished(Runnable onFinished) {
+    private static Runnable finished(CrawlEnd end, Runnable onFinished) {
         return () -> {
-            settings.crawlFinished();
+            end.run();
             onFinished.run();
         };
+    }
+
+    /**
+     * The crawl-finished bookkeeping of one crawl or dump, run once whichever way it ends first: its stream's
+     * end on the event loop, its producer stopping early, the pass itself returning (a crawl), or the channel
+     * closing (which covers a Finish the spool discarded without running it).
+     */
+    private final class CrawlEnd implements Runnable, ChannelFutureListener {
+
+        private final AtomicBoolean settled = new AtomicBoolean();
+        private final Channel channel;
+
+        CrawlEnd(Channel channel) {
+            this.channel = channel;
+            channel.closeFuture().addListener(this);
+        }
+
+        @Override
+        public void run() {
+            if (settled.compareAndSet(false, true)) {
+                settings.crawlFinished();
+                channel.closeFuture().removeListener(this); // a long-lived connection must not collect listeners
+            }
+        }
+
+        @Override
+        public void operationComplete(ChannelFuture closed) {
+            run();
+        }
     }
 
     private TextResponse sleep(String micros) {
@@ -167,12 +203,13 @@ public class TextStreamCommands implements StreamCommands {
         }
         String command = "lru_crawler " + crawler.subcommand();
         settings.crawlStarted();
-        KeyDumpTask task = new KeyDumpTask(spool, executor, chunkBytes, command, finished(onFinished),
-                settings::crawlFinished, commands.itemsFrom(null), format);
+        CrawlEnd end = new CrawlEnd(spool.channel());
+        KeyDumpTask task = new KeyDumpTask(spool, executor, chunkBytes, command, finished(end, onFinished),
+                end, commands.itemsFrom(null), format);
         if (task.start()) {
             return new Started(null, true, false);
         }
-        settings.crawlFinished();
+        end.run();
         return Started.reply(BUSY);
     }
 

@@ -180,6 +180,32 @@ class TextCommandHandlerTest {
             assertThat(send("stats bogus\r\n")).isEqualTo("ERROR\r\n");
         }
 
+        /**
+         * Proves (S1): stats items reports the segmented LRU's real lists (a new item is HOT, not COLD) and
+         * stats settings says the LRU is segmented.
+         */
+        @Test
+        void statsItemsReportsTheLruSegments() {
+            send("set a 0 0 1\r\nx\r\n");
+            assertThat(send("stats items\r\n")).contains("STAT items:1:number 1\r\n",
+                    "STAT items:1:number_hot 1\r\n", "STAT items:1:number_warm 0\r\n",
+                    "STAT items:1:number_cold 0\r\n");
+            assertThat(send("stats settings\r\n")).contains("STAT lru_segmented yes\r\n");
+        }
+
+        /** Proves (S2): stats reset sets stats items' counters back to zero, as it does the general block's. */
+        @Test
+        void statsResetAlsoResetsItemsCounters() {
+            send("set a 0 0 1\r\nx\r\n");
+            send("flush_all\r\n");
+            send("get a\r\n"); // drops the flushed item: reclaimed 1
+            send("set b 0 0 1\r\nx\r\n");
+            assertThat(send("stats items\r\n")).contains("STAT items:1:reclaimed 1\r\n");
+            assertThat(send("stats reset\r\n")).isEqualTo("RESET\r\n");
+            assertThat(send("stats items\r\n")).contains("STAT items:1:reclaimed 0\r\n");
+            assertThat(send("stats\r\n")).contains("STAT reclaimed 0\r\n");
+        }
+
         @Test
         void backgroundCommandsGoToStreams() {
             assertThat(send("lru_crawler metadump all\r\nwatch\r\nmn\r\n")).isEqualTo("ERROR\r\nERROR\r\nMN\r\n");

@@ -1,0 +1,19 @@
+package io.spoolkv.scan;
+
+/** kv_engine's statuses for range scans (its {@code cb::mcbp::Status} numbers). */
+public final class ScanStatus {
+
+    public static final short SUCCESS = 0x00;
+    public static final short KEY_ENOENT = 0x01;
+    public static final short EINVAL = 0x04;
+    public static final short ERANGE = 0x22;
+    /** Ebusy: a continue of a scan that is already continuing, or a create past {@code spoolkv.scan.max-open}. */
+    public static final short EBUSY = 0x85;
+    public static final short UNKNOWN_COLLECTION = 0x88;
+    public static final short CANCELLED = 0xA5;
+    public static final short MORE = 0xA6;
+    public static final short COMPLETE = 0xA7;
+
+    private ScanStatus() {
+    }
+}
