@@ -1,12 +1,34 @@
 // memjs (a Node.js client that speaks only memcached's binary protocol) against spoolkv: every operation it
-// offers, each answer checked. Usage: node check-memjs.js PORT (with memjs in NODE_PATH).
+// offers, each answer checked. Usage: node check-memjs.js PORT [USER PASSWORD] (with memjs in NODE_PATH).
+// With USER and PASSWORD (a server with spoolkv.auth.enabled), memjs logs in with SASL PLAIN first, and clients
+// without credentials or with a wrong password are checked to be refused.
 'use strict';
 const memjs = require('memjs');
 const assert = require('assert');
 
-const client = memjs.Client.create(`127.0.0.1:${process.argv[2]}`, { retries: 0, timeout: 5 });
+const [port, username, password] = process.argv.slice(2);
+const options = { retries: 0, timeout: 5 };
+const client = memjs.Client.create(`127.0.0.1:${port}`, { ...options, username, password });
+
+/** With authentication on: no credentials and a wrong password are refused ("Auth failure.", 0x20). */
+async function checkRefusals() {
+  for (const creds of [{}, { username, password: `${password}-wrong` }]) {
+    const other = memjs.Client.create(`127.0.0.1:${port}`, { ...options, ...creds });
+    const start = Date.now();
+    try {
+      await assert.rejects(other.set('refused', 'x'), JSON.stringify(Object.keys(creds)));
+      // refused by the server's answer, not by memjs's 5 s timeout
+      assert.ok(Date.now() - start < 2000, `refusal took ${Date.now() - start} ms`);
+    } finally {
+      other.close();
+    }
+  }
+}
 
 async function main() {
+  if (username) {
+    await checkRefusals();
+  }
   await client.flush();
   assert.strictEqual(await client.set('alpha', 'one', { expires: 0 }), true);
   const got = await client.get('alpha');
@@ -40,7 +62,11 @@ async function main() {
   assert.ok('item_size_max' in settings, JSON.stringify(settings));
   await client.flush();
   assert.strictEqual((await client.get('beta')).value, null);
-  console.log('memjs: all checks passed');
+  if (username) {
+    assert.strictEqual((await client.get('refused')).value, null, 'a refused client stored nothing');
+    assert.ok(Number(stats.auth_cmds) > 0 && Number(stats.auth_errors) > 0, JSON.stringify(stats));
+  }
+  console.log(`memjs: all checks passed${username ? ' (SASL PLAIN)' : ''}`);
 }
 
 main().then(() => client.close(), (err) => {

@@ -1,8 +1,8 @@
 package io.spoolkv.command;
 
 /**
- * What memcached reports of its text login ({@code -Y}): {@code auth_cmds}, {@code auth_errors} in general
- * stats and {@code auth_enabled_ascii} in stats settings. An interface here so that the stats need not depend
+ * What memcached reports of its logins (the text login of {@code -Y}, SASL): {@code auth_cmds}, {@code auth_errors}
+ * in general stats and {@code auth_enabled_ascii}, {@code auth_enabled_sasl} in stats settings. An interface here so that the stats need not depend
  * on the security package.
  */
 public interface LoginCounts {

@@ -296,8 +296,9 @@ public class StatsReporter {
         out.add(Stat.of("cas_enabled", "yes"));
         out.add(Stat.of("tcp_backlog", 1024));
         out.add(Stat.of("binding_protocol", "ascii"));
-        out.add(Stat.of("auth_enabled_sasl", "no"));
         String credentials = logins.credentialsFile();
+        // with a credentials file, binary clients log in with SASL PLAIN (memcached's -S)
+        out.add(Stat.of("auth_enabled_sasl", credentials == null ? "no" : "yes"));
         out.add(Stat.of("auth_enabled_ascii", credentials == null ? "no" : credentials)); // memcached prints the file
         out.add(Stat.of("item_size_max", itemSizeMax));
         out.add(Stat.of("maxconns_fast", "yes"));

@@ -16,7 +16,7 @@ import org.springframework.stereotype.Component;
 /**
  * Decides logins for every protocol ({@code spoolkv.auth.*}): loads the credentials file once at startup (a
  * missing or malformed file stops startup), checks user and password, counts and logs failures (never the
- * password). The text protocol's login ({@link TextLoginDecoder}) uses it now; SASL PLAIN will use it too.
+ * password). The text protocol's login ({@link TextLoginDecoder}) and SASL PLAIN ({@link SaslGate}) use it.
  */
 @Component
 public class Authenticator implements LoginCounts {
@@ -66,6 +66,15 @@ public class Authenticator implements LoginCounts {
         failures.incrementAndGet();
         LOG.warn("authentication failure for user '{}' from {}", printable(name), client);
         return false;
+    }
+
+    /**
+     * A login attempt refused before any credential was checked (a SASL mechanism other than PLAIN, PLAIN data
+     * that is not {@code [authzid]\0user\0password}): counted and logged as a failure, as memcached counts it.
+     */
+    public void refused(String why, SocketAddress client) {
+        failures.incrementAndGet();
+        LOG.warn("authentication failure ({}) from {}", why, client);
     }
 
     @Override

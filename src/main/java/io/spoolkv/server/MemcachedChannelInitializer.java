@@ -1,6 +1,7 @@
 package io.spoolkv.server;
 
 import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
@@ -15,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import io.spoolkv.protocol.binary.BinaryCommandExecutor;
 import io.spoolkv.protocol.binary.BinaryCommandHandler;
 import io.spoolkv.protocol.binary.BinaryRequestDecoder;
+import io.spoolkv.protocol.binary.BinaryRequestRunner;
 import io.spoolkv.protocol.binary.BinaryResponseEncoder;
 import io.spoolkv.protocol.binary.BinaryScanCommands;
 import io.spoolkv.protocol.text.StreamCommands;
@@ -23,6 +25,7 @@ import io.spoolkv.protocol.text.TextCommandHandler;
 import io.spoolkv.protocol.text.TextRequestDecoder;
 import io.spoolkv.protocol.text.TextResponseEncoder;
 import io.spoolkv.security.Authenticator;
+import io.spoolkv.security.SaslGate;
 import io.spoolkv.security.ServerTls;
 import io.spoolkv.security.TextLoginDecoder;
 import java.nio.charset.StandardCharsets;
@@ -32,8 +35,8 @@ import java.nio.charset.StandardCharsets;
  * handlers, for the text or the binary protocol as the connection's first byte says; the shared command
  * layer sits behind the handler. With TLS, the {@code SslHandler} sits
  * next to the socket, below everything else (the spool writes through the channel, so its fragments are
- * encrypted too); with authentication, the login handler sits in front of the decoder until the client
- * has logged in: that is the only place where access is checked.
+ * encrypted too); with authentication, the text login handler sits in front of the text decoder until the
+ * client has logged in, and the SASL gate in front of the binary executor: the only places where access is checked.
  */
 final class MemcachedChannelInitializer extends ChannelInitializer<SocketChannel> {
 
@@ -112,19 +115,15 @@ final class MemcachedChannelInitializer extends ChannelInitializer<SocketChannel
                 onIdleClose, closeTimeout));
     }
 
-    /**
-     * Binary clients authenticate with SASL, which spoolkv does not speak: with authentication on, a binary
-     * connection is closed rather than served unauthenticated.
-     */
+    /** With authentication on, binary clients log in with SASL: the gate runs in front of the executor. */
     private void addBinary(ChannelHandlerContext detector) {
-        if (authenticator.enabled()) {
-            detector.channel().close();
-            return;
-        }
+        Channel ch = detector.channel();
+        BinaryRequestRunner runner = authenticator.enabled()
+                ? new SaslGate(authenticator, binaryExecutor, ch) : binaryExecutor;
         ChannelPipeline p = detector.pipeline();
         p.addBefore("connevents", "decoder", new BinaryRequestDecoder(maxItemSize));
         p.addBefore("connevents", "encoder", BinaryResponseEncoder.INSTANCE);
-        p.addLast("handler", new BinaryCommandHandler(binaryExecutor, scans, ConnectionRegistry.clientId(detector.channel()),
-                onIdleClose, closeTimeout));
+        p.addLast("handler", new BinaryCommandHandler(runner, scans, ConnectionRegistry.clientId(ch), onIdleClose,
+                closeTimeout));
     }
 }

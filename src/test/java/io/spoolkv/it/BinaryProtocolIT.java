@@ -243,6 +243,20 @@ class BinaryProtocolIT {
         }
     }
 
+    /** Without authentication the SASL opcodes are unknown commands, as in memcached without -S; nothing logs in. */
+    @Test
+    void saslOpcodesAreUnknownWithoutAuthentication() throws Exception {
+        try (Conn c = new Conn()) {
+            c.send(empty(0x20, 31), BinaryPackets.request(0x21, 32, 0, new byte[0], ascii("PLAIN"),
+                    ascii("\0alice\0secret")), BinaryPackets.request(0x22, 33, 0, new byte[0], ascii("PLAIN"), ascii("x")));
+            for (int opaque = 31; opaque <= 33; opaque++) {
+                Response r = c.read();
+                assertThat(r.status()).isEqualTo(UNKNOWN_COMMAND);
+                assertThat(r.opaque()).isEqualTo(opaque);
+            }
+        }
+    }
+
     /** A value over the item limit is refused (E2BIG), the key's old value dropped, and the stream stays in step. */
     @Test
     void aValueOverTheItemLimitIsTooLargeAndSkipped() throws Exception {

@@ -25,7 +25,7 @@ import java.util.function.Consumer;
  * non-zero CAS makes any mutation compare, and errors carry memcached's short message. Connection control (quit,
  * close after a malformed header) is the handler's. Thread-safe: it holds no connection state.
  */
-public final class BinaryCommandExecutor {
+public final class BinaryCommandExecutor implements BinaryRequestRunner {
 
     /** memcached's "fail if missing" expiry for increment and decrement: never create the item. */
     private static final long NO_AUTO_CREATE = 0xffffffffL;
@@ -39,6 +39,7 @@ public final class BinaryCommandExecutor {
     }
 
     /** Runs {@code request} and hands its responses (none for a quiet success, several for STAT) to {@code out}. */
+    @Override
     public void execute(int clientId, BinaryRequest request, Consumer<BinaryResponse> out) {
         if (request instanceof BinaryRequest.Command c) {
             BinaryResponse response = command(clientId, c, out);

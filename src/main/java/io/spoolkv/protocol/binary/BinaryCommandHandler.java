@@ -34,7 +34,7 @@ public final class BinaryCommandHandler extends ChannelInboundHandlerAdapter {
 
     private static final Logger LOG = LoggerFactory.getLogger(BinaryCommandHandler.class);
 
-    private final BinaryCommandExecutor executor;
+    private final BinaryRequestRunner executor;
     /** Range scans; null where they are not wired (their opcodes then answer "unknown command"). */
     private final BinaryScanCommands scans;
     private final int clientId;
@@ -54,12 +54,12 @@ public final class BinaryCommandHandler extends ChannelInboundHandlerAdapter {
     /** A range-scan continue is streaming on this connection. */
     private boolean streaming;
 
-    public BinaryCommandHandler(BinaryCommandExecutor executor, int clientId, Runnable onIdleClose,
+    public BinaryCommandHandler(BinaryRequestRunner executor, int clientId, Runnable onIdleClose,
                                 Duration closeTimeout) {
         this(executor, null, clientId, onIdleClose, closeTimeout);
     }
 
-    public BinaryCommandHandler(BinaryCommandExecutor executor, BinaryScanCommands scans, int clientId,
+    public BinaryCommandHandler(BinaryRequestRunner executor, BinaryScanCommands scans, int clientId,
                                 Runnable onIdleClose, Duration closeTimeout) {
         this.executor = executor;
         this.scans = scans;
@@ -134,7 +134,9 @@ public final class BinaryCommandHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void run(BinaryRequest request) {
-        if (scans != null && request instanceof BinaryRequest.Command c && Opcodes.rangeScan(c.opcode())) {
+        // a scan the runner refuses (before a SASL login) goes to the runner, which answers the refusal
+        if (scans != null && request instanceof BinaryRequest.Command c && Opcodes.rangeScan(c.opcode())
+                && executor.admits(c)) {
             runScan(c);
             return;
         }

@@ -13,13 +13,13 @@ public record BinaryResponse(byte opcode, short status, int opaque, long cas, by
     static final byte[] NONE = new byte[0];
 
     /** A success without a body (a store, a delete, a noop...). */
-    static BinaryResponse ok(BinaryRequest request, long cas) {
+    public static BinaryResponse ok(BinaryRequest request, long cas) {
         return new BinaryResponse(request.opcode(), BinaryMemcacheResponseStatus.SUCCESS, request.opaque(), cas,
                 NONE, NONE, NONE);
     }
 
     /** An error: memcached sends its short message as the value, so clients that print it have something. */
-    static BinaryResponse error(BinaryRequest request, short status) {
+    public static BinaryResponse error(BinaryRequest request, short status) {
         return new BinaryResponse(request.opcode(), status, request.opaque(), 0, NONE, NONE, message(status));
     }
 
@@ -33,6 +33,7 @@ public record BinaryResponse(byte opcode, short status, int opaque, long cas, by
             case BinaryMemcacheResponseStatus.NOT_STORED -> "Not stored.";
             case BinaryMemcacheResponseStatus.DELTA_BADVAL -> "Non-numeric server-side value for incr or decr";
             case BinaryMemcacheResponseStatus.UNKNOWN_COMMAND -> "Unknown command";
+            case BinaryMemcacheResponseStatus.AUTH_ERROR -> "Auth failure.";
             default -> "";
         };
         return text.getBytes(StandardCharsets.US_ASCII);

@@ -25,7 +25,9 @@ final class Opcodes {
         ARITHMETIC(20, true, false),
         /** 4 bytes of extras (exptime) and a key (TOUCH, GAT...). */
         TOUCH(4, true, false),
-        /** Nothing at all (NOOP, VERSION, QUIT). */
+        /** No extras, a key (the SASL mechanism) and a value (the SASL data): SASL_AUTH, SASL_STEP. */
+        SASL(0, true, true),
+        /** Nothing at all (NOOP, VERSION, QUIT, SASL_LIST_MECHS). */
         EMPTY(0, false, false),
         /** Extras of 0 or 4 bytes (an optional delay), no key (FLUSH). */
         FLUSH(-1, false, false),
@@ -71,7 +73,9 @@ final class Opcodes {
             case APPEND, APPENDQ, PREPEND, PREPENDQ -> Shape.CONCAT;
             case INCREMENT, INCREMENTQ, DECREMENT, DECREMENTQ -> Shape.ARITHMETIC;
             case TOUCH, GAT, GATQ, GATK, GATKQ -> Shape.TOUCH;
-            case NOOP, VERSION, QUIT, QUITQ -> Shape.EMPTY;
+            case NOOP, VERSION, QUIT, QUITQ, SASL_LIST_MECHS -> Shape.EMPTY;
+            // decoded always; without authentication the executor answers them "unknown command", as memcached
+            case SASL_AUTH, SASL_STEP -> Shape.SASL;
             case FLUSH, FLUSHQ -> Shape.FLUSH;
             case STAT -> Shape.OPTIONAL_KEY;
             case RANGE_SCAN_CREATE -> Shape.VALUE_ONLY;
