@@ -78,7 +78,7 @@ public class CacheCommands {
         return prefixes;
     }
 
-    /** A retrieval of one key (get, gets, mg); null on a miss. */
+    /** A retrieval of one key (get, gets, mg); null on a miss; the caller releases the item it gets. */
     public Item get(int clientId, Key key) {
         stats.cmdGet.increment();
         Item item = store.get(key);
@@ -86,7 +86,7 @@ public class CacheCommands {
         return item;
     }
 
-    /** A retrieval that also sets a new expiry (gat, gats, mg T). */
+    /** A retrieval that also sets a new expiry (gat, gats, mg T); the caller releases the item it gets. */
     public Item getAndTouch(int clientId, Key key, long exptime) {
         stats.cmdGet.increment();
         stats.cmdTouch.increment();
@@ -225,12 +225,15 @@ public class CacheCommands {
 
     /**
      * A touch that answers with the item (binary TOUCH returns its flags): counted as a touch only, as memcached
-     * counts it; null on a miss.
+     * counts it; null on a miss. The item is for its metadata only: no reference is held for its value.
      */
     public Item touchItem(Key key, long exptime) {
         stats.cmdTouch.increment();
         Item item = store.getAndTouch(key, exptime);
         (item != null ? stats.touchHits : stats.touchMisses).increment();
+        if (item != null) {
+            item.release(); // the store's read handed one out; the flags and CAS need none
+        }
         return item;
     }
 

@@ -1,6 +1,9 @@
 package io.spoolkv.store;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.spoolkv.config.StoreProperties;
+import jakarta.annotation.PreDestroy;
 import java.time.Clock;
 import java.util.Iterator;
 import java.util.concurrent.ConcurrentHashMap;
@@ -25,7 +28,7 @@ import org.springframework.stereotype.Component;
  * reaches them, and by a sweep from {@link #stats()}.
  */
 @Component
-public class MemoryItemStore implements ItemStore {
+public class MemoryItemStore implements ItemStore, AutoCloseable {
 
     /** The value of an item that mg N created or md x emptied. */
     private static final byte[] EMPTY = new byte[0];
@@ -90,6 +93,7 @@ public class MemoryItemStore implements ItemStore {
             if (next != old) {
                 if (old != null) {
                     lru.unlink(old);
+                    old.release(); // the store's reference: the item left the store
                 }
                 if (next == null) {
                     index.remove(k);
@@ -130,6 +134,7 @@ public class MemoryItemStore implements ItemStore {
                 } else {
                     countReclaimed(victim); // memcached reclaims a dead tail item rather than evict
                 }
+                victim.release(); // the store's reference
                 return null;
             });
         }
@@ -180,15 +185,29 @@ public class MemoryItemStore implements ItemStore {
 
     /**
      * What a compute returns to store {@code next}: nothing when it is born expired (negative or
-     * past exptime), so it never occupies memory or counts as an item.
+     * past exptime), so it never occupies memory or counts as an item (and its reference is given back).
      */
     private static Item keep(Item next, long now) {
-        return next.expiredAt(now) ? null : next;
+        if (next.expiredAt(now)) {
+            next.release();
+            return null;
+        }
+        return next;
+    }
+
+    /** The key's item retained for a reader, or null; a lost race with its release looks the key up again. */
+    private Item retained(Key key) {
+        for (;;) {
+            Item item = map.get(key);
+            if (item == null || item.tryRetain()) {
+                return item;
+            }
+        }
     }
 
     @Override
     public Item get(Key key) {
-        Item item = map.get(key);
+        Item item = retained(key);
         long now = nowSeconds();
         if (item == null) {
             return null;
@@ -196,6 +215,7 @@ public class MemoryItemStore implements ItemStore {
         if (!live(item, now)) {
             // memcached's get_expired and get_flushed: the read found the dead item and drops it
             (item.expiredAt(now) ? getExpired : getFlushed).increment();
+            item.release();
             removeDead(key, item);
             return null;
         }
@@ -210,14 +230,18 @@ public class MemoryItemStore implements ItemStore {
             // The common case reads without the key's lock: only a T, a vivify or a token to hand
             // out changes the item, and those go through compute below.
             // mg u (no bump) reads alike; only hit() records the access
-            Item item = map.get(key);
+            Item item = retained(key);
             long now = nowSeconds();
             if (item != null && !live(item, now)) {
+                item.release();
                 removeDead(key, item);
                 item = null;
             }
             if (item != null && !tokenDue(item, request, now)) {
                 return hit(item, request.bump(), now, false, item.tokenSent(), item.expiresAt());
+            }
+            if (item != null) {
+                item.release(); // the token goes out under the key's lock, below
             }
             if (item == null && request.vivifyExptime() == null) {
                 return ReadResult.MISS;
@@ -232,10 +256,11 @@ public class MemoryItemStore implements ItemStore {
                     return null;
                 }
                 // mg N: the first reader to miss creates an empty item and wins its recache
-                Item created = new Item(k, EMPTY, 0, Exptime.toExpiresAt(request.vivifyExptime(), now),
+                Item created = new Item(k, ValueMemory.of(EMPTY), 0, Exptime.toExpiresAt(request.vivifyExptime(), now),
                         claimCas(0), now, false);
                 created.markTokenSent();
                 totalItems.increment();
+                created.tryRetain(); // the reader's reference
                 result[0] = new ReadResult(created, false, created.lastAccess(), true, true, false, 0);
                 return keep(created, now);
             }
@@ -246,6 +271,7 @@ public class MemoryItemStore implements ItemStore {
             if (won) {
                 next.markTokenSent();
             }
+            next.tryRetain(); // the reader's reference, taken under the key's lock: it cannot fail
             result[0] = hit(next, request.bump(), now, won, sentBefore, cur.expiresAt());
             return next == cur ? cur : keep(next, now);
         });
@@ -268,7 +294,7 @@ public class MemoryItemStore implements ItemStore {
                 && item.expiresAt() < Exptime.toExpiresAt(recache, now);
     }
 
-    /** A hit: the access record as it was, then (unless mg u) the read recorded. */
+    /** A hit on an item retained for the reader: the access record as it was, then (unless mg u) the read recorded. */
     private static ReadResult hit(Item item, boolean bump, long now, boolean won, boolean sentBefore,
                                   long expiresAtBefore) {
         boolean fetched = item.fetched();
@@ -325,6 +351,7 @@ public class MemoryItemStore implements ItemStore {
             Item copy = cur.withExpiry(Exptime.toExpiresAt(exptime, now));
             if (read) {
                 copy.accessed(now);
+                copy.tryRetain(); // the reader's reference
             } else {
                 copy.touchedAt(now);
             }
@@ -390,10 +417,9 @@ public class MemoryItemStore implements ItemStore {
                 }
             }
             case APPEND, PREPEND -> {
-                if (cur == null || (long) cur.value().length + value.length > maxItemSize) {
+                if (cur == null || (long) cur.valueLength() + value.length > maxItemSize) {
                     return notStored(result);
                 }
-                value = mode == StoreMode.APPEND ? concat(cur.value(), value) : concat(value, cur.value());
                 flags = cur.flags();
                 expiresAt = cur.expiresAt();
             }
@@ -403,7 +429,13 @@ public class MemoryItemStore implements ItemStore {
         }
         long cas = claimCas(request.newCas());
         result[0] = StoreResult.stored(cas);
-        Item next = new Item(key, value, flags, expiresAt, cas, now, stale);
+        // append/prepend read cur's value here, in the key's compute, where the store's reference keeps it
+        ByteBuf stored = switch (mode) {
+            case APPEND -> ValueMemory.concat(cur.value(), Unpooled.wrappedBuffer(value));
+            case PREPEND -> ValueMemory.concat(Unpooled.wrappedBuffer(value), cur.value());
+            default -> ValueMemory.of(value);
+        };
+        Item next = new Item(key, stored, flags, expiresAt, cas, now, stale);
         // a stale value stored over a stale item leaves the recache token where it was
         return stale ? next.inheritToken(cur) : next;
     }
@@ -411,13 +443,6 @@ public class MemoryItemStore implements ItemStore {
     private static Item notStored(StoreResult[] result) {
         result[0] = StoreResult.NOT_STORED;
         return null;
-    }
-
-    private static byte[] concat(byte[] first, byte[] second) {
-        byte[] both = new byte[first.length + second.length];
-        System.arraycopy(first, 0, both, 0, first.length);
-        System.arraycopy(second, 0, both, first.length, second.length);
-        return both;
     }
 
     @Override
@@ -432,7 +457,7 @@ public class MemoryItemStore implements ItemStore {
                 }
                 // ma N: create with J's initial value and return it as is (no delta applied)
                 long cas = claimCas(0);
-                Item created = new Item(k, DecimalValue.format(request.initial()), 0,
+                Item created = new Item(k, ValueMemory.of(DecimalValue.format(request.initial())), 0,
                         Exptime.toExpiresAt(request.vivifyExptime(), now), cas, now, false);
                 totalItems.increment();
                 result[0] = new ArithmeticResult(ArithmeticResult.Outcome.OK, request.initial(), created, true);
@@ -442,7 +467,7 @@ public class MemoryItemStore implements ItemStore {
                 result[0] = ArithmeticResult.EXISTS;
                 return cur;
             }
-            Long value = DecimalValue.parse(cur.value());
+            Long value = DecimalValue.parse(cur.valueBytes()); // in the key's compute: the store's reference holds
             if (value == null) {
                 result[0] = ArithmeticResult.NON_NUMERIC;
                 return cur;
@@ -457,7 +482,7 @@ public class MemoryItemStore implements ItemStore {
             long cas = claimCas(0);
             long expiresAt = request.touchExptime() == null ? cur.expiresAt()
                     : Exptime.toExpiresAt(request.touchExptime(), now);
-            Item next = new Item(k, DecimalValue.formatInPlace(updated, cur.value().length), cur.flags(), expiresAt,
+            Item next = new Item(k, ValueMemory.of(DecimalValue.formatInPlace(updated, cur.valueLength())), cur.flags(), expiresAt,
                     cas, now, cur.stale())
                     .inheritToken(cur);
             result[0] = new ArithmeticResult(ArithmeticResult.Outcome.OK, updated, next);
@@ -492,13 +517,17 @@ public class MemoryItemStore implements ItemStore {
             if (request.dropValue()) {
                 // md x: the key stays, with an empty value, the given flags and TTL, and its CAS
                 long exptime = request.newExptime() == null ? 0 : request.newExptime();
-                next = new Item(k, EMPTY, request.flags(), Exptime.toExpiresAt(exptime, now), cur.cas(), now, false);
+                next = new Item(k, ValueMemory.of(EMPTY), request.flags(), Exptime.toExpiresAt(exptime, now), cur.cas(), now, false);
             }
             if (request.invalidate()) {
                 // md I: keep the item but mark it stale under a new CAS; the next reader wins
                 long expiresAt = request.newExptime() == null || request.dropValue() ? next.expiresAt()
                         : Exptime.toExpiresAt(request.newExptime(), now);
-                next = next.invalidated(claimCas(0), expiresAt);
+                Item invalidated = next.invalidated(claimCas(0), expiresAt);
+                if (next != cur) {
+                    next.release(); // md x's emptied item, replaced by its invalidated copy before it was stored
+                }
+                next = invalidated;
             }
             return keep(next, now);
         });
@@ -600,6 +629,18 @@ public class MemoryItemStore implements ItemStore {
     @Override
     public long maxItemSize() {
         return maxItemSize;
+    }
+
+    /**
+     * Gives back the store's reference of every item (Spring calls it at shutdown), so the values' direct memory
+     * returns to the pool; readers still holding items keep their values until they release them.
+     */
+    @PreDestroy
+    @Override
+    public void close() {
+        for (Key key : map.keySet()) {
+            update(key, (k, old) -> null);
+        }
     }
 
     /** Number of keys in the sorted index; for consistency checks in tests. */

@@ -1,7 +1,6 @@
 package io.spoolkv.protocol.binary;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.MessageToMessageEncoder;
@@ -9,8 +8,9 @@ import java.util.List;
 
 /**
  * Encodes {@link BinaryResponse}s: the header, extras and key into one pooled buffer, and the value behind them.
- * A large value is not copied: it leaves as a wrapped buffer over the item's own bytes, right after its header.
- * Sharable: it has no state.
+ * An item's value is not copied: the stored buffer itself leaves right after its header, with a reference of
+ * its own; so does a large body built on the heap. Releases each response after encoding it. Sharable: it has no
+ * state.
  */
 @ChannelHandler.Sharable
 public final class BinaryResponseEncoder extends MessageToMessageEncoder<BinaryResponse> {
@@ -19,7 +19,7 @@ public final class BinaryResponseEncoder extends MessageToMessageEncoder<BinaryR
 
     /** The response magic. */
     static final byte RESPONSE_MAGIC = (byte) 0x81;
-    /** Values from this size on are sent from the item's bytes instead of copied into the header's buffer. */
+    /** Bodies built on the heap from this size on are sent as they are instead of copied into the header's buffer. */
     static final int ZERO_COPY_BYTES = 8 * 1024;
 
     private BinaryResponseEncoder() {
@@ -28,27 +28,28 @@ public final class BinaryResponseEncoder extends MessageToMessageEncoder<BinaryR
 
     @Override
     protected void encode(ChannelHandlerContext ctx, BinaryResponse msg, List<Object> out) {
-        byte[] value = msg.value();
-        boolean copyValue = value.length < ZERO_COPY_BYTES;
+        ByteBuf value = msg.value();
+        int valueLength = value.readableBytes();
+        boolean copyValue = value.hasArray() && valueLength < ZERO_COPY_BYTES;
         int headerAndKey = BinaryRequestDecoder.HEADER_BYTES + msg.extras().length + msg.key().length;
-        ByteBuf head = ctx.alloc().ioBuffer(headerAndKey + (copyValue ? value.length : 0));
+        ByteBuf head = ctx.alloc().ioBuffer(headerAndKey + (copyValue ? valueLength : 0));
         head.writeByte(RESPONSE_MAGIC)
                 .writeByte(msg.opcode())
                 .writeShort(msg.key().length)
                 .writeByte(msg.extras().length)
                 .writeByte(0) // data type: raw bytes
                 .writeShort(msg.status())
-                .writeInt(msg.extras().length + msg.key().length + value.length)
+                .writeInt(msg.extras().length + msg.key().length + valueLength)
                 .writeInt(msg.opaque())
                 .writeLong(msg.cas())
                 .writeBytes(msg.extras())
                 .writeBytes(msg.key());
         if (copyValue) {
-            head.writeBytes(value);
+            head.writeBytes(value, value.readerIndex(), valueLength);
             out.add(head);
         } else {
             out.add(head);
-            out.add(Unpooled.wrappedBuffer(value));
+            out.add(value.retainedDuplicate()); // the response's own reference goes when the encoder releases it
         }
     }
 }
