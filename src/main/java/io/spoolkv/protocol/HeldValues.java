@@ -10,6 +10,13 @@ import io.netty.util.ReferenceCounted;
  */
 public interface HeldValues extends ReferenceCounted {
 
+    /**
+     * Values from this size on leave as the stored buffer itself; smaller ones are copied next to their header,
+     * where a copy costs less than one more buffer, its reference count and its place in the socket's write
+     * (a multi-get of thousands of small values would otherwise be thousands of buffers).
+     */
+    int ZERO_COPY_BYTES = 8 * 1024;
+
     /** Gives back every reference this reply holds. */
     void releaseValues();
 

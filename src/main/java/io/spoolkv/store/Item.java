@@ -91,6 +91,11 @@ public final class Item {
         return valueLength;
     }
 
+    /** Copies the value into {@code out}; the caller holds a reference to this item. */
+    public void copyValueTo(ByteBuf out) {
+        out.writeBytes(value, value.readerIndex(), valueLength);
+    }
+
     /** A copy of the value's bytes; the caller holds a reference to this item. */
     public byte[] valueBytes() {
         byte[] bytes = new byte[valueLength];
@@ -229,8 +234,9 @@ public final class Item {
     }
 
     /**
-     * A copy marked stale (sharing the value buffer, with a reference of its own; called in the key's compute) with a new CAS and expiry (md I), keeping the access record; its token
-     * is back with the server, so the next reader wins the recache.
+     * A copy marked stale with a new CAS and expiry (md I), keeping the access record; its token
+     * is back with the server, so the next reader wins the recache. It shares the value buffer with a
+     * reference of its own, taken in the key's compute, where this item's reference keeps the buffer.
      */
     Item invalidated(long newCas, long newExpiresAt) {
         Item copy = new Item(key, value.retain(), flags, newExpiresAt, newCas, storedAt, true);

@@ -482,8 +482,8 @@ public class MemoryItemStore implements ItemStore, AutoCloseable {
             long cas = claimCas(0);
             long expiresAt = request.touchExptime() == null ? cur.expiresAt()
                     : Exptime.toExpiresAt(request.touchExptime(), now);
-            Item next = new Item(k, ValueMemory.of(DecimalValue.formatInPlace(updated, cur.valueLength())), cur.flags(), expiresAt,
-                    cas, now, cur.stale())
+            ByteBuf number = ValueMemory.of(DecimalValue.formatInPlace(updated, cur.valueLength()));
+            Item next = new Item(k, number, cur.flags(), expiresAt, cas, now, cur.stale())
                     .inheritToken(cur);
             result[0] = new ArithmeticResult(ArithmeticResult.Outcome.OK, updated, next);
             return keep(next, now);

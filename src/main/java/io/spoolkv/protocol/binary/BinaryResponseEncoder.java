@@ -4,12 +4,13 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.MessageToMessageEncoder;
+import io.spoolkv.protocol.HeldValues;
 import java.util.List;
 
 /**
  * Encodes {@link BinaryResponse}s: the header, extras and key into one pooled buffer, and the value behind them.
- * An item's value is not copied: the stored buffer itself leaves right after its header, with a reference of
- * its own; so does a large body built on the heap. Releases each response after encoding it. Sharable: it has no
+ * A large value is not copied: an item's stored buffer itself (or a large body built on the heap) leaves right
+ * after its header, with a reference of its own; small ones are copied behind the header. Releases each response after encoding it. Sharable: it has no
  * state.
  */
 @ChannelHandler.Sharable
@@ -19,8 +20,8 @@ public final class BinaryResponseEncoder extends MessageToMessageEncoder<BinaryR
 
     /** The response magic. */
     static final byte RESPONSE_MAGIC = (byte) 0x81;
-    /** Bodies built on the heap from this size on are sent as they are instead of copied into the header's buffer. */
-    static final int ZERO_COPY_BYTES = 8 * 1024;
+    /** Bodies from this size on are sent as they are instead of copied into the header's buffer. */
+    static final int ZERO_COPY_BYTES = HeldValues.ZERO_COPY_BYTES;
 
     private BinaryResponseEncoder() {
         super(BinaryResponse.class);
@@ -30,7 +31,7 @@ public final class BinaryResponseEncoder extends MessageToMessageEncoder<BinaryR
     protected void encode(ChannelHandlerContext ctx, BinaryResponse msg, List<Object> out) {
         ByteBuf value = msg.value();
         int valueLength = value.readableBytes();
-        boolean copyValue = value.hasArray() && valueLength < ZERO_COPY_BYTES;
+        boolean copyValue = valueLength < ZERO_COPY_BYTES;
         int headerAndKey = BinaryRequestDecoder.HEADER_BYTES + msg.extras().length + msg.key().length;
         ByteBuf head = ctx.alloc().ioBuffer(headerAndKey + (copyValue ? valueLength : 0));
         head.writeByte(RESPONSE_MAGIC)

@@ -1,5 +1,7 @@
 package io.spoolkv.protocol.text;
 
+import static io.spoolkv.protocol.HeldValues.ZERO_COPY_BYTES;
+
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.spoolkv.protocol.HeldValues;
@@ -54,7 +56,7 @@ public sealed interface TextResponse {
     /**
      * VALUE blocks of a get/gets/gat/gats answer, and END if {@code end}. A large answer is written as several
      * of these, so no buffer ever holds more than a batch of small values or one large one. The items are
-     * retained for this reply (the store handed them out so); the values leave without a copy
+     * retained for this reply (the store handed them out so); large values leave without a copy
      * ({@link #encode(ByteBufAllocator, List)}) and the reply's release gives the items back.
      */
     record Values(List<Item> items, boolean withCas, boolean end) implements TextResponse, HeldValues {
@@ -70,8 +72,8 @@ public sealed interface TextResponse {
         }
 
         /**
-         * The lines go into one buffer, sent in slices; between them each value is the stored buffer itself,
-         * with a reference of its own that the channel releases once it is written.
+         * The lines and the small values go into one buffer, sent in slices; between them each large value is the
+         * stored buffer itself, with a reference of its own that the channel releases once it is written.
          */
         void encode(ByteBufAllocator alloc, List<Object> out) {
             ByteBuf lines = alloc.ioBuffer(sizeHint());
@@ -87,10 +89,12 @@ public sealed interface TextResponse {
                         Ascii.writeUnsigned(lines, item.cas());
                     }
                     lines.writeBytes(CRLF);
-                    if (item.valueLength() > 0) {
+                    if (item.valueLength() >= ZERO_COPY_BYTES) {
                         out.add(lines.retainedSlice(sent, lines.writerIndex() - sent));
                         sent = lines.writerIndex();
                         out.add(item.retainedValue());
+                    } else {
+                        item.copyValueTo(lines);
                     }
                     lines.writeBytes(CRLF);
                 }
@@ -105,15 +109,16 @@ public sealed interface TextResponse {
 
         @Override
         public void encode(ByteBuf out) {
-            throw new UnsupportedOperationException("values are sent without a copy");
+            throw new UnsupportedOperationException("large values are sent without a copy");
         }
 
-        /** The lines only: the values are not copied. */
+        /** The lines and the values copied next to them. */
         @Override
         public int sizeHint() {
             long size = END.length;
             for (Item item : items) {
-                size += LINES_BYTES + item.key().length();
+                size += LINES_BYTES + item.key().length()
+                        + (item.valueLength() < ZERO_COPY_BYTES ? item.valueLength() : 0);
             }
             return (int) Math.min(size, Integer.MAX_VALUE - 8);
         }
