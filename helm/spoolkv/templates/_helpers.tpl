@@ -143,12 +143,12 @@ preStopSleepSeconds + terminationGraceMarginSeconds.
 {{- end -}}
 {{- end }}
 
-{{/* -XX:MaxDirectMemorySize in bytes: explicit, or spool max-total-bytes + jvm.directMemoryOverhead. */}}
+{{/* -XX:MaxDirectMemorySize in bytes: explicit, or store max-memory (the values live in direct memory) + spool max-total-bytes + jvm.directMemoryOverhead. */}}
 {{- define "spoolkv.maxDirectMemoryBytes" -}}
 {{- if .Values.jvm.maxDirectMemorySize -}}
 {{- include "spoolkv.dataSizeBytes" .Values.jvm.maxDirectMemorySize -}}
 {{- else -}}
-{{- add (include "spoolkv.dataSizeBytes" .Values.spoolkv.spool.maxTotalBytes | int64) (include "spoolkv.dataSizeBytes" .Values.jvm.directMemoryOverhead | int64) -}}
+{{- add (include "spoolkv.dataSizeBytes" .Values.spoolkv.store.maxMemory | int64) (include "spoolkv.dataSizeBytes" .Values.spoolkv.spool.maxTotalBytes | int64) (include "spoolkv.dataSizeBytes" .Values.jvm.directMemoryOverhead | int64) -}}
 {{- end -}}
 {{- end }}
 
@@ -260,10 +260,10 @@ Cross-value checks the schema cannot express. They mirror the server's own start
 {{- $heap := div (mul (int64 $limit) (int64 .Values.jvm.maxRAMPercentage)) 100 -}}
 {{- $direct := include "spoolkv.maxDirectMemoryBytes" . | int64 -}}
 {{- if gt (add $heap $direct) (int64 $limit) -}}
-{{- fail (printf "heap (%d%% of resources.limits.memory = %d bytes) + MaxDirectMemorySize (%d bytes) exceed resources.limits.memory (%d bytes): raise the limit or lower jvm.maxRAMPercentage / spoolkv.spool.maxTotalBytes" (int64 .Values.jvm.maxRAMPercentage) $heap $direct (int64 $limit)) -}}
+{{- fail (printf "heap (%d%% of resources.limits.memory = %d bytes) + MaxDirectMemorySize (%d bytes, which holds spoolkv.store.maxMemory) exceed resources.limits.memory (%d bytes): raise the limit or lower jvm.maxRAMPercentage / spoolkv.store.maxMemory / spoolkv.spool.maxTotalBytes" (int64 .Values.jvm.maxRAMPercentage) $heap $direct (int64 $limit)) -}}
 {{- end -}}
-{{- if gt (get $b "maxMemory") $heap -}}
-{{- fail (printf "spoolkv.store.maxMemory (%d bytes) lives on the Java heap but the heap is only %d bytes (%d%% of resources.limits.memory): raise the limit or jvm.maxRAMPercentage" (get $b "maxMemory") $heap (int64 .Values.jvm.maxRAMPercentage)) -}}
+{{- if and .Values.jvm.maxDirectMemorySize (gt (get $b "maxMemory") $direct) -}}
+{{- fail (printf "spoolkv.store.maxMemory (%d bytes) lives in direct memory but jvm.maxDirectMemorySize is only %d bytes" (get $b "maxMemory") $direct) -}}
 {{- end -}}
 {{- end -}}
 {{- end }}

@@ -79,7 +79,7 @@ public class CacheCommands {
         return prefixes;
     }
 
-    /** A retrieval of one key (get, gets, mg); null on a miss. */
+    /** A retrieval of one key (get, gets, mg); null on a miss; the caller releases the item it gets. */
     public Item get(int clientId, Key key) {
         stats.cmdGet.increment();
         Item item = store.get(key);
@@ -87,7 +87,7 @@ public class CacheCommands {
         return item;
     }
 
-    /** A retrieval that also sets a new expiry (gat, gats, mg T). */
+    /** A retrieval that also sets a new expiry (gat, gats, mg T); the caller releases the item it gets. */
     public Item getAndTouch(int clientId, Key key, long exptime) {
         stats.cmdGet.increment();
         stats.cmdTouch.increment();
@@ -232,22 +232,31 @@ public class CacheCommands {
 
     /**
      * A touch that answers with the item (binary TOUCH returns its flags): counted as a touch only, as memcached
-     * counts it; null on a miss.
+     * counts it; null on a miss. The item is for its metadata only: no reference is held for its value.
      */
     public Item touchItem(Key key, long exptime) {
-        stats.cmdTouch.increment();
-        Item item = store.getAndTouch(key, exptime);
-        (item != null ? stats.touchHits : stats.touchMisses).increment();
+        Item item = touched(key, exptime);
+        if (item != null) {
+            item.release(); // the store's read handed one out; the flags and CAS need none
+        }
         return item;
     }
 
     /**
      * Binary GAT: memcached counts it as a touch only (no cmd_get, get_hits or get_misses, unlike text gat), and
-     * logs the fetch for watchers as any retrieval; null on a miss.
+     * logs the fetch for watchers as any retrieval; null on a miss. The caller releases the item it gets.
      */
     public Item touchAndGet(int clientId, Key key, long exptime) {
-        Item item = touchItem(key, exptime);
+        Item item = touched(key, exptime);
         mutations.fetched(clientId, key, item);
+        return item;
+    }
+
+    /** A touch counted as one, returning the item retained for the caller. */
+    private Item touched(Key key, long exptime) {
+        stats.cmdTouch.increment();
+        Item item = store.getAndTouch(key, exptime);
+        (item != null ? stats.touchHits : stats.touchMisses).increment();
         return item;
     }
 

@@ -137,7 +137,7 @@ public class StatsReporter {
         for (Iterator<Item> it = commands.store().itemsFrom(null); it.hasNext() && (limit == 0 || lines.size() < limit); ) {
             Item item = it.next();
             String line = "ITEM " + new String(item.key().bytes(), StandardCharsets.ISO_8859_1)
-                    + " [" + item.value().length + " b; " + item.expiresAt() + " s]";
+                    + " [" + item.valueLength() + " b; " + item.expiresAt() + " s]";
             bytes += line.length() + 2;
             if (bytes > CACHEDUMP_MAX_BYTES) {
                 break;

@@ -66,8 +66,8 @@ public final class ScanTask extends StreamingTask {
             int before = chunk.writerIndex();
             if (scan.spec().keyOnly()) {
                 ScanValues.writeKey(chunk, item);
-            } else {
-                ScanValues.writeDocument(chunk, item);
+            } else if (!ScanValues.writeDocument(chunk, item)) {
+                continue; // gone from the store since the scan read it
             }
             items++;
             bytes += chunk.writerIndex() - before;

@@ -43,7 +43,7 @@ public final class ScanValues {
         if (keyOnly) {
             return key;
         }
-        int value = item.value().length;
+        int value = item.valueLength();
         return DOCUMENT_META_BYTES + key + uleb128Bytes(value) + value;
     }
 
@@ -55,16 +55,26 @@ public final class ScanValues {
 
     /**
      * One document. spoolkv has no sequence numbers: the item's CAS is unique and grows with every mutation, so
-     * it stands in for the seqno too. Expiry is the item's absolute expiry in unix seconds, 0 for never.
+     * it stands in for the seqno too. Expiry is the item's absolute expiry in unix seconds, 0 for never. The
+     * value is read under a reference of the scan's own; an item the store released since the scan read it
+     * (replaced, deleted, evicted) is written as nothing and false is returned: the scan skips it.
      */
-    public static void writeDocument(ByteBuf out, Item item) {
-        out.writeInt(item.flags());
-        out.writeInt((int) Math.max(item.expiresAt(), 0));
-        out.writeLong(item.cas());
-        out.writeLong(item.cas());
-        out.writeByte(DATATYPE_RAW);
-        writeKey(out, item);
-        writeUleb128(out, item.value().length);
-        out.writeBytes(item.value());
+    public static boolean writeDocument(ByteBuf out, Item item) {
+        if (!item.tryRetain()) {
+            return false;
+        }
+        try {
+            out.writeInt(item.flags());
+            out.writeInt((int) Math.max(item.expiresAt(), 0));
+            out.writeLong(item.cas());
+            out.writeLong(item.cas());
+            out.writeByte(DATATYPE_RAW);
+            writeKey(out, item);
+            writeUleb128(out, item.valueLength());
+            item.copyValueTo(out);
+        } finally {
+            item.release();
+        }
+        return true;
     }
 }

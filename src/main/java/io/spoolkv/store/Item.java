@@ -1,11 +1,28 @@
 package io.spoolkv.store;
 
+import io.netty.buffer.ByteBuf;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+
 /**
  * One stored item. The value and metadata never change after the item is stored (a touch or an
  * append stores a new Item); only the access record (last access, fetched) moves, and it is only
  * informational, so plain volatile writes are enough.
+ *
+ * <p>Ownership of the value. The value lives in pooled direct memory, outside the GC's heap. The item owns
+ * one reference to that buffer and counts its own references: the store holds one from the moment the item is
+ * stored until it leaves the store (replaced, deleted, evicted, expired, flushed, or the store closes), and
+ * releases it in the compute of the item's key. A reader that reads the value outside that compute holds a
+ * reference of its own: {@link ItemStore#get}, {@link ItemStore#getAndTouch} and {@link ItemStore#read} hand
+ * out items retained for the caller, who calls {@link #release()} when done. The count is the item's own,
+ * not the buffer's: the pool recycles a released buffer's memory at once, so a reader must never retain the
+ * buffer itself without holding the item; {@link #tryRetain()} fails once the count reached 0, and the reader
+ * looks the key up again. When the count reaches 0 the item releases its buffer; buffers handed to the
+ * channel ({@link #retainedValue()}) hold references of their own. Metadata (key, flags, CAS, lengths) is on
+ * the heap and may be read without a reference.
  */
 public final class Item {
+
+    private static final AtomicIntegerFieldUpdater<Item> REFS = AtomicIntegerFieldUpdater.newUpdater(Item.class, "refs");
 
     /**
      * Bytes charged per item on top of key and value: what the heap really holds per item besides
@@ -17,7 +34,10 @@ public final class Item {
     public static final int OVERHEAD_BYTES = 216;
 
     private final Key key;
-    private final byte[] value;
+    private final ByteBuf value;
+    private final int valueLength;
+    /** References to this item: the store's one, plus one per reader holding it. */
+    private volatile int refs = 1;
     private final int flags;
     private final long expiresAt;
     private final long cas;
@@ -40,10 +60,12 @@ public final class Item {
      * @param expiresAt absolute unix time in seconds; 0 for never
      * @param storedAt unix time in seconds of the store, for flush_all and "la"
      * @param stale marked stale by a meta invalidation (ms I / md I)
+     * @param value the item takes over one reference to it
      */
-    public Item(Key key, byte[] value, int flags, long expiresAt, long cas, long storedAt, boolean stale) {
+    public Item(Key key, ByteBuf value, int flags, long expiresAt, long cas, long storedAt, boolean stale) {
         this.key = key;
         this.value = value;
+        this.valueLength = value.readableBytes();
         this.flags = flags;
         this.expiresAt = expiresAt;
         this.cas = cas;
@@ -56,9 +78,73 @@ public final class Item {
         return key;
     }
 
-    /** The value; callers must not change it. */
-    public byte[] value() {
+    /**
+     * The value buffer itself; valid only while the caller holds a reference to this item (or runs in the
+     * compute of its key), and never to be modified, released or have its indices moved.
+     */
+    ByteBuf value() {
         return value;
+    }
+
+    /** The value's length in bytes; needs no reference. */
+    public int valueLength() {
+        return valueLength;
+    }
+
+    /** Copies the value into {@code out}; the caller holds a reference to this item. */
+    public void copyValueTo(ByteBuf out) {
+        out.writeBytes(value, value.readerIndex(), valueLength);
+    }
+
+    /** A copy of the value's bytes; the caller holds a reference to this item. */
+    public byte[] valueBytes() {
+        byte[] bytes = new byte[valueLength];
+        value.getBytes(value.readerIndex(), bytes);
+        return bytes;
+    }
+
+    /**
+     * The value as a buffer of its own (indices independent of the stored one) holding its own reference to the
+     * stored memory, for the channel to send and release; the caller holds a reference to this item.
+     */
+    public ByteBuf retainedValue() {
+        return value.retainedDuplicate();
+    }
+
+    /**
+     * Whether {@code buffer} reads this item's stored memory itself (a reference to it, not a copy); the caller
+     * holds a reference to this item.
+     */
+    public boolean isValueMemory(ByteBuf buffer) {
+        return buffer.hasMemoryAddress() && value.hasMemoryAddress() && buffer.readableBytes() == valueLength
+                && buffer.memoryAddress() + buffer.readerIndex() == value.memoryAddress() + value.readerIndex();
+    }
+
+    /**
+     * Takes a reference unless the count already reached 0 (the value may then be freed memory). Readers that
+     * got the item without one ({@code peek}, {@code itemsFrom}: a range scan's documents) call it before they
+     * read the value, and {@link #release()} after.
+     */
+    public boolean tryRetain() {
+        for (;;) {
+            int current = refs;
+            if (current == 0) {
+                return false;
+            }
+            if (REFS.compareAndSet(this, current, current + 1)) {
+                return true;
+            }
+        }
+    }
+
+    /** Gives a reference back; the last one releases the value buffer. */
+    public void release() {
+        int left = REFS.decrementAndGet(this);
+        if (left == 0) {
+            value.release();
+        } else if (left < 0) {
+            throw new IllegalStateException("item " + key + " released more often than retained");
+        }
     }
 
     public int flags() {
@@ -130,8 +216,16 @@ public final class Item {
     }
 
     /** Bytes this item is charged against the memory bound. */
-    public int footprint() {
-        return key.length() + value.length + OVERHEAD_BYTES;
+    public long footprint() {
+        return footprintOf(key.length(), valueLength);
+    }
+
+    /**
+     * What an item with this key and value length is charged: the key's bytes, the pool's size class for the
+     * value (what the direct memory really holds) and the fixed per-item overhead.
+     */
+    public static long footprintOf(int keyLength, int valueLength) {
+        return keyLength + ValueMemory.allocatedBytes(valueLength) + OVERHEAD_BYTES;
     }
 
     public boolean expiredAt(long now) {
@@ -145,17 +239,18 @@ public final class Item {
 
     /**
      * A copy marked stale with a new CAS and expiry (md I), keeping the access record; its token
-     * is back with the server, so the next reader wins the recache.
+     * is back with the server, so the next reader wins the recache. It shares the value buffer with a
+     * reference of its own, taken in the key's compute, where this item's reference keeps the buffer.
      */
     Item invalidated(long newCas, long newExpiresAt) {
-        Item copy = new Item(key, value, flags, newExpiresAt, newCas, storedAt, true);
+        Item copy = new Item(key, value.retain(), flags, newExpiresAt, newCas, storedAt, true);
         copy.copyAccessFrom(this);
         return copy;
     }
 
     /** A copy with another expiry (touch); everything else, the token included, stays. */
     Item withExpiry(long newExpiresAt) {
-        Item copy = new Item(key, value, flags, newExpiresAt, cas, storedAt, stale);
+        Item copy = new Item(key, value.retain(), flags, newExpiresAt, cas, storedAt, stale);
         copy.copyAccessFrom(this);
         copy.tokenSent = tokenSent;
         return copy;

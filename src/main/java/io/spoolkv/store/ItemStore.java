@@ -5,10 +5,14 @@ import java.util.Iterator;
 /**
  * The cache's items: bounded in memory, with memcached's expiry, CAS and flush rules. Every
  * method is safe to call from any thread; operations on one key are atomic.
+ *
+ * <p>The reads that serve a value ({@link #get}, {@link #getAndTouch}, {@link #read}) hand out an item retained
+ * for the caller, who must {@link Item#release()} it when done with its value (see {@link Item}). Every other
+ * item handed out ({@link #peek}, {@link #itemsFrom}, results of writes) is for its metadata only.
  */
 public interface ItemStore {
 
-    /** The live item, recording the read; null when absent, expired or flushed. */
+    /** The live item retained for the caller, recording the read; null when absent, expired or flushed. */
     Item get(Key key);
 
     /** The live item without recording a read (for me, dumps); null when absent, expired or flushed. */
@@ -16,11 +20,15 @@ public interface ItemStore {
 
     /**
      * A meta read (mg) with its side effects (touch, vivify on miss, recache token, no bump), done
-     * atomically for the key; {@link ReadResult#MISS} when absent and not vivified.
+     * atomically for the key; {@link ReadResult#MISS} when absent and not vivified. A hit's item is retained for
+     * the caller.
      */
     ReadResult read(ReadRequest request);
 
-    /** Sets a new expiry (memcached exptime rules) and returns the item, recording the read; null when absent. */
+    /**
+     * Sets a new expiry (memcached exptime rules) and returns the item retained for the caller, recording the
+     * read; null when absent.
+     */
     Item getAndTouch(Key key, long exptime);
 
     /** Sets a new expiry (memcached exptime rules); false when absent. */

@@ -1,6 +1,9 @@
 package io.spoolkv.store;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.spoolkv.config.StoreProperties;
+import jakarta.annotation.PreDestroy;
 import java.time.Clock;
 import java.util.Iterator;
 import java.util.concurrent.ConcurrentHashMap;
@@ -27,7 +30,7 @@ import org.springframework.stereotype.Component;
  * reaches them, and by a sweep from {@link #stats()}.
  */
 @Component
-public class MemoryItemStore implements ItemStore {
+public class MemoryItemStore implements ItemStore, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(MemoryItemStore.class);
 
@@ -98,6 +101,7 @@ public class MemoryItemStore implements ItemStore {
                 }
                 if (old != null) {
                     lru.unlink(old);
+                    old.release(); // the store's reference: the item left the store
                 }
                 if (next != null) {
                     lru.link(next);
@@ -129,6 +133,7 @@ public class MemoryItemStore implements ItemStore {
             }
             long now = nowSeconds();
             boolean[] evicted = { false };
+            boolean[] removed = { false };
             map.computeIfPresent(victim.key(), (k, current) -> {
                 if (current != victim) {
                     return current; // replaced meanwhile: the replacement is linked, nothing to drop
@@ -148,10 +153,14 @@ public class MemoryItemStore implements ItemStore {
                 } else {
                     countReclaimed(victim); // memcached reclaims a dead tail item rather than evict
                 }
+                removed[0] = true;
                 return null;
             });
             if (evicted[0]) {
                 notifyEvicted(victim, now);
+            }
+            if (removed[0]) {
+                victim.release(); // the store's reference, given back after the listener read the item
             }
         }
     }
@@ -215,20 +224,35 @@ public class MemoryItemStore implements ItemStore {
 
     /**
      * What a compute returns to store {@code next}: nothing when it is born expired (negative or
-     * past exptime), so it never occupies memory or counts as an item.
+     * past exptime), so it never occupies memory or counts as an item (and its reference is given back).
      */
     private static Item keep(Item next, long now) {
-        return next.expiredAt(now) ? null : next;
+        if (next.expiredAt(now)) {
+            next.release();
+            return null;
+        }
+        return next;
+    }
+
+    /** The key's item retained for a reader, or null; a lost race with its release looks the key up again. */
+    private Item retained(Key key) {
+        for (;;) {
+            Item item = map.get(key);
+            if (item == null || item.tryRetain()) {
+                return item;
+            }
+        }
     }
 
     @Override
     public Item get(Key key) {
-        Item item = map.get(key);
+        Item item = retained(key);
         long now = nowSeconds();
         if (item == null) {
             return null;
         }
         if (!live(item, now)) {
+            item.release(); // the reader's reference, taken by the lookup
             removeDead(key, item, true);
             return null;
         }
@@ -243,14 +267,18 @@ public class MemoryItemStore implements ItemStore {
             // The common case reads without the key's lock: only a T, a vivify or a token to hand
             // out changes the item, and those go through compute below.
             // mg u (no bump) reads alike; only hit() records the access
-            Item item = map.get(key);
+            Item item = retained(key);
             long now = nowSeconds();
             if (item != null && !live(item, now)) {
+                item.release();
                 removeDead(key, item, true);
                 item = null;
             }
             if (item != null && !tokenDue(item, request, now)) {
                 return hit(item, request.bump(), now, false, item.tokenSent(), item.expiresAt());
+            }
+            if (item != null) {
+                item.release(); // the token goes out under the key's lock, below
             }
             if (item == null && request.vivifyExptime() == null) {
                 return ReadResult.MISS;
@@ -265,10 +293,11 @@ public class MemoryItemStore implements ItemStore {
                     return null;
                 }
                 // mg N: the first reader to miss creates an empty item and wins its recache
-                Item created = new Item(k, EMPTY, 0, Exptime.toExpiresAt(request.vivifyExptime(), now),
+                Item created = new Item(k, ValueMemory.of(EMPTY), 0, Exptime.toExpiresAt(request.vivifyExptime(), now),
                         claimCas(0), now, false);
                 created.markTokenSent();
                 totalItems.increment();
+                created.tryRetain(); // the reader's reference
                 result[0] = new ReadResult(created, false, created.lastAccess(), true, true, false, 0);
                 return keep(created, now);
             }
@@ -279,6 +308,7 @@ public class MemoryItemStore implements ItemStore {
             if (won) {
                 next.markTokenSent();
             }
+            next.tryRetain(); // the reader's reference, taken under the key's lock: it cannot fail
             result[0] = hit(next, request.bump(), now, won, sentBefore, cur.expiresAt());
             return next == cur ? cur : keep(next, now);
         });
@@ -301,7 +331,7 @@ public class MemoryItemStore implements ItemStore {
                 && item.expiresAt() < Exptime.toExpiresAt(recache, now);
     }
 
-    /** A hit: the access record as it was, then (unless mg u) the read recorded. */
+    /** A hit on an item retained for the reader: the access record as it was, then (unless mg u) the read recorded. */
     private static ReadResult hit(Item item, boolean bump, long now, boolean won, boolean sentBefore,
                                   long expiresAtBefore) {
         boolean fetched = item.fetched();
@@ -369,6 +399,7 @@ public class MemoryItemStore implements ItemStore {
             Item copy = cur.withExpiry(Exptime.toExpiresAt(exptime, now));
             if (read) {
                 copy.accessed(now);
+                copy.tryRetain(); // the reader's reference
             } else {
                 copy.touchedAt(now);
             }
@@ -438,10 +469,9 @@ public class MemoryItemStore implements ItemStore {
                 }
             }
             case APPEND, PREPEND -> {
-                if (cur == null || (long) cur.value().length + value.length > maxItemSize) {
+                if (cur == null || (long) cur.valueLength() + value.length > maxItemSize) {
                     return notStored(result);
                 }
-                value = mode == StoreMode.APPEND ? concat(cur.value(), value) : concat(value, cur.value());
                 flags = cur.flags();
                 expiresAt = cur.expiresAt();
             }
@@ -451,7 +481,13 @@ public class MemoryItemStore implements ItemStore {
         }
         long cas = claimCas(request.newCas());
         result[0] = StoreResult.stored(cas);
-        Item next = new Item(key, value, flags, expiresAt, cas, now, stale);
+        // append/prepend read cur's value here, in the key's compute, where the store's reference keeps it
+        ByteBuf stored = switch (mode) {
+            case APPEND -> ValueMemory.concat(cur.value(), Unpooled.wrappedBuffer(value));
+            case PREPEND -> ValueMemory.concat(Unpooled.wrappedBuffer(value), cur.value());
+            default -> ValueMemory.of(value);
+        };
+        Item next = new Item(key, stored, flags, expiresAt, cas, now, stale);
         // a stale value stored over a stale item leaves the recache token where it was
         return stale ? next.inheritToken(cur) : next;
     }
@@ -459,13 +495,6 @@ public class MemoryItemStore implements ItemStore {
     private static Item notStored(StoreResult[] result) {
         result[0] = StoreResult.NOT_STORED;
         return null;
-    }
-
-    private static byte[] concat(byte[] first, byte[] second) {
-        byte[] both = new byte[first.length + second.length];
-        System.arraycopy(first, 0, both, 0, first.length);
-        System.arraycopy(second, 0, both, first.length, second.length);
-        return both;
     }
 
     @Override
@@ -480,7 +509,7 @@ public class MemoryItemStore implements ItemStore {
                 }
                 // ma N: create with J's initial value and return it as is (no delta applied)
                 long cas = claimCas(0);
-                Item created = new Item(k, DecimalValue.format(request.initial()), 0,
+                Item created = new Item(k, ValueMemory.of(DecimalValue.format(request.initial())), 0,
                         Exptime.toExpiresAt(request.vivifyExptime(), now), cas, now, false);
                 totalItems.increment();
                 result[0] = new ArithmeticResult(ArithmeticResult.Outcome.OK, request.initial(), created, true);
@@ -490,7 +519,7 @@ public class MemoryItemStore implements ItemStore {
                 result[0] = ArithmeticResult.EXISTS;
                 return cur;
             }
-            Long value = DecimalValue.parse(cur.value());
+            Long value = DecimalValue.parse(cur.valueBytes()); // in the key's compute: the store's reference holds
             if (value == null) {
                 result[0] = ArithmeticResult.NON_NUMERIC;
                 return cur;
@@ -505,8 +534,8 @@ public class MemoryItemStore implements ItemStore {
             long cas = claimCas(0);
             long expiresAt = request.touchExptime() == null ? cur.expiresAt()
                     : Exptime.toExpiresAt(request.touchExptime(), now);
-            Item next = new Item(k, DecimalValue.formatInPlace(updated, cur.value().length), cur.flags(), expiresAt,
-                    cas, now, cur.stale())
+            ByteBuf number = ValueMemory.of(DecimalValue.formatInPlace(updated, cur.valueLength()));
+            Item next = new Item(k, number, cur.flags(), expiresAt, cas, now, cur.stale())
                     .inheritToken(cur);
             result[0] = new ArithmeticResult(ArithmeticResult.Outcome.OK, updated, next);
             return keep(next, now);
@@ -540,13 +569,17 @@ public class MemoryItemStore implements ItemStore {
             if (request.dropValue()) {
                 // md x: the key stays, with an empty value, the given flags and TTL, and its CAS
                 long exptime = request.newExptime() == null ? 0 : request.newExptime();
-                next = new Item(k, EMPTY, request.flags(), Exptime.toExpiresAt(exptime, now), cur.cas(), now, false);
+                next = new Item(k, ValueMemory.of(EMPTY), request.flags(), Exptime.toExpiresAt(exptime, now), cur.cas(), now, false);
             }
             if (request.invalidate()) {
                 // md I: keep the item but mark it stale under a new CAS; the next reader wins
                 long expiresAt = request.newExptime() == null || request.dropValue() ? next.expiresAt()
                         : Exptime.toExpiresAt(request.newExptime(), now);
-                next = next.invalidated(claimCas(0), expiresAt);
+                Item invalidated = next.invalidated(claimCas(0), expiresAt);
+                if (next != cur) {
+                    next.release(); // md x's emptied item, replaced by its invalidated copy before it was stored
+                }
+                next = invalidated;
             }
             return keep(next, now);
         });
@@ -661,6 +694,18 @@ public class MemoryItemStore implements ItemStore {
     /** Eviction listeners that threw (the evictions stood); for tests and logs. */
     long listenerFailures() {
         return listenerFailures.sum();
+    }
+
+    /**
+     * Gives back the store's reference of every item (Spring calls it at shutdown), so the values' direct memory
+     * returns to the pool; readers still holding items keep their values until they release them.
+     */
+    @PreDestroy
+    @Override
+    public void close() {
+        for (Key key : map.keySet()) {
+            update(key, (k, old) -> null);
+        }
     }
 
     /** Number of keys in the sorted index; for consistency checks in tests. */

@@ -93,7 +93,7 @@ public class WatchHub implements MutationListener, EvictionListener, ConnectionL
             return;
         }
         String tail = " status=" + FOUND[item == null ? 0 : 1] + " clsid=" + (item == null ? 0 : 1)
-                + " cfd=" + clientId + " size=" + (item == null ? 0 : item.value().length) + "\n";
+                + " cfd=" + clientId + " size=" + (item == null ? 0 : item.valueLength()) + "\n";
         publish(WatchStream.FETCHERS, "item_get", key, tail);
     }
 
@@ -103,7 +103,7 @@ public class WatchHub implements MutationListener, EvictionListener, ConnectionL
             return;
         }
         String tail = " fetch=" + (item.fetched() ? "yes" : "no") + " ttl=" + (item.expiresAt() == 0 ? -1 : item.expiresAt() - now)
-                + " la=" + (now - item.lastAccess()) + " clsid=1 size=" + item.value().length + "\n";
+                + " la=" + (now - item.lastAccess()) + " clsid=1 size=" + item.valueLength() + "\n";
         publish(WatchStream.EVICTIONS, "eviction", item.key(), tail);
     }
 

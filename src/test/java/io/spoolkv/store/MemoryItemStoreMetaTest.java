@@ -24,13 +24,14 @@ class MemoryItemStoreMetaTest {
 
     final MutableClock clock = MutableClock.atDefaultStart();
     final ExecutorService pool = Executors.newFixedThreadPool(THREADS);
-    final MemoryItemStore store = new MemoryItemStore(
+    final ReleasingStore store = new ReleasingStore(
             new StoreProperties(DataSize.ofMegabytes(64), DataSize.ofMegabytes(1), true), clock);
 
     @AfterEach
     void tearDown() throws InterruptedException {
         pool.shutdownNow();
         assertThat(pool.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
+        store.close();
     }
 
     static Key key(String k) {
@@ -112,7 +113,7 @@ class MemoryItemStoreMetaTest {
         long cas = store.peek(key("k")).cas();
         store.delete(new DeleteRequest(key("k"), true, cas, false, null, true, 5));
         Item emptied = store.peek(key("k"));
-        assertThat(emptied.value()).isEmpty();
+        assertThat(emptied.valueLength()).isZero();
         assertThat(emptied.flags()).isEqualTo(5);
         assertThat(emptied.cas()).isEqualTo(cas);
         assertThat(emptied.expiresAt()).isZero();
@@ -128,7 +129,7 @@ class MemoryItemStoreMetaTest {
     @Test
     void evictionListenerHearsEveryEviction() {
         List<Item> heard = new CopyOnWriteArrayList<>();
-        MemoryItemStore small = new MemoryItemStore(
+        ReleasingStore small = new ReleasingStore(
                 new StoreProperties(DataSize.ofKilobytes(64), DataSize.ofKilobytes(1), true), clock,
                 (item, now) -> heard.add(item));
         byte[] value = new byte[500];
@@ -139,5 +140,6 @@ class MemoryItemStoreMetaTest {
         assertThat(evictions).isPositive();
         assertThat(heard).hasSize((int) evictions);
         assertThat(heard).allSatisfy(item -> assertThat(small.peek(item.key())).isNull());
+        small.close();
     }
 }

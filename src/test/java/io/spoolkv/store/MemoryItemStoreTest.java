@@ -17,13 +17,18 @@ class MemoryItemStoreTest {
     static final long THIRTY_DAYS = 60L * 60 * 24 * 30;
 
     MutableClock clock;
-    MemoryItemStore store;
+    ReleasingStore store;
 
     @BeforeEach
     void setUp() {
         clock = MutableClock.atDefaultStart();
-        store = new MemoryItemStore(
+        store = new ReleasingStore(
                 new StoreProperties(DataSize.ofMegabytes(8), DataSize.ofKilobytes(64), true), clock);
+    }
+
+    @org.junit.jupiter.api.AfterEach
+    void closeStore() {
+        store.close();
     }
 
     static byte[] b(String s) {
@@ -31,7 +36,7 @@ class MemoryItemStoreTest {
     }
 
     static String str(Item item) {
-        return new String(item.value(), StandardCharsets.UTF_8);
+        return new String(item.valueBytes(), StandardCharsets.UTF_8);
     }
 
     StoreResult set(String key, String value) {
@@ -106,7 +111,7 @@ class MemoryItemStoreTest {
         void appendBeyondMaxItemSizeIsNotStored() {
             set("k", "x".repeat(60 * 1024));
             assertThat(put(StoreMode.APPEND, "k", "y".repeat(5 * 1024), 0, 0)).isEqualTo(StoreResult.NOT_STORED);
-            assertThat(store.get(Key.of("k")).value()).hasSize(60 * 1024);
+            assertThat(store.get(Key.of("k")).valueBytes()).hasSize(60 * 1024);
         }
 
         @Test
@@ -469,7 +474,7 @@ class MemoryItemStoreTest {
             clock.advanceSeconds(10);
             StoreStats stats = store.stats();
             assertThat(stats.currItems()).isEqualTo(1);
-            assertThat(stats.bytes()).isEqualTo(Key.of("c").length() + 1 + Item.OVERHEAD_BYTES);
+            assertThat(stats.bytes()).isEqualTo(Item.footprintOf(Key.of("c").length(), 1));
             assertThat(stats.reclaimed()).isEqualTo(2);
             assertThat(stats.expiredUnfetched()).isEqualTo(1);
             assertThat(store.indexSize()).isEqualTo(1);
@@ -613,7 +618,7 @@ class MemoryItemStoreTest {
         StoreStats stats = store.stats();
         assertThat(stats.totalItems()).isEqualTo(3);
         assertThat(stats.currItems()).isEqualTo(2);
-        assertThat(stats.bytes()).isEqualTo((1 + 1 + Item.OVERHEAD_BYTES) + (2 + 2 + Item.OVERHEAD_BYTES));
+        assertThat(stats.bytes()).isEqualTo(Item.footprintOf(1, 1) + Item.footprintOf(2, 2));
         assertThat(stats.limitMaxBytes()).isEqualTo(DataSize.ofMegabytes(8).toBytes());
         assertThat(stats.evictions()).isZero();
     }

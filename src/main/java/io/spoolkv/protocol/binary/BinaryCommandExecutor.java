@@ -48,6 +48,8 @@ public final class BinaryCommandExecutor implements BinaryRequestRunner {
                     && !Opcodes.retrieval(c.opcode());
             if (response != null && !silent) {
                 out.accept(response);
+            } else if (response != null) {
+                response.release();
             }
         } else if (request instanceof BinaryRequest.TooLarge t) {
             // memcached drops a key's old value when a SET of it fails, so no stale value outlives the write; its
@@ -99,8 +101,13 @@ public final class BinaryCommandExecutor implements BinaryRequestRunner {
             return withKey ? new BinaryResponse(c.opcode(), KEY_ENOENT, c.opaque(), 0, BinaryResponse.NONE, c.key(),
                     BinaryResponse.NONE) : BinaryResponse.error(c, KEY_ENOENT);
         }
-        return new BinaryResponse(c.opcode(), SUCCESS, c.opaque(), item.cas(), flags(item),
-                withKey ? c.key() : BinaryResponse.NONE, item.value());
+        try {
+            // the stored value itself, with a reference of its own that the channel gives back after the write
+            return new BinaryResponse(c.opcode(), SUCCESS, c.opaque(), item.cas(), flags(item),
+                    withKey ? c.key() : BinaryResponse.NONE, item.retainedValue());
+        } finally {
+            item.release(); // the reference the read handed us
+        }
     }
 
     /** TOUCH answers the item's flags, without its value. */

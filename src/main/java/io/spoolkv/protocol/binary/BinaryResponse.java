@@ -1,14 +1,24 @@
 package io.spoolkv.protocol.binary;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.memcache.binary.BinaryMemcacheResponseStatus;
+import io.spoolkv.protocol.HeldValues;
 import java.nio.charset.StandardCharsets;
 
 /**
  * One binary response packet: the request's opcode and opaque echoed, a status, a CAS, and a body of extras,
- * key and value. Immutable; the arrays are not copied (the value of a hit is the item's own value).
+ * key and value. Immutable; nothing is copied. The value is a buffer the response owns one reference to: for
+ * a hit, a reference to the item's stored value (sent as it is by {@link BinaryResponseEncoder}); for anything
+ * else, a wrapper of the bytes built here. Released once, by the encoder or by Netty when a write fails.
  */
 public record BinaryResponse(byte opcode, short status, int opaque, long cas, byte[] extras, byte[] key,
-                             byte[] value) {
+                             ByteBuf value) implements HeldValues {
+
+    /** A response whose value is built from bytes (messages, stats, numbers). */
+    public BinaryResponse(byte opcode, short status, int opaque, long cas, byte[] extras, byte[] key, byte[] value) {
+        this(opcode, status, opaque, cas, extras, key, Unpooled.wrappedBuffer(value));
+    }
 
     static final byte[] NONE = new byte[0];
 
@@ -37,5 +47,10 @@ public record BinaryResponse(byte opcode, short status, int opaque, long cas, by
             default -> "";
         };
         return text.getBytes(StandardCharsets.US_ASCII);
+    }
+
+    @Override
+    public void releaseValues() {
+        value.release();
     }
 }

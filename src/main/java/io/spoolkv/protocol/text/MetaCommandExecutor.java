@@ -57,6 +57,15 @@ final class MetaCommandExecutor {
         if (item == null) {
             return m.has('q') ? null : reply("EN", m, null);
         }
+        try {
+            return hit(m, read, item);
+        } finally {
+            item.release(); // the reference the read handed us
+        }
+    }
+
+    /** The reply to an mg hit; the caller holds a reference to {@code item}, so its value can be copied. */
+    private TextResponse hit(MetaCommand m, ReadResult read, Item item) {
         long now = commands.nowSeconds();
         StringBuilder flags = new StringBuilder();
         // memcached applies T (and N to an item it created) where it meets them on the line, so a
@@ -70,7 +79,7 @@ final class MetaCommandExecutor {
                 // h and l describe the item as it was before this read
                 case 'h' -> flags.append(" h").append(read.fetchedBefore() ? '1' : '0');
                 case 'l' -> flags.append(" l").append(Math.max(0, now - read.lastAccessBefore()));
-                case 's' -> flags.append(" s").append(item.value().length);
+                case 's' -> flags.append(" s").append(item.valueLength());
                 case 't' -> flags.append(" t").append(expiresAt == 0 ? -1 : Math.max(0, expiresAt - now));
                 default -> echo(flags, f, m);
             }
@@ -86,7 +95,7 @@ final class MetaCommandExecutor {
             flags.append(" W");
         }
         if (m.has('v')) {
-            return new TextResponse.Meta("VA " + item.value().length + flags, item.value());
+            return new TextResponse.Meta("VA " + item.valueLength() + flags, item.valueBytes());
         }
         return new TextResponse.Meta("HD" + flags, null);
     }

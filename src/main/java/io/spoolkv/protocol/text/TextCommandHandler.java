@@ -182,7 +182,15 @@ public final class TextCommandHandler extends ChannelInboundHandlerAdapter {
             if (batch == null && !ctx.channel().isWritable()) {
                 return; // serve() blocks; we continue from nextKey when writable
             }
-            Item item = executor.retrieve(clientId, r, r.keys().get(nextKey++));
+            Item item;
+            try {
+                item = executor.retrieve(clientId, r, r.keys().get(nextKey++)); // retained for the reply
+            } catch (RuntimeException e) {
+                if (batch != null) {
+                    batch.forEach(Item::release);
+                }
+                throw e;
+            }
             if (item == null) {
                 continue;
             }

@@ -1,6 +1,10 @@
 package io.spoolkv.protocol.text;
 
+import static io.spoolkv.protocol.HeldValues.ZERO_COPY_BYTES;
+
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.spoolkv.protocol.HeldValues;
 import io.spoolkv.command.Stat;
 import io.spoolkv.store.Item;
 import java.nio.charset.StandardCharsets;
@@ -51,43 +55,79 @@ public sealed interface TextResponse {
 
     /**
      * VALUE blocks of a get/gets/gat/gats answer, and END if {@code end}. A large answer is written as several
-     * of these, so no buffer ever holds more than a batch of small values or one large one.
+     * of these, so no buffer ever holds more than a batch of small values or one large one. The items are
+     * retained for this reply (the store handed them out so); large values leave without a copy
+     * ({@link #encode(ByteBufAllocator, List)}) and the reply's release gives the items back.
      */
-    record Values(List<Item> items, boolean withCas, boolean end) implements TextResponse {
+    record Values(List<Item> items, boolean withCas, boolean end) implements TextResponse, HeldValues {
 
         private static final byte[] VALUE = "VALUE ".getBytes(StandardCharsets.ISO_8859_1);
         private static final byte[] END = "END\r\n".getBytes(StandardCharsets.ISO_8859_1);
+        /** An upper bound of one item's lines: "VALUE ", the key, three numbers of at most 20 digits, CRLFs. */
+        private static final int LINES_BYTES = 80;
 
-        /** An upper bound of one item's block: "VALUE ", the key, three numbers of at most 20 digits, CRLFs. */
+        /** An upper bound of one item's block, value included (how much a batch holds). */
         static long size(Item item) {
-            return 80L + item.key().length() + item.value().length;
+            return LINES_BYTES + item.key().length() + item.valueLength();
+        }
+
+        /**
+         * The lines and the small values go into one buffer, sent in slices; between them each large value is the
+         * stored buffer itself, with a reference of its own that the channel releases once it is written.
+         */
+        void encode(ByteBufAllocator alloc, List<Object> out) {
+            ByteBuf lines = alloc.ioBuffer(sizeHint());
+            try {
+                int sent = 0;
+                for (Item item : items) {
+                    lines.writeBytes(VALUE).writeBytes(item.key().bytes()).writeByte(' ');
+                    Ascii.writeUnsigned(lines, Integer.toUnsignedLong(item.flags()));
+                    lines.writeByte(' ');
+                    Ascii.writeUnsigned(lines, item.valueLength());
+                    if (withCas) {
+                        lines.writeByte(' ');
+                        Ascii.writeUnsigned(lines, item.cas());
+                    }
+                    lines.writeBytes(CRLF);
+                    if (item.valueLength() >= ZERO_COPY_BYTES) {
+                        out.add(lines.retainedSlice(sent, lines.writerIndex() - sent));
+                        sent = lines.writerIndex();
+                        out.add(item.retainedValue());
+                    } else {
+                        item.copyValueTo(lines);
+                    }
+                    lines.writeBytes(CRLF);
+                }
+                if (end) {
+                    lines.writeBytes(END);
+                }
+                out.add(lines.retainedSlice(sent, lines.writerIndex() - sent));
+            } finally {
+                lines.release(); // the slices sent hold their own references
+            }
         }
 
         @Override
         public void encode(ByteBuf out) {
-            for (Item item : items) {
-                out.writeBytes(VALUE).writeBytes(item.key().bytes()).writeByte(' ');
-                Ascii.writeUnsigned(out, Integer.toUnsignedLong(item.flags()));
-                out.writeByte(' ');
-                Ascii.writeUnsigned(out, item.value().length);
-                if (withCas) {
-                    out.writeByte(' ');
-                    Ascii.writeUnsigned(out, item.cas());
-                }
-                out.writeBytes(CRLF).writeBytes(item.value()).writeBytes(CRLF);
-            }
-            if (end) {
-                out.writeBytes(END);
-            }
+            throw new UnsupportedOperationException("large values are sent without a copy");
         }
 
+        /** The lines and the values copied next to them. */
         @Override
         public int sizeHint() {
             long size = END.length;
             for (Item item : items) {
-                size += size(item);
+                size += LINES_BYTES + item.key().length()
+                        + (item.valueLength() < ZERO_COPY_BYTES ? item.valueLength() : 0);
             }
             return (int) Math.min(size, Integer.MAX_VALUE - 8);
+        }
+
+        @Override
+        public void releaseValues() {
+            for (Item item : items) {
+                item.release();
+            }
         }
     }
 

@@ -3,11 +3,15 @@ package io.spoolkv.protocol.text;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.codec.MessageToByteEncoder;
+import io.netty.handler.codec.MessageToMessageEncoder;
+import java.util.List;
 
-/** Encodes {@link TextResponse}s into one pooled buffer each; sharable because it has no state. */
+/**
+ * Encodes {@link TextResponse}s: each into one pooled buffer, except VALUE blocks, whose values leave as the
+ * stored buffers themselves (no copy). Releases each reply after encoding it; sharable because it has no state.
+ */
 @ChannelHandler.Sharable
-public final class TextResponseEncoder extends MessageToByteEncoder<TextResponse> {
+public final class TextResponseEncoder extends MessageToMessageEncoder<TextResponse> {
 
     public static final TextResponseEncoder INSTANCE = new TextResponseEncoder();
 
@@ -16,12 +20,18 @@ public final class TextResponseEncoder extends MessageToByteEncoder<TextResponse
     }
 
     @Override
-    protected ByteBuf allocateBuffer(ChannelHandlerContext ctx, TextResponse msg, boolean preferDirect) {
-        return ctx.alloc().ioBuffer(msg.sizeHint());
-    }
-
-    @Override
-    protected void encode(ChannelHandlerContext ctx, TextResponse msg, ByteBuf out) {
-        msg.encode(out);
+    protected void encode(ChannelHandlerContext ctx, TextResponse msg, List<Object> out) {
+        if (msg instanceof TextResponse.Values values) {
+            values.encode(ctx.alloc(), out);
+            return;
+        }
+        ByteBuf buf = ctx.alloc().ioBuffer(msg.sizeHint());
+        try {
+            msg.encode(buf);
+        } catch (RuntimeException e) {
+            buf.release();
+            throw e;
+        }
+        out.add(buf);
     }
 }

@@ -190,4 +190,36 @@ class BinaryCodecTest {
             value.release();
         }
     }
+
+    /**
+     * Zero-copy binary gets: the (large) value a GET hit sends is the stored buffer's own memory, as
+     * BinaryCommandExecutor.get builds the response (the item's retained value), not a copy.
+     */
+    @Test
+    void aHitsValueLeavesAsTheStoredBufferItself() {
+        io.spoolkv.store.MemoryItemStore store = new io.spoolkv.store.MemoryItemStore(
+                new io.spoolkv.config.StoreProperties(org.springframework.util.unit.DataSize.ofMegabytes(1),
+                        org.springframework.util.unit.DataSize.ofKilobytes(64), true),
+                io.spoolkv.store.MutableClock.atDefaultStart());
+        io.spoolkv.store.Key key = io.spoolkv.store.Key.of("k");
+        byte[] stored = new byte[BinaryResponseEncoder.ZERO_COPY_BYTES];
+        java.util.Arrays.fill(stored, (byte) 's');
+        store.store(io.spoolkv.store.StoreRequest.of(io.spoolkv.store.StoreMode.SET, key, stored, 0, 0));
+        io.spoolkv.store.Item item = store.get(key);
+        List<ByteBuf> sent = new ArrayList<>();
+        try {
+            encoder.writeOutbound(new BinaryResponse(GET, (short) 0, 1, item.cas(), new byte[4], new byte[0],
+                    item.retainedValue()));
+            for (Object o; (o = encoder.readOutbound()) != null; ) {
+                sent.add((ByteBuf) o);
+            }
+            assertThat(sent).hasSize(2);
+            assertThat(item.isValueMemory(sent.get(1))).as("the value is the stored buffer").isTrue();
+            assertThat(sent.get(0).getInt(8)).as("total body length").isEqualTo(4 + stored.length);
+        } finally {
+            item.release();
+            sent.forEach(ByteBuf::release);
+            store.close();
+        }
+    }
 }

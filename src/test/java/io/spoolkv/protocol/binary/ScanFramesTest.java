@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.spoolkv.scan.ScanStatus;
 import io.spoolkv.scan.ScanValues;
@@ -52,7 +53,7 @@ class ScanFramesTest {
     void keyOnlyEntryIsLengthThenKey() {
         byte[] key = new byte[128];
         Arrays.fill(key, (byte) 'k');
-        Item item = new Item(Key.wrap(key), new byte[0], 0, 0, 1, 0, false);
+        Item item = new Item(Key.wrap(key), Unpooled.EMPTY_BUFFER, 0, 0, 1, 0, false);
         byte[] bytes = written(b -> ScanValues.writeKey(b, item));
         assertThat(bytes).hasSize(130);
         assertThat(Arrays.copyOf(bytes, 2)).containsExactly(0x80, 0x01);
@@ -62,9 +63,10 @@ class ScanFramesTest {
     /** Property: a document is flags, expiry, seqno, cas (big-endian), datatype, then uleb128 key and value. */
     @Test
     void documentCarriesTheMetadataHeaderThenKeyAndValue() {
-        Item item = new Item(Key.of("key0"), "value0".getBytes(), 0x01020304, 0x05060708L, 0x1112131415161718L,
-                0, false);
-        byte[] bytes = written(b -> ScanValues.writeDocument(b, item));
+        Item item = new Item(Key.of("key0"), Unpooled.wrappedBuffer("value0".getBytes()), 0x01020304, 0x05060708L,
+                0x1112131415161718L, 0, false);
+        byte[] bytes = written(b -> assertThat(ScanValues.writeDocument(b, item)).isTrue());
+        item.release();
         byte[] expected = {
                 0x01, 0x02, 0x03, 0x04, // flags
                 0x05, 0x06, 0x07, 0x08, // expiry

@@ -88,6 +88,7 @@ final class FuzzPipeline implements AutoCloseable {
     };
 
     private final EmbeddedChannel channel;
+    private final MemoryItemStore store;
     private final List<ByteBuf> inputs = new ArrayList<>();
     private final ByteArrayOutputStream output = new ByteArrayOutputStream();
     private final ListAppender<ILoggingEvent> handlerLog = new ListAppender<>();
@@ -97,7 +98,8 @@ final class FuzzPipeline implements AutoCloseable {
     FuzzPipeline(MutableClock clock) {
         StoreProperties storeProperties = new StoreProperties(DataSize.ofMegabytes(64), DataSize.ofBytes(MAX_ITEM_SIZE),
                 true);
-        CacheCommands commands = new CacheCommands(new MemoryItemStore(storeProperties, clock), MutationListener.NONE);
+        store = new MemoryItemStore(storeProperties, clock);
+        CacheCommands commands = new CacheCommands(store, MutationListener.NONE);
         StreamCommands noSpool = (ctx, clientId, request, onFinished) -> StreamCommands.Started.reply(NO_SPOOL);
         handlerLog.start();
         logger.addAppender(handlerLog);
@@ -177,6 +179,7 @@ final class FuzzPipeline implements AutoCloseable {
                 assertThat(input.refCnt()).as("input buffer still held by the pipeline after close").isZero();
             }
         } finally {
+            store.close(); // frees the values, for the leak check
             logger.detachAppender(handlerLog);
             logger.setLevel(previousLevel);
         }

@@ -3,6 +3,7 @@ package io.spoolkv.protocol.text;
 import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.spoolkv.command.Versions;
@@ -43,6 +44,7 @@ class TextCommandHandlerTest {
     @AfterEach
     void tearDown() {
         fixture.close();
+        store.close(); // frees the values, for the leak check
     }
 
     String send(String input) {
@@ -324,8 +326,12 @@ class TextCommandHandlerTest {
             setWritable(false);
             assertThat(send("get a\r\nset a 0 0 1\r\n2\r\nget a\r\n")).as("nothing runs while unwritable").isEmpty();
             assertThat(channel.config().isAutoRead()).as("reading stops").isFalse();
-            assertThat(store.peek(Key.wrap("a".getBytes(ISO_8859_1))).value()).as("the set did not run")
-                    .isEqualTo("1".getBytes(ISO_8859_1));
+            io.spoolkv.store.Item a = store.get(Key.wrap("a".getBytes(ISO_8859_1)));
+            try {
+                assertThat(a.valueBytes()).as("the set did not run").isEqualTo("1".getBytes(ISO_8859_1));
+            } finally {
+                a.release();
+            }
             setWritable(true);
             assertThat(output()).isEqualTo("VALUE a 0 1\r\n1\r\nEND\r\nSTORED\r\nVALUE a 0 1\r\n2\r\nEND\r\n");
             assertThat(channel.config().isAutoRead()).as("reading resumes").isTrue();
@@ -365,6 +371,34 @@ class TextCommandHandlerTest {
             channel.writeInbound(Unpooled.copiedBuffer("get a b nope\r\n", ISO_8859_1));
             assertThat(channel.outboundMessages()).hasSize(1);
             assertThat(output()).isEqualTo("VALUE a 0 1\r\n1\r\nVALUE b 0 1\r\n2\r\nEND\r\n");
+        }
+
+        @Test
+        void aGetSendsTheStoredValuesThemselvesBetweenSlicesOfOneLinesBuffer() {
+            // proves zero-copy gets: each large value leaves as the stored buffer's own memory, not a copy
+            String big1 = "1".repeat(io.spoolkv.protocol.HeldValues.ZERO_COPY_BYTES);
+            String big2 = "2".repeat(io.spoolkv.protocol.HeldValues.ZERO_COPY_BYTES);
+            int n = big1.length();
+            send("set a 0 0 " + n + "\r\n" + big1 + "\r\nset b 0 0 " + n + "\r\n" + big2 + "\r\n");
+            channel.writeInbound(Unpooled.copiedBuffer("get a b nope\r\n", ISO_8859_1));
+            List<ByteBuf> sent = new ArrayList<>();
+            for (Object o; (o = channel.readOutbound()) != null; ) {
+                sent.add((ByteBuf) o);
+            }
+            io.spoolkv.store.Item a = store.get(Key.wrap("a".getBytes(ISO_8859_1)));
+            io.spoolkv.store.Item b = store.get(Key.wrap("b".getBytes(ISO_8859_1)));
+            try {
+                assertThat(sent).as("a's value is the stored buffer").anyMatch(a::isValueMemory);
+                assertThat(sent).as("b's value is the stored buffer").anyMatch(b::isValueMemory);
+                StringBuilder text = new StringBuilder();
+                sent.forEach(buf -> text.append(buf.toString(ISO_8859_1)));
+                assertThat(text).hasToString("VALUE a 0 " + n + "\r\n" + big1 + "\r\nVALUE b 0 " + n + "\r\n" + big2
+                        + "\r\nEND\r\n");
+            } finally {
+                a.release();
+                b.release();
+                sent.forEach(ByteBuf::release);
+            }
         }
 
         @Test
