@@ -78,6 +78,7 @@ public final class ScanTask extends StreamingTask {
             if (valueBytes > 0) {
                 frames.setHeader(chunk, start, ScanStatus.SUCCESS, scan.spec().keyOnly(), valueBytes);
                 start = chunk.writerIndex();
+                chunk.ensureWritable(frames.headerBytes()); // a full chunk may have less room than one header
                 chunk.writerIndex(start + frames.headerBytes());
             } else {
                 chunk.writerIndex(start + frames.headerBytes());

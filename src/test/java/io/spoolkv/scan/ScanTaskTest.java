@@ -1,0 +1,99 @@
+package io.spoolkv.scan;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.spoolkv.store.Item;
+import io.spoolkv.store.Key;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+/** ScanTask.fill against a hand-made cursor and a 4-byte test framing (status, value length), no sockets. */
+class ScanTaskTest {
+
+    /** Test framing: a 2-byte status and a 2-byte value length. */
+    private static final ScanFrames FRAMES = new ScanFrames() {
+        @Override
+        public int headerBytes() {
+            return 4;
+        }
+
+        @Override
+        public void setHeader(ByteBuf out, int index, short status, boolean keyOnly, int valueBytes) {
+            out.setShort(index, status);
+            out.setShort(index + 2, valueBytes);
+        }
+    };
+
+    private static final ScanSpec KEYS_A_TO_Z = new ScanSpec(key("a"), false, key("z"), false, true, 0, 0);
+
+    private static Key key(String s) {
+        return Key.wrap(s.getBytes());
+    }
+
+    private static Item item(String key) {
+        return new Item(key(key), new byte[0], 0, 0, 1, 0, false);
+    }
+
+    /** A cursor over {@code keys} that runs {@code onRead} when it hands out the item at {@code at}. */
+    private static Iterator<Item> cursor(List<String> keys, int at, Runnable onRead) {
+        return new Iterator<>() {
+            private int i;
+
+            @Override
+            public boolean hasNext() {
+                return i < keys.size();
+            }
+
+            @Override
+            public Item next() {
+                if (i == at) {
+                    onRead.run();
+                }
+                return item(keys.get(i++));
+            }
+        };
+    }
+
+    private static ScanTask task(RangeScan scan, int chunkBytes) {
+        return new ScanTask(null, null, chunkBytes, () -> { }, scan, null, FRAMES, 0, 0, 0);
+    }
+
+    /** Reads the test framing: each response's status, in order, checking every length is whole. */
+    private static List<Short> statuses(ByteBuf out) {
+        List<Short> statuses = new ArrayList<>();
+        while (out.isReadable()) {
+            statuses.add(out.readShort());
+            out.skipBytes(out.readUnsignedShort());
+        }
+        return statuses;
+    }
+
+    /**
+     * Property (review finding 1): a cancel seen when the chunk has less room left than one header still ends
+     * the continue with a whole "cancelled" (0xA5) response after the items read so far, instead of moving the
+     * writer index past the chunk's capacity.
+     */
+    @Test
+    void cancelAtTheEndOfAFullChunkStillEndsWithCancelled() throws Exception {
+        String longKey = "k".repeat(30); // header 4 + LEB128 length 1 + 30 = 35 bytes: 1 byte short of the chunk
+        RangeScan[] holder = new RangeScan[1];
+        // The cursor reads one ahead: handing out the second key happens while the first is taken, so the scan
+        // is cancelled right after the first entry was written.
+        RangeScan scan = new RangeScan(UUID.randomUUID(), null, KEYS_A_TO_Z,
+                cursor(List.of(longKey, "l"), 1, () -> holder[0].cancel()), 0);
+        holder[0] = scan;
+        ByteBuf chunk = Unpooled.buffer(36);
+        try {
+            boolean more = task(scan, 36).fill(chunk);
+            assertThat(more).isFalse();
+            assertThat(statuses(chunk)).containsExactly(ScanStatus.SUCCESS, ScanStatus.CANCELLED);
+        } finally {
+            chunk.release();
+        }
+    }
+}
