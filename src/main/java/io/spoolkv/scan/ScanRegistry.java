@@ -166,7 +166,10 @@ public class ScanRegistry implements DisposableBean {
         return true;
     }
 
-    /** The continue's last response is written: the scan is done, or idle until the next continue. */
+    /**
+     * The continue's last response is written (event loop): the scan is done, or idle until the next continue.
+     * A scan cancelled or forgotten meanwhile is not in the map any more, and released harmlessly.
+     */
     void continueEnded(RangeScan scan, short status) {
         if (status == ScanStatus.COMPLETE) {
             if (remove(scan.id()) != null) {

@@ -15,7 +15,7 @@ import io.spoolkv.store.Item;
 public final class ScanTask extends StreamingTask {
 
     private final RangeScan scan;
-    private final ScanRegistry registry;
+    private final Ending ending;
     private final ScanFrames frames;
     private final long itemLimit;
     private final long byteLimit;
@@ -30,9 +30,15 @@ public final class ScanTask extends StreamingTask {
      */
     ScanTask(ConnectionSpool spool, BackgroundExecutor executor, int chunkBytes, Runnable onDone, RangeScan scan,
              ScanRegistry registry, ScanFrames frames, long itemLimit, long timeLimitMillis, long byteLimit) {
-        super(spool, executor, chunkBytes, "range scan continue", onDone);
+        this(spool, executor, chunkBytes, new Ending(registry, scan, onDone), scan, frames, itemLimit,
+                timeLimitMillis, byteLimit);
+    }
+
+    private ScanTask(ConnectionSpool spool, BackgroundExecutor executor, int chunkBytes, Ending ending,
+                     RangeScan scan, ScanFrames frames, long itemLimit, long timeLimitMillis, long byteLimit) {
+        super(spool, executor, chunkBytes, "range scan continue", ending);
         this.scan = scan;
-        this.registry = registry;
+        this.ending = ending;
         this.frames = frames;
         this.itemLimit = itemLimit;
         this.byteLimit = byteLimit;
@@ -91,7 +97,7 @@ public final class ScanTask extends StreamingTask {
         if (status == SUCCESS_MORE_CHUNKS) {
             return true;
         }
-        registry.continueEnded(scan, status);
+        ending.status = status; // acted on in onDone, once the last response is written
         return false;
     }
 
@@ -104,9 +110,41 @@ public final class ScanTask extends StreamingTask {
                 || (timed && System.nanoTime() - deadlineNanos >= 0);
     }
 
-    /** The connection closed (or the stream failed) mid-continue: the scan ends with it. */
+    /**
+     * The connection closed (or the stream failed) mid-continue: the scan ends with it, unless this continue
+     * already handed the scan back (then it may be another continue's now).
+     */
     @Override
     protected void onClosed() {
-        registry.continueAbandoned(scan);
+        if (!ending.ran) {
+            ending.registry.continueAbandoned(scan);
+        }
+    }
+
+    /**
+     * The onDone of the continue, on the event loop after its last response was written: only then is the scan
+     * released for the next continue (or forgotten, when complete), so a paused producer still holding the
+     * final chunk never shares the scan and "completed" counts only a delivered 0xA7.
+     */
+    private static final class Ending implements Runnable {
+        private final ScanRegistry registry;
+        private final RangeScan scan;
+        private final Runnable onDone;
+        /** Set by fill on the producer's thread; the spool's finish hands it to the event loop. */
+        private volatile short status = ScanStatus.MORE;
+        private volatile boolean ran;
+
+        Ending(ScanRegistry registry, RangeScan scan, Runnable onDone) {
+            this.registry = registry;
+            this.scan = scan;
+            this.onDone = onDone;
+        }
+
+        @Override
+        public void run() {
+            ran = true;
+            registry.continueEnded(scan, status);
+            onDone.run();
+        }
     }
 }

@@ -96,4 +96,25 @@ class ScanTaskTest {
             chunk.release();
         }
     }
+
+    /**
+     * Property (review finding 2): filling the last chunk (here 0xA7, the range done) does not hand the scan back:
+     * it stays claimed until the task's onDone runs on the event loop after that chunk was written, so no other
+     * continue can take it while a paused producer still holds the final response.
+     */
+    @Test
+    void theLastChunkKeepsTheScanClaimedUntilItIsWritten() throws Exception {
+        RangeScan scan = new RangeScan(UUID.randomUUID(), null, KEYS_A_TO_Z, cursor(List.of("b", "c"), -1, () -> { }), 0);
+        assertThat(scan.claim()).isTrue();
+        ByteBuf chunk = Unpooled.buffer(256);
+        try {
+            boolean more = task(scan, 256).fill(chunk);
+            assertThat(more).isFalse();
+            assertThat(statuses(chunk)).containsExactly(ScanStatus.COMPLETE);
+            assertThat(scan.running()).as("still claimed by the continue whose 0xA7 is not written yet").isTrue();
+            assertThat(scan.claim()).isFalse();
+        } finally {
+            chunk.release();
+        }
+    }
 }
