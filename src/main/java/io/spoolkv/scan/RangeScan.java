@@ -75,6 +75,11 @@ public final class RangeScan {
         running.set(false);
     }
 
+    /** Hands back a claim taken only to look (the sweeper's), leaving the idle clock as it was. */
+    void unclaim() {
+        running.set(false);
+    }
+
     long idleSinceNanos() {
         return idleSinceNanos;
     }

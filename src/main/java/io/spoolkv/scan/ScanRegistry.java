@@ -20,6 +20,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.stereotype.Component;
 
@@ -32,6 +34,7 @@ import org.springframework.stereotype.Component;
 @Component
 public class ScanRegistry implements DisposableBean {
 
+    private static final Logger log = LoggerFactory.getLogger(ScanRegistry.class);
     private static final AttributeKey<Boolean> WATCHED = AttributeKey.valueOf("spoolkv.scan.watched");
 
     /** What a create answered: a status, and the new scan's id on success. */
@@ -58,6 +61,7 @@ public class ScanRegistry implements DisposableBean {
     private final Counter expired;
     private final Counter disconnected;
     private final Counter refused;
+    private final Counter sweepFailures;
 
     public ScanRegistry(CacheCommands commands, BackgroundExecutor executor, BackgroundProperties background,
                         ScanProperties properties, MeterRegistry meters) {
@@ -72,6 +76,7 @@ public class ScanRegistry implements DisposableBean {
         this.expired = counter(meters, "expired", "range scans forgotten after spoolkv.scan.max-lifetime idle");
         this.disconnected = counter(meters, "disconnected", "range scans ended because their connection closed");
         this.refused = counter(meters, "refused", "range scan creates refused for spoolkv.scan.max-open");
+        this.sweepFailures = counter(meters, "sweep.failures", "runs of the idle-scan sweeper that threw");
         Gauge.builder("spoolkv.range.scans.open", scans, Map::size).description("range scans open").register(meters);
         // Checked often enough that a scan outlives its idle limit by at most half of it (and 5 s).
         long period = Math.max(Math.min(maxIdleNanos / 2, TimeUnit.SECONDS.toNanos(5)), TimeUnit.MILLISECONDS.toNanos(100));
@@ -100,7 +105,7 @@ public class ScanRegistry implements DisposableBean {
             refused.increment();
             return new Created(ScanStatus.EBUSY, null);
         }
-        RangeScan scan = null;
+        boolean registered = false;
         try {
             long population = 0;
             if (spec.sampling()) {
@@ -114,16 +119,17 @@ public class ScanRegistry implements DisposableBean {
             } else if (spec.start().compareTo(spec.end()) > 0) {
                 return new Created(ScanStatus.KEY_ENOENT, null);
             }
-            scan = new RangeScan(UUID.randomUUID(), owner, spec, commands.itemsFrom(spec.start()), population);
+            RangeScan scan = new RangeScan(UUID.randomUUID(), owner, spec, commands.itemsFrom(spec.start()), population);
             if (scan.exhausted()) {
                 return new Created(ScanStatus.KEY_ENOENT, null); // nothing in range: kv_engine's "not found"
             }
             scans.put(scan.id(), scan);
+            registered = true; // from here the slot is the scan's: remove() gives it back
             watch(owner);
             created.increment();
             return new Created(ScanStatus.SUCCESS, scan.id());
         } finally {
-            if (scan == null || !scans.containsKey(scan.id())) {
+            if (!registered) {
                 open.decrementAndGet();
             }
         }
@@ -225,13 +231,29 @@ public class ScanRegistry implements DisposableBean {
         }
     }
 
-    /** Forgets scans no continue has touched for max-lifetime; a running one is never idle. */
+    /**
+     * Forgets scans no continue has touched for max-lifetime; a running one is never idle. The sweeper claims a
+     * scan before it looks, as a continue does, so a continue cannot start between the check and the removal.
+     * Never throws: an exception would stop the scheduled sweeper for good.
+     */
     void expireIdle() {
-        long now = System.nanoTime();
-        for (RangeScan scan : scans.values()) {
-            if (!scan.running() && now - scan.idleSinceNanos() >= maxIdleNanos && remove(scan.id()) != null) {
-                expired.increment();
+        try {
+            long now = System.nanoTime();
+            for (RangeScan scan : scans.values()) {
+                if (now - scan.idleSinceNanos() < maxIdleNanos || !scan.claim()) {
+                    continue; // not idle long enough, or a continue runs
+                }
+                if (now - scan.idleSinceNanos() >= maxIdleNanos) {
+                    if (remove(scan.id()) != null) {
+                        expired.increment();
+                    }
+                } else {
+                    scan.unclaim(); // a continue ended just before the claim: it is not idle
+                }
             }
+        } catch (RuntimeException e) {
+            sweepFailures.increment();
+            log.warn("range scan sweeper failed; it runs again next period", e);
         }
     }
 
