@@ -20,6 +20,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
@@ -103,7 +104,7 @@ public class ScanRegistry implements DisposableBean {
         if (open.incrementAndGet() > maxOpen) {
             open.decrementAndGet();
             refused.increment();
-            return new Created(ScanStatus.EBUSY, null);
+            return new Created(ScanStatus.TMPFAIL, null);
         }
         boolean registered = false;
         try {
@@ -137,11 +138,12 @@ public class ScanRegistry implements DisposableBean {
 
     /**
      * RangeScanContinue, on the connection's event loop: starts the next part of the scan streaming into
-     * {@code spool}; {@code onDone} runs on the event loop after its last byte.
+     * {@code spool}, which is asked for only once the scan is claimed (an unknown id makes no spool);
+     * {@code onDone} runs on the event loop after its last byte.
      *
      * @return {@link ScanStatus#SUCCESS} when it streams; else the status to answer (not found, busy)
      */
-    public short startContinue(ConnectionSpool spool, UUID id, long itemLimit, long timeLimitMillis, long byteLimit,
+    public short startContinue(Supplier<ConnectionSpool> spool, UUID id, long itemLimit, long timeLimitMillis, long byteLimit,
                                ScanFrames frames, Runnable onDone) {
         RangeScan scan = scans.get(id);
         if (scan == null) {
@@ -153,13 +155,13 @@ public class ScanRegistry implements DisposableBean {
         if (scan.cancelled()) { // cancelled between the lookup and the claim
             return ScanStatus.KEY_ENOENT;
         }
-        ScanTask task = new ScanTask(spool, executor, chunkBytes, onDone, scan, this, frames, itemLimit,
+        ScanTask task = new ScanTask(spool.get(), executor, chunkBytes, onDone, scan, this, frames, itemLimit,
                 timeLimitMillis, byteLimit);
         if (task.start()) {
             return ScanStatus.SUCCESS;
         }
         scan.release();
-        return ScanStatus.EBUSY; // the background executor is full
+        return ScanStatus.TMPFAIL; // the background executor is full
     }
 
     /** RangeScanCancel: a running continue ends with "cancelled"; the id is forgotten at once. */

@@ -1,6 +1,7 @@
 package io.spoolkv.scan;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.spoolkv.background.BackgroundExecutor;
 import io.spoolkv.background.StreamingTask;
 import io.spoolkv.spool.ConnectionSpool;
@@ -108,6 +109,18 @@ public final class ScanTask extends StreamingTask {
         return (itemLimit > 0 && items >= itemLimit)
                 || (byteLimit > 0 && bytes >= byteLimit)
                 || (timed && System.nanoTime() - deadlineNanos >= 0);
+    }
+
+    /**
+     * A continue that failed part-way ends with one whole Einternal (0x84) response after the responses already
+     * sent (every chunk is whole responses), so the connection stays usable; onClosed forgets the scan.
+     */
+    @Override
+    protected ByteBuf failureLine(Throwable cause) {
+        ByteBuf line = Unpooled.buffer(frames.headerBytes());
+        line.writerIndex(frames.headerBytes());
+        frames.setHeader(line, 0, ScanStatus.EINTERNAL, scan.spec().keyOnly(), 0);
+        return line;
     }
 
     /**

@@ -193,7 +193,7 @@ class RangeScanIT {
     }
 
     /**
-     * Property: at most spoolkv.scan.max-open scans (4 here) are open; the next create is "busy" (0x85) until one
+     * Property: at most spoolkv.scan.max-open scans (4 here) are open; the next create is "temporary failure" (0x86) until one
      * is cancelled; a cancelled id is forgotten; the connection's scans end when it closes (counted), and the
      * actuator endpoint lists open scans.
      */
@@ -209,7 +209,7 @@ class RangeScanIT {
             }
             assertThat(endpoint.scans()).extracting(ScanRegistry.OpenScan::id).hasSize(4).contains(uuid(ids.get(0)));
             c.send(create(1, range(key(0), key(9), true)));
-            assertThat(c.read().status()).as("past max-open").isEqualTo(0x85);
+            assertThat(c.read().status()).as("past max-open: Etmpfail, not Ebusy").isEqualTo(0x86);
             assertThat(count("refused")).isEqualTo(refused + 1);
             c.send(cancel(2, ids.get(0)));
             assertThat(c.read().status()).isZero();

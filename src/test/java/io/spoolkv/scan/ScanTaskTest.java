@@ -117,4 +117,20 @@ class ScanTaskTest {
             chunk.release();
         }
     }
+
+    /**
+     * Property (review finding 8): a continue that fails part-way ends with one whole Einternal (0x84) response,
+     * so the connection stays open and framed, instead of no failure line (which closes the connection).
+     */
+    @Test
+    void aFailingContinueEndsWithEinternal() {
+        RangeScan scan = new RangeScan(UUID.randomUUID(), null, KEYS_A_TO_Z, cursor(List.of("b"), -1, () -> { }), 0);
+        ByteBuf line = task(scan, 256).failureLine(new IllegalStateException("test"));
+        assertThat(line).isNotNull();
+        try {
+            assertThat(statuses(line)).containsExactly(ScanStatus.EINTERNAL);
+        } finally {
+            line.release();
+        }
+    }
 }
