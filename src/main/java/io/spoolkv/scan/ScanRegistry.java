@@ -99,7 +99,8 @@ public class ScanRegistry implements DisposableBean {
         try {
             spec = ScanSpecParser.parse(json);
         } catch (ScanSpecParser.Invalid e) {
-            return new Created(e.unknownCollection() ? ScanStatus.UNKNOWN_COLLECTION : ScanStatus.EINVAL, null);
+            return new Created(e.unknownCollection() ? ScanStatus.UNKNOWN_COLLECTION
+                    : e.notSupported() ? ScanStatus.NOT_SUPPORTED : ScanStatus.EINVAL, null);
         }
         if (open.incrementAndGet() > maxOpen) {
             open.decrementAndGet();

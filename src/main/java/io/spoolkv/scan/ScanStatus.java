@@ -7,6 +7,8 @@ public final class ScanStatus {
     public static final short KEY_ENOENT = 0x01;
     public static final short EINVAL = 0x04;
     public static final short ERANGE = 0x22;
+    /** Not supported: a create with snapshot_requirements (spoolkv has no seqnos to check them against). */
+    public static final short NOT_SUPPORTED = 0x83;
     /** Einternal: a continue that failed part-way ends with it (the scan is forgotten). */
     public static final short EINTERNAL = 0x84;
     /** Ebusy: only a continue of a scan that is already continuing. */
