@@ -10,8 +10,6 @@ import io.spoolkv.command.CacheCommands;
 import io.spoolkv.config.BackgroundProperties;
 import io.spoolkv.config.ScanProperties;
 import io.spoolkv.spool.ConnectionSpool;
-import io.spoolkv.store.Item;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -111,18 +109,20 @@ public class ScanRegistry implements DisposableBean {
         try {
             long population = 0;
             if (spec.sampling()) {
-                // kv_engine answers "out of range" when the collection holds fewer keys than asked for.
-                for (Iterator<Item> all = commands.itemsFrom(null); all.hasNext(); all.next()) {
-                    population++;
-                }
+                // kv_engine answers "out of range" when the collection holds fewer keys than asked for. The count
+                // is O(1) on the event loop; it may include expired items not reclaimed yet.
+                population = commands.itemCount();
                 if (population < spec.samples()) {
                     return new Created(ScanStatus.ERANGE, null);
                 }
             } else if (spec.start().compareTo(spec.end()) > 0) {
                 return new Created(ScanStatus.KEY_ENOENT, null);
             }
-            RangeScan scan = new RangeScan(UUID.randomUUID(), owner, spec, commands.itemsFrom(spec.start()), population);
-            if (scan.exhausted()) {
+            RangeScan scan = new RangeScan(UUID.randomUUID(), owner, spec, commands.itemsFrom(spec.start()),
+                    commands::peek, population);
+            // A range's first key is a seek away; a sample's first pick may skip most keys, so its first continue
+            // (on the background executor) finds it.
+            if (!spec.sampling() && scan.exhausted()) {
                 return new Created(ScanStatus.KEY_ENOENT, null); // nothing in range: kv_engine's "not found"
             }
             scans.put(scan.id(), scan);

@@ -52,20 +52,22 @@ public final class ScanTask extends StreamingTask {
         int start = chunk.writerIndex();
         chunk.writerIndex(start + frames.headerBytes());
         short status = SUCCESS_MORE_CHUNKS;
+        scan.reread();
         while (chunk.writerIndex() - start < chunkBytes()) {
             if (scan.cancelled()) {
                 status = ScanStatus.CANCELLED;
                 break;
             }
-            if (scan.exhausted()) {
-                status = ScanStatus.COMPLETE;
+            Item next = scan.peek();
+            if (next == null) {
+                status = scan.cancelled() ? ScanStatus.CANCELLED : ScanStatus.COMPLETE;
                 break;
             }
             if (items > 0 && limitReached()) {
                 status = ScanStatus.MORE;
                 break;
             }
-            int entry = ScanValues.entryBytes(scan.peek(), scan.spec().keyOnly());
+            int entry = ScanValues.entryBytes(next, scan.spec().keyOnly());
             if (chunk.writerIndex() > start + frames.headerBytes() && chunk.writerIndex() + entry > chunk.capacity()) {
                 break; // the next chunk takes it: a chunk grows only for an entry larger than a whole chunk
             }

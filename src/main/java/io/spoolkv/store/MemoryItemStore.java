@@ -604,6 +604,11 @@ public class MemoryItemStore implements ItemStore {
     }
 
     @Override
+    public long itemCount() {
+        return map.mappingCount();
+    }
+
+    @Override
     public StoreStats stats() {
         sweepDead();
         return new StoreStats(

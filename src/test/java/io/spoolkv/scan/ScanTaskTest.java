@@ -7,6 +7,8 @@ import io.netty.buffer.Unpooled;
 import io.spoolkv.store.Item;
 import io.spoolkv.store.Key;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Iterator;
 import java.util.List;
 import java.util.UUID;
@@ -36,7 +38,11 @@ class ScanTaskTest {
     }
 
     private static Item item(String key) {
-        return new Item(key(key), new byte[0], 0, 0, 1, 0, false);
+        return item(key(key));
+    }
+
+    private static Item item(Key key) {
+        return new Item(key, new byte[0], 0, 0, 1, 0, false);
     }
 
     /** A cursor over {@code keys} that runs {@code onRead} when it hands out the item at {@code at}. */
@@ -82,10 +88,10 @@ class ScanTaskTest {
     void cancelAtTheEndOfAFullChunkStillEndsWithCancelled() throws Exception {
         String longKey = "k".repeat(30); // header 4 + LEB128 length 1 + 30 = 35 bytes: 1 byte short of the chunk
         RangeScan[] holder = new RangeScan[1];
-        // The cursor reads one ahead: handing out the second key happens while the first is taken, so the scan
-        // is cancelled right after the first entry was written.
+        // The scan is cancelled while the cursor hands out the first key: that entry is still written, and the
+        // cancel is seen right after it, with 1 byte left in the chunk.
         RangeScan scan = new RangeScan(UUID.randomUUID(), null, KEYS_A_TO_Z,
-                cursor(List.of(longKey, "l"), 1, () -> holder[0].cancel()), 0);
+                cursor(List.of(longKey, "l"), 0, () -> holder[0].cancel()), ScanTaskTest::item, 0);
         holder[0] = scan;
         ByteBuf chunk = Unpooled.buffer(36);
         try {
@@ -104,7 +110,8 @@ class ScanTaskTest {
      */
     @Test
     void theLastChunkKeepsTheScanClaimedUntilItIsWritten() throws Exception {
-        RangeScan scan = new RangeScan(UUID.randomUUID(), null, KEYS_A_TO_Z, cursor(List.of("b", "c"), -1, () -> { }), 0);
+        RangeScan scan = new RangeScan(UUID.randomUUID(), null, KEYS_A_TO_Z, cursor(List.of("b", "c"), -1, () -> { }),
+                ScanTaskTest::item, 0);
         assertThat(scan.claim()).isTrue();
         ByteBuf chunk = Unpooled.buffer(256);
         try {
@@ -124,13 +131,45 @@ class ScanTaskTest {
      */
     @Test
     void aFailingContinueEndsWithEinternal() {
-        RangeScan scan = new RangeScan(UUID.randomUUID(), null, KEYS_A_TO_Z, cursor(List.of("b"), -1, () -> { }), 0);
+        RangeScan scan = new RangeScan(UUID.randomUUID(), null, KEYS_A_TO_Z, cursor(List.of("b"), -1, () -> { }),
+                ScanTaskTest::item, 0);
         ByteBuf line = task(scan, 256).failureLine(new IllegalStateException("test"));
         assertThat(line).isNotNull();
         try {
             assertThat(statuses(line)).containsExactly(ScanStatus.EINTERNAL);
         } finally {
             line.release();
+        }
+    }
+
+    /**
+     * Property (review finding 5): what is sent is each key's item as the store holds it at send time, not the
+     * one read ahead: a key deleted since is skipped, a key updated since goes out with its new value.
+     */
+    @Test
+    void sendsTheItemAsItIsAtSendTimeNotTheReadAheadOne() throws Exception {
+        ScanSpec documents = new ScanSpec(key("a"), false, key("z"), false, false, 0, 0);
+        Map<Key, Item> store = new HashMap<>();
+        for (String k : List.of("b", "c", "d")) {
+            store.put(key(k), new Item(key(k), "old".getBytes(), 0, 0, 1, 0, false));
+        }
+        Iterator<Item> cursor = List.copyOf(store.values()).stream()
+                .sorted(java.util.Comparator.comparing(Item::key)).iterator();
+        RangeScan scan = new RangeScan(UUID.randomUUID(), null, documents, cursor, store::get, 0);
+        assertThat(scan.exhausted()).isFalse(); // "b" is read ahead now, as a create does
+        store.remove(key("b"));
+        store.put(key("c"), new Item(key("c"), "new".getBytes(), 0, 0, 2, 0, false));
+        ByteBuf chunk = Unpooled.buffer(256);
+        try {
+            assertThat(task(scan, 256).fill(chunk)).isFalse();
+            String sent = chunk.toString(java.nio.charset.StandardCharsets.ISO_8859_1);
+            // document entries end with: key length, key, value length, value
+            assertThat(sent).doesNotContain("\u0001b\u0003"); // deleted since the read ahead: not sent
+            assertThat(sent).contains("\u0001c\u0003new").doesNotContain("\u0001c\u0003old"); // updated since
+            assertThat(sent).contains("\u0001d\u0003old");
+            assertThat(statuses(chunk)).containsExactly(ScanStatus.COMPLETE);
+        } finally {
+            chunk.release();
         }
     }
 }
