@@ -13,8 +13,8 @@ import org.springframework.validation.annotation.Validated;
 /**
  * kv_engine's range scans over the binary protocol.
  *
- * @param maxOpen scans open at once on the server (all connections); a create past it answers "too busy", 1–100000
- * @param maxLifetime a scan with no continue running for this long is forgotten (its id answers "not found"), 1s or more
+ * @param maxOpen scans open at once on the server (all connections); a create past it answers "temporary failure" (0x86), 1–100000
+ * @param maxLifetime an idle timeout, not a total lifetime: a scan with no continue running for this long is forgotten (its id answers "not found"), 1s or more
  */
 @Validated
 @ConfigurationProperties("spoolkv.scan")
