@@ -35,6 +35,8 @@ public class ScanRegistry implements DisposableBean {
 
     private static final Logger log = LoggerFactory.getLogger(ScanRegistry.class);
     private static final AttributeKey<Boolean> WATCHED = AttributeKey.valueOf("spoolkv.scan.watched");
+    /** Scans the connection holds open, for spoolkv.scan.max-open-per-connection. */
+    private static final AttributeKey<AtomicInteger> OWNED = AttributeKey.valueOf("spoolkv.scan.owned");
 
     /** What a create answered: a status, and the new scan's id on success. */
     public record Created(short status, UUID id) {
@@ -52,6 +54,7 @@ public class ScanRegistry implements DisposableBean {
     private final BackgroundExecutor executor;
     private final int chunkBytes;
     private final int maxOpen;
+    private final int maxOpenPerConnection;
     private final long maxIdleNanos;
     private final ScheduledExecutorService sweeper;
     private final Counter created;
@@ -68,13 +71,15 @@ public class ScanRegistry implements DisposableBean {
         this.executor = executor;
         this.chunkBytes = (int) background.chunkBytes().toBytes();
         this.maxOpen = properties.maxOpen();
+        this.maxOpenPerConnection = properties.maxOpenPerConnection();
         this.maxIdleNanos = properties.maxLifetime().toNanos();
         this.created = counter(meters, "created", "range scans created");
         this.completed = counter(meters, "completed", "range scans that reached the end of their range");
         this.cancelled = counter(meters, "cancelled", "range scans cancelled by a client");
         this.expired = counter(meters, "expired", "range scans forgotten after spoolkv.scan.max-lifetime idle");
         this.disconnected = counter(meters, "disconnected", "range scans ended because their connection closed");
-        this.refused = counter(meters, "refused", "range scan creates refused for spoolkv.scan.max-open");
+        this.refused = counter(meters, "refused",
+                "range scan creates refused for spoolkv.scan.max-open or max-open-per-connection");
         this.sweepFailures = counter(meters, "sweep.failures", "runs of the idle-scan sweeper that threw");
         Gauge.builder("spoolkv.range.scans.open", scans, Map::size).description("range scans open").register(meters);
         // Checked often enough that a scan outlives its idle limit by at most half of it (and 5 s).
@@ -99,6 +104,12 @@ public class ScanRegistry implements DisposableBean {
         } catch (ScanSpecParser.Invalid e) {
             return new Created(e.unknownCollection() ? ScanStatus.UNKNOWN_COLLECTION
                     : e.notSupported() ? ScanStatus.NOT_SUPPORTED : ScanStatus.EINVAL, null);
+        }
+        // Creates for one connection all run on its event loop, so its count cannot be raced past the cap.
+        AtomicInteger owned = owned(owner);
+        if (owned.get() >= maxOpenPerConnection) {
+            refused.increment();
+            return new Created(ScanStatus.TMPFAIL, null);
         }
         if (open.incrementAndGet() > maxOpen) {
             open.decrementAndGet();
@@ -125,8 +136,9 @@ public class ScanRegistry implements DisposableBean {
             if (!spec.sampling() && scan.exhausted()) {
                 return new Created(ScanStatus.KEY_ENOENT, null); // nothing in range: kv_engine's "not found"
             }
+            owned.incrementAndGet();
             scans.put(scan.id(), scan);
-            registered = true; // from here the slot is the scan's: remove() gives it back
+            registered = true; // from here the slots are the scan's: remove() gives them back
             watch(owner);
             created.increment();
             return new Created(ScanStatus.SUCCESS, scan.id());
@@ -215,8 +227,19 @@ public class ScanRegistry implements DisposableBean {
         if (scan != null) {
             scan.cancel();
             open.decrementAndGet();
+            owned(scan.owner()).decrementAndGet();
         }
         return scan;
+    }
+
+    private static AtomicInteger owned(Channel owner) {
+        AtomicInteger owned = owner.attr(OWNED).get();
+        if (owned == null) {
+            AtomicInteger fresh = new AtomicInteger();
+            owned = owner.attr(OWNED).setIfAbsent(fresh);
+            owned = owned == null ? fresh : owned;
+        }
+        return owned;
     }
 
     /** Scans end with the connection that created them (kv_engine cannot resume them safely either). */
