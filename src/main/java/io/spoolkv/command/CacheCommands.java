@@ -59,6 +59,11 @@ public class CacheCommands {
         return store.stats();
     }
 
+    /** Items held, O(1), possibly counting expired ones not reclaimed yet (range-scan sampling). */
+    public long itemCount() {
+        return store.itemCount();
+    }
+
     /** The store's notion of now, in unix seconds (TTLs shown to clients are relative to it). */
     public long nowSeconds() {
         return store.nowSeconds();

@@ -13,13 +13,15 @@ import org.springframework.validation.annotation.Validated;
 /**
  * kv_engine's range scans over the binary protocol.
  *
- * @param maxOpen scans open at once on the server (all connections); a create past it answers "too busy", 1–100000
- * @param maxLifetime a scan with no continue running for this long is forgotten (its id answers "not found"), 1s or more
+ * @param maxOpen scans open at once on the server (all connections); a create past it answers "temporary failure" (0x86), 1–100000
+ * @param maxOpenPerConnection scans one connection may hold open at once, so one client cannot take every slot of max-open; a create past it answers "temporary failure" (0x86), 1–100000
+ * @param maxLifetime an idle timeout, not a total lifetime: a scan with no continue running for this long is forgotten (its id answers "not found"), 1s or more
  */
 @Validated
 @ConfigurationProperties("spoolkv.scan")
 public record ScanProperties(
         @DefaultValue("64") @Min(1) @Max(100_000) int maxOpen,
+        @DefaultValue("16") @Min(1) @Max(100_000) int maxOpenPerConnection,
         @DefaultValue("180s") @NotNull Duration maxLifetime) implements Validator {
 
     @Override

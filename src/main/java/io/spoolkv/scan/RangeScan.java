@@ -2,10 +2,12 @@ package io.spoolkv.scan;
 
 import io.netty.channel.Channel;
 import io.spoolkv.store.Item;
+import io.spoolkv.store.Key;
 import java.util.Iterator;
 import java.util.SplittableRandom;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
 
 /**
  * One open scan: its id, the connection that created it, and its cursor over the store in key order. The cursor
@@ -18,26 +20,37 @@ public final class RangeScan {
     private final Channel owner;
     private final ScanSpec spec;
     private final Iterator<Item> items;
+    /** Reads a key's item now (null when gone): what is sent is the item at send time, not the read-ahead one. */
+    private final Function<Key, Item> reader;
     private final AtomicBoolean running = new AtomicBoolean();
     private volatile boolean cancelled;
     private volatile long idleSinceNanos = System.nanoTime();
 
-    /** The next item in range, read ahead so that the end of the range is seen without sending anything. */
-    private Item next;
+    /** The next key in range, read ahead so that the end of the range is seen without sending anything. */
+    private Key nextKey;
+    /** Whether {@link #nextKey} is read ahead yet (a sample's first advance waits for the first continue). */
+    private boolean positioned;
+    /** {@link #nextKey}'s item as {@link #peek} re-read it, kept until {@link #next} takes it or {@link #reread}. */
+    private Item current;
     /** For a sample: items left to look at, samples left to pick (selection sampling) and the seeded choice. */
     private long population;
     private long toPick;
     private final SplittableRandom random;
 
-    RangeScan(UUID id, Channel owner, ScanSpec spec, Iterator<Item> items, long population) {
+    /**
+     * Builds the cursor without reading anything: the first read ahead happens on the first {@link #peek} (for a
+     * sample, on the background thread of the first continue, since it may skip many keys).
+     */
+    RangeScan(UUID id, Channel owner, ScanSpec spec, Iterator<Item> items, Function<Key, Item> reader,
+              long population) {
         this.id = id;
         this.owner = owner;
         this.spec = spec;
         this.items = items;
+        this.reader = reader;
         this.population = population;
         this.toPick = spec.samples();
         this.random = spec.sampling() ? new SplittableRandom(spec.seed()) : null;
-        this.next = advance();
     }
 
     public UUID id() {
@@ -75,31 +88,63 @@ public final class RangeScan {
         running.set(false);
     }
 
+    /** Hands back a claim taken only to look (the sweeper's), leaving the idle clock as it was. */
+    void unclaim() {
+        running.set(false);
+    }
+
     long idleSinceNanos() {
         return idleSinceNanos;
     }
 
-    /** Whether nothing is left in range. */
+    /** Whether nothing is left in range (or the scan was cancelled while looking). */
     boolean exhausted() {
-        return next == null;
+        return peek() == null;
     }
 
-    /** The item {@link #next()} returns next, without taking it; null at the end. */
+    /**
+     * The item {@link #next()} returns next, without taking it: the next key's item as the store holds it now
+     * (a key deleted or expired since it was read ahead is skipped); null at the end, or when cancelled while
+     * skipping.
+     */
     Item peek() {
-        return next;
+        for (;;) {
+            if (!positioned) {
+                nextKey = advance();
+                positioned = true;
+                current = null;
+            }
+            if (nextKey == null) {
+                return null;
+            }
+            if (current == null) {
+                current = reader.apply(nextKey);
+            }
+            if (current != null) {
+                return current;
+            }
+            positioned = false; // gone since it was read ahead
+        }
     }
 
     /** The next item in range, or null at the end. Only the claiming continue calls it. */
     Item next() {
-        Item item = next;
-        if (item != null) {
-            next = advance();
-        }
+        Item item = peek();
+        positioned = item == null;
+        current = null;
         return item;
     }
 
-    private Item advance() {
+    /** Forgets the re-read item so the next {@link #peek} reads it again (a new chunk may go out much later). */
+    void reread() {
+        current = null;
+    }
+
+    private Key advance() {
         while (items.hasNext()) {
+            if (cancelled) {
+                return null; // a cancel stops even a long skip
+            }
             Item item = items.next();
             if (random != null) {
                 // Selection sampling (Knuth's algorithm S): each key is picked with probability left/remaining,
@@ -111,14 +156,14 @@ public final class RangeScan {
                 population = Math.max(population - 1, 0);
                 if (pick) {
                     toPick--;
-                    return item;
+                    return item.key();
                 }
                 continue;
             }
             if (spec.beforeStart(item.key())) {
                 continue;
             }
-            return spec.pastEnd(item.key()) ? null : item;
+            return spec.pastEnd(item.key()) ? null : item.key();
         }
         return null;
     }

@@ -10,8 +10,6 @@ import io.spoolkv.command.CacheCommands;
 import io.spoolkv.config.BackgroundProperties;
 import io.spoolkv.config.ScanProperties;
 import io.spoolkv.spool.ConnectionSpool;
-import io.spoolkv.store.Item;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -20,6 +18,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.stereotype.Component;
 
@@ -32,7 +33,10 @@ import org.springframework.stereotype.Component;
 @Component
 public class ScanRegistry implements DisposableBean {
 
+    private static final Logger log = LoggerFactory.getLogger(ScanRegistry.class);
     private static final AttributeKey<Boolean> WATCHED = AttributeKey.valueOf("spoolkv.scan.watched");
+    /** Scans the connection holds open, for spoolkv.scan.max-open-per-connection. */
+    private static final AttributeKey<AtomicInteger> OWNED = AttributeKey.valueOf("spoolkv.scan.owned");
 
     /** What a create answered: a status, and the new scan's id on success. */
     public record Created(short status, UUID id) {
@@ -50,6 +54,7 @@ public class ScanRegistry implements DisposableBean {
     private final BackgroundExecutor executor;
     private final int chunkBytes;
     private final int maxOpen;
+    private final int maxOpenPerConnection;
     private final long maxIdleNanos;
     private final ScheduledExecutorService sweeper;
     private final Counter created;
@@ -58,6 +63,7 @@ public class ScanRegistry implements DisposableBean {
     private final Counter expired;
     private final Counter disconnected;
     private final Counter refused;
+    private final Counter sweepFailures;
 
     public ScanRegistry(CacheCommands commands, BackgroundExecutor executor, BackgroundProperties background,
                         ScanProperties properties, MeterRegistry meters) {
@@ -65,13 +71,16 @@ public class ScanRegistry implements DisposableBean {
         this.executor = executor;
         this.chunkBytes = (int) background.chunkBytes().toBytes();
         this.maxOpen = properties.maxOpen();
+        this.maxOpenPerConnection = properties.maxOpenPerConnection();
         this.maxIdleNanos = properties.maxLifetime().toNanos();
         this.created = counter(meters, "created", "range scans created");
         this.completed = counter(meters, "completed", "range scans that reached the end of their range");
         this.cancelled = counter(meters, "cancelled", "range scans cancelled by a client");
         this.expired = counter(meters, "expired", "range scans forgotten after spoolkv.scan.max-lifetime idle");
         this.disconnected = counter(meters, "disconnected", "range scans ended because their connection closed");
-        this.refused = counter(meters, "refused", "range scan creates refused for spoolkv.scan.max-open");
+        this.refused = counter(meters, "refused",
+                "range scan creates refused for spoolkv.scan.max-open or max-open-per-connection");
+        this.sweepFailures = counter(meters, "sweep.failures", "runs of the idle-scan sweeper that threw");
         Gauge.builder("spoolkv.range.scans.open", scans, Map::size).description("range scans open").register(meters);
         // Checked often enough that a scan outlives its idle limit by at most half of it (and 5 s).
         long period = Math.max(Math.min(maxIdleNanos / 2, TimeUnit.SECONDS.toNanos(5)), TimeUnit.MILLISECONDS.toNanos(100));
@@ -93,37 +102,48 @@ public class ScanRegistry implements DisposableBean {
         try {
             spec = ScanSpecParser.parse(json);
         } catch (ScanSpecParser.Invalid e) {
-            return new Created(e.unknownCollection() ? ScanStatus.UNKNOWN_COLLECTION : ScanStatus.EINVAL, null);
+            return new Created(e.unknownCollection() ? ScanStatus.UNKNOWN_COLLECTION
+                    : e.notSupported() ? ScanStatus.NOT_SUPPORTED : ScanStatus.EINVAL, null);
+        }
+        // Creates for one connection all run on its event loop, so its count cannot be raced past the cap.
+        AtomicInteger owned = owned(owner);
+        if (owned.get() >= maxOpenPerConnection) {
+            refused.increment();
+            return new Created(ScanStatus.TMPFAIL, null);
         }
         if (open.incrementAndGet() > maxOpen) {
             open.decrementAndGet();
             refused.increment();
-            return new Created(ScanStatus.EBUSY, null);
+            return new Created(ScanStatus.TMPFAIL, null);
         }
-        RangeScan scan = null;
+        boolean registered = false;
         try {
             long population = 0;
             if (spec.sampling()) {
-                // kv_engine answers "out of range" when the collection holds fewer keys than asked for.
-                for (Iterator<Item> all = commands.itemsFrom(null); all.hasNext(); all.next()) {
-                    population++;
-                }
+                // kv_engine answers "out of range" when the collection holds fewer keys than asked for. The count
+                // is O(1) on the event loop; it may include expired items not reclaimed yet.
+                population = commands.itemCount();
                 if (population < spec.samples()) {
                     return new Created(ScanStatus.ERANGE, null);
                 }
             } else if (spec.start().compareTo(spec.end()) > 0) {
                 return new Created(ScanStatus.KEY_ENOENT, null);
             }
-            scan = new RangeScan(UUID.randomUUID(), owner, spec, commands.itemsFrom(spec.start()), population);
-            if (scan.exhausted()) {
+            RangeScan scan = new RangeScan(UUID.randomUUID(), owner, spec, commands.itemsFrom(spec.start()),
+                    commands::peek, population);
+            // A range's first key is a seek away; a sample's first pick may skip most keys, so its first continue
+            // (on the background executor) finds it.
+            if (!spec.sampling() && scan.exhausted()) {
                 return new Created(ScanStatus.KEY_ENOENT, null); // nothing in range: kv_engine's "not found"
             }
+            owned.incrementAndGet();
             scans.put(scan.id(), scan);
+            registered = true; // from here the slots are the scan's: remove() gives them back
             watch(owner);
             created.increment();
             return new Created(ScanStatus.SUCCESS, scan.id());
         } finally {
-            if (scan == null || !scans.containsKey(scan.id())) {
+            if (!registered) {
                 open.decrementAndGet();
             }
         }
@@ -131,11 +151,12 @@ public class ScanRegistry implements DisposableBean {
 
     /**
      * RangeScanContinue, on the connection's event loop: starts the next part of the scan streaming into
-     * {@code spool}; {@code onDone} runs on the event loop after its last byte.
+     * {@code spool}, which is asked for only once the scan is claimed (an unknown id makes no spool);
+     * {@code onDone} runs on the event loop after its last byte.
      *
      * @return {@link ScanStatus#SUCCESS} when it streams; else the status to answer (not found, busy)
      */
-    public short startContinue(ConnectionSpool spool, UUID id, long itemLimit, long timeLimitMillis, long byteLimit,
+    public short startContinue(Supplier<ConnectionSpool> spool, UUID id, long itemLimit, long timeLimitMillis, long byteLimit,
                                ScanFrames frames, Runnable onDone) {
         RangeScan scan = scans.get(id);
         if (scan == null) {
@@ -147,13 +168,13 @@ public class ScanRegistry implements DisposableBean {
         if (scan.cancelled()) { // cancelled between the lookup and the claim
             return ScanStatus.KEY_ENOENT;
         }
-        ScanTask task = new ScanTask(spool, executor, chunkBytes, onDone, scan, this, frames, itemLimit,
+        ScanTask task = new ScanTask(spool.get(), executor, chunkBytes, onDone, scan, this, frames, itemLimit,
                 timeLimitMillis, byteLimit);
         if (task.start()) {
             return ScanStatus.SUCCESS;
         }
         scan.release();
-        return ScanStatus.EBUSY; // the background executor is full
+        return ScanStatus.TMPFAIL; // the background executor is full
     }
 
     /** RangeScanCancel: a running continue ends with "cancelled"; the id is forgotten at once. */
@@ -166,7 +187,10 @@ public class ScanRegistry implements DisposableBean {
         return true;
     }
 
-    /** The continue's last response is written: the scan is done, or idle until the next continue. */
+    /**
+     * The continue's last response is written (event loop): the scan is done, or idle until the next continue.
+     * A scan cancelled or forgotten meanwhile is not in the map any more, and released harmlessly.
+     */
     void continueEnded(RangeScan scan, short status) {
         if (status == ScanStatus.COMPLETE) {
             if (remove(scan.id()) != null) {
@@ -203,8 +227,19 @@ public class ScanRegistry implements DisposableBean {
         if (scan != null) {
             scan.cancel();
             open.decrementAndGet();
+            owned(scan.owner()).decrementAndGet();
         }
         return scan;
+    }
+
+    private static AtomicInteger owned(Channel owner) {
+        AtomicInteger owned = owner.attr(OWNED).get();
+        if (owned == null) {
+            AtomicInteger fresh = new AtomicInteger();
+            owned = owner.attr(OWNED).setIfAbsent(fresh);
+            owned = owned == null ? fresh : owned;
+        }
+        return owned;
     }
 
     /** Scans end with the connection that created them (kv_engine cannot resume them safely either). */
@@ -222,13 +257,29 @@ public class ScanRegistry implements DisposableBean {
         }
     }
 
-    /** Forgets scans no continue has touched for max-lifetime; a running one is never idle. */
+    /**
+     * Forgets scans no continue has touched for max-lifetime; a running one is never idle. The sweeper claims a
+     * scan before it looks, as a continue does, so a continue cannot start between the check and the removal.
+     * Never throws: an exception would stop the scheduled sweeper for good.
+     */
     void expireIdle() {
-        long now = System.nanoTime();
-        for (RangeScan scan : scans.values()) {
-            if (!scan.running() && now - scan.idleSinceNanos() >= maxIdleNanos && remove(scan.id()) != null) {
-                expired.increment();
+        try {
+            long now = System.nanoTime();
+            for (RangeScan scan : scans.values()) {
+                if (now - scan.idleSinceNanos() < maxIdleNanos || !scan.claim()) {
+                    continue; // not idle long enough, or a continue runs
+                }
+                if (now - scan.idleSinceNanos() >= maxIdleNanos) {
+                    if (remove(scan.id()) != null) {
+                        expired.increment();
+                    }
+                } else {
+                    scan.unclaim(); // a continue ended just before the claim: it is not idle
+                }
             }
+        } catch (RuntimeException e) {
+            sweepFailures.increment();
+            log.warn("range scan sweeper failed; it runs again next period", e);
         }
     }
 

@@ -1,6 +1,7 @@
 package io.spoolkv.scan;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.spoolkv.background.BackgroundExecutor;
 import io.spoolkv.background.StreamingTask;
 import io.spoolkv.spool.ConnectionSpool;
@@ -15,7 +16,7 @@ import io.spoolkv.store.Item;
 public final class ScanTask extends StreamingTask {
 
     private final RangeScan scan;
-    private final ScanRegistry registry;
+    private final Ending ending;
     private final ScanFrames frames;
     private final long itemLimit;
     private final long byteLimit;
@@ -30,9 +31,15 @@ public final class ScanTask extends StreamingTask {
      */
     ScanTask(ConnectionSpool spool, BackgroundExecutor executor, int chunkBytes, Runnable onDone, RangeScan scan,
              ScanRegistry registry, ScanFrames frames, long itemLimit, long timeLimitMillis, long byteLimit) {
-        super(spool, executor, chunkBytes, "range scan continue", onDone);
+        this(spool, executor, chunkBytes, new Ending(registry, scan, onDone), scan, frames, itemLimit,
+                timeLimitMillis, byteLimit);
+    }
+
+    private ScanTask(ConnectionSpool spool, BackgroundExecutor executor, int chunkBytes, Ending ending,
+                     RangeScan scan, ScanFrames frames, long itemLimit, long timeLimitMillis, long byteLimit) {
+        super(spool, executor, chunkBytes, "range scan continue", ending);
         this.scan = scan;
-        this.registry = registry;
+        this.ending = ending;
         this.frames = frames;
         this.itemLimit = itemLimit;
         this.byteLimit = byteLimit;
@@ -45,20 +52,22 @@ public final class ScanTask extends StreamingTask {
         int start = chunk.writerIndex();
         chunk.writerIndex(start + frames.headerBytes());
         short status = SUCCESS_MORE_CHUNKS;
+        scan.reread();
         while (chunk.writerIndex() - start < chunkBytes()) {
             if (scan.cancelled()) {
                 status = ScanStatus.CANCELLED;
                 break;
             }
-            if (scan.exhausted()) {
-                status = ScanStatus.COMPLETE;
+            Item next = scan.peek();
+            if (next == null) {
+                status = scan.cancelled() ? ScanStatus.CANCELLED : ScanStatus.COMPLETE;
                 break;
             }
             if (items > 0 && limitReached()) {
                 status = ScanStatus.MORE;
                 break;
             }
-            int entry = ScanValues.entryBytes(scan.peek(), scan.spec().keyOnly());
+            int entry = ScanValues.entryBytes(next, scan.spec().keyOnly());
             if (chunk.writerIndex() > start + frames.headerBytes() && chunk.writerIndex() + entry > chunk.capacity()) {
                 break; // the next chunk takes it: a chunk grows only for an entry larger than a whole chunk
             }
@@ -78,6 +87,7 @@ public final class ScanTask extends StreamingTask {
             if (valueBytes > 0) {
                 frames.setHeader(chunk, start, ScanStatus.SUCCESS, scan.spec().keyOnly(), valueBytes);
                 start = chunk.writerIndex();
+                chunk.ensureWritable(frames.headerBytes()); // a full chunk may have less room than one header
                 chunk.writerIndex(start + frames.headerBytes());
             } else {
                 chunk.writerIndex(start + frames.headerBytes());
@@ -90,7 +100,7 @@ public final class ScanTask extends StreamingTask {
         if (status == SUCCESS_MORE_CHUNKS) {
             return true;
         }
-        registry.continueEnded(scan, status);
+        ending.status = status; // acted on in onDone, once the last response is written
         return false;
     }
 
@@ -103,9 +113,53 @@ public final class ScanTask extends StreamingTask {
                 || (timed && System.nanoTime() - deadlineNanos >= 0);
     }
 
-    /** The connection closed (or the stream failed) mid-continue: the scan ends with it. */
+    /**
+     * A continue that failed part-way ends with one whole Einternal (0x84) response after the responses already
+     * sent (every chunk is whole responses), so the connection stays usable; onClosed forgets the scan.
+     */
+    @Override
+    protected ByteBuf failureLine(Throwable cause) {
+        ByteBuf line = Unpooled.buffer(frames.headerBytes());
+        line.writerIndex(frames.headerBytes());
+        frames.setHeader(line, 0, ScanStatus.EINTERNAL, scan.spec().keyOnly(), 0);
+        return line;
+    }
+
+    /**
+     * The connection closed (or the stream failed) mid-continue: the scan ends with it, unless this continue
+     * already handed the scan back (then it may be another continue's now).
+     */
     @Override
     protected void onClosed() {
-        registry.continueAbandoned(scan);
+        if (!ending.ran) {
+            ending.registry.continueAbandoned(scan);
+        }
+    }
+
+    /**
+     * The onDone of the continue, on the event loop after its last response was written: only then is the scan
+     * released for the next continue (or forgotten, when complete), so a paused producer still holding the
+     * final chunk never shares the scan and "completed" counts only a delivered 0xA7.
+     */
+    private static final class Ending implements Runnable {
+        private final ScanRegistry registry;
+        private final RangeScan scan;
+        private final Runnable onDone;
+        /** Set by fill on the producer's thread; the spool's finish hands it to the event loop. */
+        private volatile short status = ScanStatus.MORE;
+        private volatile boolean ran;
+
+        Ending(ScanRegistry registry, RangeScan scan, Runnable onDone) {
+            this.registry = registry;
+            this.scan = scan;
+            this.onDone = onDone;
+        }
+
+        @Override
+        public void run() {
+            ran = true;
+            registry.continueEnded(scan, status);
+            onDone.run();
+        }
     }
 }

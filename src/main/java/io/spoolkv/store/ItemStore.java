@@ -62,6 +62,14 @@ public interface ItemStore {
     StoreStats stats();
 
     /**
+     * Items held, in O(1) without the sweep {@link #stats()} may run: expired or flushed items not reclaimed yet
+     * are counted too, so it can overstate the live count.
+     */
+    default long itemCount() {
+        return stats().currItems();
+    }
+
+    /**
      * Changes the memory bound at run time (memcached cache_memlimit); a lower bound evicts at once.
      *
      * @throws IllegalArgumentException below {@link #maxItemSize()}: every storable item must fit

@@ -637,6 +637,11 @@ public class MemoryItemStore implements ItemStore, AutoCloseable {
     }
 
     @Override
+    public long itemCount() {
+        return map.mappingCount();
+    }
+
+    @Override
     public StoreStats stats() {
         sweepDead();
         return new StoreStats(

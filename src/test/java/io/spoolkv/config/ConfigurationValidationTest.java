@@ -68,6 +68,8 @@ class ConfigurationValidationTest {
                         "must be between 256B and 1MB"),
                 Arguments.of("spoolkv.scan.max-open=0", "spoolkv.scan.max-open",
                         "must be greater than or equal to 1"),
+                Arguments.of("spoolkv.scan.max-open-per-connection=0", "spoolkv.scan.max-open-per-connection",
+                        "must be greater than or equal to 1"),
                 Arguments.of("spoolkv.scan.max-lifetime=500ms", "spoolkv.scan.max-lifetime",
                         "must be at least 1s"),
                 Arguments.of("spoolkv.server.ssl.handshake-timeout=0s", "spoolkv.server.ssl.handshake-timeout",

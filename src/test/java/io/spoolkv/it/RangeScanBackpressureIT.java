@@ -3,6 +3,7 @@ package io.spoolkv.it;
 import static io.spoolkv.testsupport.RangeScanClient.b64;
 import static io.spoolkv.testsupport.RangeScanClient.cancel;
 import static io.spoolkv.testsupport.RangeScanClient.continueScan;
+import static io.spoolkv.testsupport.RangeScanClient.create;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -38,7 +39,7 @@ import org.springframework.boot.test.context.SpringBootTest;
         "spoolkv.spool.high-water-bytes=256KB", "spoolkv.spool.low-water-bytes=64KB",
         "spoolkv.background.chunk-bytes=16KB",
         // its own context (not KeyDumpBackpressureIT's cached one with the same settings): each fills its own store
-        "spoolkv.scan.max-open=8"}, webEnvironment = SpringBootTest.WebEnvironment.NONE)
+        "spoolkv.scan.max-open=8", "spoolkv.scan.max-open-per-connection=4"}, webEnvironment = SpringBootTest.WebEnvironment.NONE)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RangeScanBackpressureIT {
 
@@ -156,5 +157,30 @@ class RangeScanBackpressureIT {
                 && spools.totals().depthFragments() == 0);
         await().atMost(Duration.ofSeconds(10)).until(() -> scans.openCount() == 0);
         await().atMost(Duration.ofSeconds(10)).until(() -> executor.activeCount() == 0 && executor.queuedCount() == 0);
+    }
+
+    /**
+     * Property (review finding 6): one connection holds at most spoolkv.scan.max-open-per-connection scans (4
+     * here, of max-open 8): its next create is "temporary failure" (0x86), while another connection can still
+     * create; a cancel frees the first connection's slot.
+     */
+    @Test
+    void oneConnectionCannotTakeEverySlot() throws Exception {
+        await().atMost(Duration.ofSeconds(10)).until(() -> scans.openCount() == 0);
+        try (RangeScanClient greedy = new RangeScanClient(server.port(), 0);
+             RangeScanClient other = new RangeScanClient(server.port(), 0)) {
+            List<byte[]> ids = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                ids.add(greedy.created(ALL));
+            }
+            greedy.send(create(1, ALL));
+            assertThat(greedy.read().status()).as("past max-open-per-connection").isEqualTo(0x86);
+            assertThat(other.created(ALL)).as("another connection still creates").hasSize(16);
+            greedy.send(cancel(2, ids.get(0)));
+            assertThat(greedy.read().status()).isZero();
+            assertThat(greedy.created(ALL)).as("a cancel frees the slot").hasSize(16);
+            assertThat(scans.openCount()).isEqualTo(5);
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> scans.openCount() == 0);
     }
 }

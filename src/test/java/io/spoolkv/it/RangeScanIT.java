@@ -161,7 +161,8 @@ class RangeScanIT {
 
     /**
      * Property: bad creates, continues and cancels get kv_engine's statuses and the connection goes on: an empty
-     * range or unknown id 0x01, bad JSON 0x04, another collection 0x88, another vbucket 0x07.
+     * range or unknown id 0x01, bad JSON 0x04, another collection 0x88 (a non-hex one 0x04), snapshot_requirements
+     * 0x83, another vbucket 0x07.
      */
     @Test
     void errorsAnswerKvEngineStatusesAndTheConnectionGoesOn() throws Exception {
@@ -175,6 +176,10 @@ class RangeScanIT {
             assertThat(c.read().status()).as("bad JSON").isEqualTo(0x04);
             c.send(create(1, "{\"collection\":\"8\",\"range\":{\"start\":\"YQ==\",\"end\":\"Yg==\"}}"));
             assertThat(c.read().status()).as("other collection").isEqualTo(0x88);
+            c.send(create(1, "{\"collection\":\"zz\",\"range\":{\"start\":\"YQ==\",\"end\":\"Yg==\"}}"));
+            assertThat(c.read().status()).as("non-hex collection").isEqualTo(0x04);
+            c.send(create(1, "{\"snapshot_requirements\":{\"seqno\":1},\"range\":{\"start\":\"YQ==\",\"end\":\"Yg==\"}}"));
+            assertThat(c.read().status()).as("snapshot_requirements: not supported").isEqualTo(0x83);
             byte[] vb1 = create(1, range(key(1), key(2), true));
             vb1[7] = 1; // vbucket 1
             c.send(vb1);
@@ -193,8 +198,8 @@ class RangeScanIT {
     }
 
     /**
-     * Property: at most spoolkv.scan.max-open scans (4 here) are open; the next create is "busy" (0x85) until one
-     * is cancelled; a cancelled id is forgotten; the connection's scans end when it closes (counted), and the
+     * Property: at most spoolkv.scan.max-open scans (4 here) are open; the next create is "temporary failure"
+     * (0x86) until one is cancelled; a cancelled id is forgotten; the connection's scans end when it closes (counted), and the
      * actuator endpoint lists open scans.
      */
     @Test
@@ -209,7 +214,7 @@ class RangeScanIT {
             }
             assertThat(endpoint.scans()).extracting(ScanRegistry.OpenScan::id).hasSize(4).contains(uuid(ids.get(0)));
             c.send(create(1, range(key(0), key(9), true)));
-            assertThat(c.read().status()).as("past max-open").isEqualTo(0x85);
+            assertThat(c.read().status()).as("past max-open: Etmpfail, not Ebusy").isEqualTo(0x86);
             assertThat(count("refused")).isEqualTo(refused + 1);
             c.send(cancel(2, ids.get(0)));
             assertThat(c.read().status()).isZero();

@@ -65,9 +65,14 @@ class ScanSpecParserTest {
                 "{\"range\":{\"start\":\"YQ==\",\"end\":\"Yw==\"},\"sampling\":{\"samples\":1}}",
                 "{\"sampling\":{\"samples\":0}}", "{\"sampling\":{\"samples\":-1}}", "{\"sampling\":{}}",
                 "{\"sampling\":{\"samples\":1.5}}", "{\"key_only\":\"yes\",\"sampling\":{\"samples\":1}}",
-                "{\"collection\":0,\"sampling\":{\"samples\":1}}"}) {
+                "{\"collection\":0,\"sampling\":{\"samples\":1}}",
+                // review finding 16: a collection id is hex; anything else is invalid, not "unknown"
+                "{\"collection\":\"zz\",\"sampling\":{\"samples\":1}}",
+                "{\"collection\":\"0x\",\"sampling\":{\"samples\":1}}",
+                "{\"collection\":\"\",\"sampling\":{\"samples\":1}}",
+                "{\"collection\":\"-1\",\"sampling\":{\"samples\":1}}"}) {
             assertThatThrownBy(() -> parse(bad)).as(bad).isInstanceOfSatisfying(ScanSpecParser.Invalid.class,
-                    e -> assertThat(e.unknownCollection()).as(bad).isFalse());
+                    e -> assertThat(e.unknownCollection() || e.notSupported()).as(bad).isFalse());
         }
     }
 
@@ -76,5 +81,27 @@ class ScanSpecParserTest {
     void otherCollectionIsUnknown() {
         assertThatThrownBy(() -> parse("{\"collection\":\"8\",\"sampling\":{\"samples\":1}}"))
                 .isInstanceOfSatisfying(ScanSpecParser.Invalid.class, e -> assertThat(e.unknownCollection()).isTrue());
+    }
+
+    /** Property (review finding 16): the default collection may be spelt as any hex zero. */
+    @Test
+    void hexZeroIsTheDefaultCollection() throws Exception {
+        for (String zero : new String[] {"0", "00", "0x0", "0X00"}) {
+            assertThat(parse("{\"collection\":\"" + zero + "\",\"sampling\":{\"samples\":1}}").samples())
+                    .as(zero).isEqualTo(1);
+        }
+        assertThatThrownBy(() -> parse("{\"collection\":\"0x8\",\"sampling\":{\"samples\":1}}"))
+                .isInstanceOfSatisfying(ScanSpecParser.Invalid.class, e -> assertThat(e.unknownCollection()).isTrue());
+    }
+
+    /**
+     * Property (review finding 9): snapshot_requirements are refused as not supported (spoolkv has no seqnos to
+     * honour them), never silently ignored.
+     */
+    @Test
+    void snapshotRequirementsAreNotSupported() {
+        assertThatThrownBy(() -> parse("{\"range\":{\"start\":\"YQ==\",\"end\":\"Yw==\"},"
+                + "\"snapshot_requirements\":{\"vb_uuid\":\"1\",\"seqno\":1}}"))
+                .isInstanceOfSatisfying(ScanSpecParser.Invalid.class, e -> assertThat(e.notSupported()).isTrue());
     }
 }

@@ -44,16 +44,17 @@ public final class BinaryScanCommands {
             }
             case Opcodes.RANGE_SCAN_CANCEL -> scans.cancel(uuid(c.extras()))
                     ? BinaryResponse.ok(c, 0) : BinaryResponse.error(c, ScanStatus.KEY_ENOENT);
-            default -> {
+            case Opcodes.RANGE_SCAN_CONTINUE -> {
                 ByteBuffer extras = ByteBuffer.wrap(c.extras());
                 UUID id = new UUID(extras.getLong(), extras.getLong());
                 long items = Integer.toUnsignedLong(extras.getInt());
                 long millis = Integer.toUnsignedLong(extras.getInt());
                 long bytes = Integer.toUnsignedLong(extras.getInt());
-                short status = scans.startContinue(spools.spoolOf(ctx.channel()), id, items, millis, bytes,
+                short status = scans.startContinue(() -> spools.spoolOf(ctx.channel()), id, items, millis, bytes,
                         new BinaryScanFrames(c.opaque()), onDone);
                 yield status == ScanStatus.SUCCESS ? null : BinaryResponse.error(c, status);
             }
+            default -> throw new IllegalArgumentException("not a range-scan opcode: " + c.opcode());
         };
     }
 
