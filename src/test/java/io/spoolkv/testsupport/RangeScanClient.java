@@ -36,19 +36,30 @@ public final class RangeScanClient implements AutoCloseable {
         }
     }
 
-    private final Socket socket = new Socket();
+    private final Socket socket;
     private final InputStream in;
     private final OutputStream out;
 
     /** @param receiveBuffer the socket's receive buffer (small, to stop reading early); 0 for the default */
     public RangeScanClient(int port, int receiveBuffer) throws IOException {
-        if (receiveBuffer > 0) {
-            socket.setReceiveBufferSize(receiveBuffer);
-        }
-        socket.connect(new InetSocketAddress("127.0.0.1", port), 5000);
+        this(connect(port, receiveBuffer));
+    }
+
+    /** Over a socket already connected (a TLS socket, for instance). */
+    public RangeScanClient(Socket connected) throws IOException {
+        socket = connected;
         socket.setSoTimeout(30_000);
         in = new BufferedInputStream(socket.getInputStream(), 64 * 1024);
         out = socket.getOutputStream();
+    }
+
+    private static Socket connect(int port, int receiveBuffer) throws IOException {
+        Socket socket = new Socket();
+        if (receiveBuffer > 0) {
+            socket.setReceiveBufferSize(receiveBuffer); // before connect, so the window is small from the start
+        }
+        socket.connect(new InetSocketAddress("127.0.0.1", port), 5000);
+        return socket;
     }
 
     public static String b64(String key) {
