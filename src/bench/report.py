@@ -110,7 +110,7 @@ for f in sorted(glob.glob(os.path.join(RAW, "slap-*-*-*.txt"))):
     text = open(f).read()
     tps = re.findall(r"Run time: .*?Ops: (\d+) TPS: (\d+)", text)
     ticks = re.search(r"server_cpu_ticks=(\d+)", text)
-    # error replies print a line each; a set that failed shows up as get misses (the keys are preloaded)
+    # error replies print a line each; memcaslap only gets keys it has set, so a failed set shows as get misses
     errors = len(re.findall(r"error", text, re.IGNORECASE))
     misses = sum(int(m) for m in re.findall(r"get_misses: (\d+)", text))
     e, m = mslap_errors.get((server, proto), (0, 0))
