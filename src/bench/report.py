@@ -101,16 +101,26 @@ for line in open(os.path.join(RAW, "getset.txt")):
     slap.setdefault(server, []).append(float(d["ops_per_s"]))
     cpu_per_op.setdefault(server, []).append(float(d["server_cpu_ticks"]) / os.sysconf("SC_CLK_TCK") / int(d["ops"]) * 1e6)
     getset_errors[server] = getset_errors.get(server, 0) + int(d["errors"])
-memcaslap_ref = []
-for f in glob.glob(os.path.join(RAW, "slap-memcached-*.txt")):
-    m = re.findall(r"Run time: .*?TPS: (\d+)", open(f).read())
-    if m:
-        memcaslap_ref.append(float(m[-1]))
-slap_spoolkv = open(os.path.join(RAW, "slap-spoolkv.txt")).read() if os.path.exists(os.path.join(RAW, "slap-spoolkv.txt")) else ""
-m = re.search(r"client_errors=(\d+)", slap_spoolkv)
-slap_spoolkv_errors = int(m.group(1)) if m else -1
-m = re.search(r"Ops: (\d+)", slap_spoolkv)
-slap_spoolkv_ops = int(m.group(1)) if m else -1
+# memcaslap, text and binary, per server: slap-SERVER-PROTOCOL-ROUND.txt (its final "Run time" line, the server's
+# CPU ticks run.sh appended, and any error line memcaslap printed)
+PROTOCOLS = ["text", "binary"]
+mslap, mslap_cpu, mslap_errors = {}, {}, {}
+for f in sorted(glob.glob(os.path.join(RAW, "slap-*-*-*.txt"))):
+    server, proto, _round = os.path.basename(f)[len("slap-"):-len(".txt")].split("-")
+    text = open(f).read()
+    tps = re.findall(r"Run time: .*?Ops: (\d+) TPS: (\d+)", text)
+    ticks = re.search(r"server_cpu_ticks=(\d+)", text)
+    # error replies print a line each; memcaslap only gets keys it has set, so a failed set shows as get misses
+    errors = len(re.findall(r"error", text, re.IGNORECASE))
+    misses = sum(int(m) for m in re.findall(r"get_misses: (\d+)", text))
+    e, m = mslap_errors.get((server, proto), (0, 0))
+    mslap_errors[(server, proto)] = (e + errors, m + misses)
+    if tps:
+        n, rate = int(tps[-1][0]), float(tps[-1][1])
+        mslap.setdefault((server, proto), []).append(rate)
+        if ticks and n:
+            mslap_cpu.setdefault((server, proto), []).append(int(ticks.group(1)) / os.sysconf("SC_CLK_TCK") / n * 1e6)
+MS = {k: med(v) for k, v in mslap.items()}
 S = {s: med(v) for s, v in slap.items()}
 
 
@@ -204,6 +214,10 @@ if lat["fragments"]:
 if "spooled" in S and "memcached" in S:
     r = S["spooled"] / S["memcached"]
     target("get/set (GetSetLoad, memcaslap's shape, text): spoolkv / memcached ops/s", f"{r:.2f}", ">= 1.0", r >= 1.0)
+for proto in PROTOCOLS:
+    if ("spooled", proto) in MS and ("memcached", proto) in MS:
+        r = MS[("spooled", proto)] / MS[("memcached", proto)]
+        target(f"get/set (memcaslap, {proto}): spoolkv / memcached ops/s", f"{r:.2f}", ">= 1.0", r >= 1.0)
 if "spooled" in D and "memcached" in D:
     r = D["spooled"] / D["memcached"]
     target("key dump: spooled / memcached keys/s", f"{r:.2f}x", ">= 2x", r >= 2)
@@ -264,9 +278,17 @@ md.append(f"| get/set 90/10, 100 B values, 32 conns, text (GetSetLoad), ops/s (m
 md.append(f"| server CPU per get/set op (utime+stime / ops), median | {med(cpu_per_op.get('spooled', [0])):.1f} us | | "
           f"{med(cpu_per_op.get('memcached', [0])):.1f} us |")
 md.append(f"| get/set errors (GetSetLoad) | {getset_errors.get('spooled', '?')} | | {getset_errors.get('memcached', '?')} |")
-md.append(f"| memcaslap (libmemcached-tools) same shape, ops/s (median of {len(memcaslap_ref)}) | "
-          f"{slap_spoolkv_errors} CLIENT_ERROR of {slap_spoolkv_ops} ops (keys with 0x10 bytes) | | "
-          f"{si(med(memcaslap_ref)) if memcaslap_ref else '?'} |")
+for proto in PROTOCOLS:
+    sp, mc = ("spooled", proto), ("memcached", proto)
+    md.append(f"| get/set same shape, memcaslap {proto}, ops/s (median of {len(mslap.get(sp, []))}) | "
+              f"{si(MS.get(sp, 0))} | | {si(MS.get(mc, 0))} |")
+    md.append(f"| server CPU per memcaslap {proto} op, median | {med(mslap_cpu.get(sp, [0])):.1f} us | | "
+              f"{med(mslap_cpu.get(mc, [0])):.1f} us |")
+    md.append(f"| memcaslap {proto}: error lines / get misses, all rounds | {'/'.join(map(str, mslap_errors.get(sp, '?')))} | | "
+              f"{'/'.join(map(str, mslap_errors.get(mc, '?')))} |")
+ratio = {s: MS[(s, "binary")] / MS[(s, "text")] for s in ("spooled", "memcached") if (s, "text") in MS and (s, "binary") in MS}
+md.append(f"| memcaslap binary / text ops/s | {ratio.get('spooled', float('nan')):.2f} | | "
+          f"{ratio.get('memcached', float('nan')):.2f} |")
 md.append("")
 md.append(f"Flush latency (server timer `spoolkv_spool_flush_latency_seconds`, histogram bucket upper bounds), spooled mode:\n")
 md.append("| load | passes | p50 | p99 | p99.9 | drain passes / 1,000 fragments |")
@@ -304,6 +326,9 @@ json.dump({
              "alloc_bytes_per_op": A.get((v, s, t)),
              **{m: jmhcost.median(COST.get((v, s, t), {}), m) for m in jmhcost.COSTS[:4]}} for (v, s, t) in sorted(M)],
     "drain_passes_per_1000": {f"{s}B/{t}": 1000 * p / n for (s, t), (p, n) in drain.items() if n},
-    "dump_keys_per_s": D, "getset_ops_per_s": S, "memcaslap_memcached_ops_per_s": memcaslap_ref, "flush_latency_watch": lat, "flush_latency_dump": dump_lat,
+    "dump_keys_per_s": D, "getset_ops_per_s": S, "memcaslap_ops_per_s": {f"{sv}/{p}": v for (sv, p), v in MS.items()},
+    "memcaslap_server_cpu_us_per_op": {f"{sv}/{p}": med(v) for (sv, p), v in mslap_cpu.items()},
+    "memcaslap_error_lines_get_misses": {f"{sv}/{p}": v for (sv, p), v in mslap_errors.items()},
+    "memcaslap_binary_over_text": ratio, "flush_latency_watch": lat, "flush_latency_dump": dump_lat,
     "stalled_client": slow, "targets": targets,
 }, open(os.path.join(OUT, "results.json"), "w"), indent=1, default=str)

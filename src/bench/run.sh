@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
-# Runs spoolkv's benchmarks and writes src/bench/results/ (results.md, results.json, fragments.png, raw/).
+# Runs spoolkv's benchmarks and writes src/bench/results/ (results.md, results.json, fragments.png; raw/ holds the
+# tools' outputs of the last run and is not committed: .gitignore).
 #
-#   src/bench/run.sh            full run (~13 min on 2 cores): 3 JMH rounds, 5 key dumps per server, ...
-#   src/bench/run.sh --quick    short run (~6 min): 1 JMH round with short iterations, 2 dumps, 5 s loads
+#   src/bench/run.sh            full run (~15 min on 2 cores): 3 JMH rounds, 5 key dumps per server, ...
+#   src/bench/run.sh --quick    short run (~7 min): 1 JMH round with short iterations, 2 dumps, 5 s loads
 #   ./mvnw -B -Pbench -DskipTests verify [-Dbench.args=--quick]   the same through Maven
 #
 # Steps: build (-Pbench: JMH sources in src/jmh/java), iperf3 loopback bandwidth, JMH rounds (the four write
 # paths over loopback, gc profiler), end to end against target/spoolkv.jar (spooled and direct) and Debian's
-# memcached: 1,000,000-item key dumps, memcaslap get/set, flush latency under steady load, a client that stops
-# reading; the store's checks (store_check.py: LRU under pressure, RSS with the store full; BENCH_STORE=0 skips);
+# memcached: 1,000,000-item key dumps, get/set (GetSetLoad; memcaslap text and binary), flush latency under
+# steady load, a client that stops reading; the store's checks (store_check.py: LRU under pressure, RSS with the store full; BENCH_STORE=0 skips);
 # then the table (src/bench/report.py) and the chart (gnuplot).
 # Installs memcached, libmemcached-tools, iperf3 and gnuplot with apt-get when missing. Loopback only.
 set -euo pipefail
@@ -160,25 +161,30 @@ tool dumps $DUMP_ROUNDS spooled=127.0.0.1:$SPOOLED_PORT direct=127.0.0.1:$DIRECT
     memcached=127.0.0.1:$MEMCACHED_PORT > "$RAW/dump.txt"
 tool hist "$SPOOLED_PROM" > "$RAW/dump-hist-after.txt"
 
-log "get/set: $SLAP_ROUNDS rounds of ${SLAP_SECS}s, spoolkv and memcached interleaved"
-# memcaslap puts 0x10 bytes in every key: memcached takes them, spoolkv answers CLIENT_ERROR (the protocol's key
-# rules), so memcaslap runs against memcached (the reference for the load shape) and once against spoolkv to
-# record that; the comparison uses GetSetLoad (the same shape: text protocol, 32 connections with one request
-# in flight each, 90% get / 10% set, 100-byte values, 2 client threads) against both.
+log "get/set: $SLAP_ROUNDS rounds of ${SLAP_SECS}s, spoolkv and memcached interleaved, text and binary"
+# Two load tools, the same shape (32 connections with one request in flight each, 2 client threads, 90% get /
+# 10% set, 100-byte values): GetSetLoad (ours, text, printable keys, errors counted per reply) and memcaslap
+# (libmemcached-tools) in text and in binary (-B) mode. memcaslap's keys carry 0x10 bytes, which spoolkv accepts
+# as memcached does, so it drives both servers; the text/binary and spoolkv/memcached ratios come from it.
 printf 'key\n64 64 1\nvalue\n100 100 1\ncmd\n0 0.1\n1 0.9\n' > "$WORK/slap.cfg"
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+slap() { # name port pid protocol round: one memcaslap run, its server CPU ticks appended to its output
+    local before out="$RAW/slap-$1-$4-$5.txt" flag=()
+    [ "$4" = binary ] && flag=(-B)
+    before=$(cpu_ticks "$3")
+    memcaslap -s 127.0.0.1:"$2" -T 2 -c 32 -t ${SLAP_SECS}s -X 100 -F "$WORK/slap.cfg" "${flag[@]}" > "$out" 2>&1 || true
+    echo "server_cpu_ticks=$(( $(cpu_ticks "$3") - before ))" >> "$out"
+}
 for r in $(seq 1 $SLAP_ROUNDS); do
     for s in spooled:$SPOOLED_PORT:$SPOOLED_PID memcached:$MEMCACHED_PORT:$MEMCACHED_PID; do
         IFS=: read -r name port pid <<< "$s"
         before=$(cpu_ticks "$pid")
         result=$(tool getset 127.0.0.1 "$port" 32 2 $SLAP_SECS 100000)
         echo "$name $r $result server_cpu_ticks=$(( $(cpu_ticks "$pid") - before ))" >> "$RAW/getset.txt"
+        slap "$name" "$port" "$pid" text "$r"
+        slap "$name" "$port" "$pid" binary "$r"
     done
-    memcaslap -s 127.0.0.1:$MEMCACHED_PORT -T 2 -c 32 -t ${SLAP_SECS}s -X 100 -F "$WORK/slap.cfg" \
-        > "$RAW/slap-memcached-$r.txt" 2>&1 || true
 done
-memcaslap -s 127.0.0.1:$SPOOLED_PORT -T 2 -c 32 -t 2s -X 100 -F "$WORK/slap.cfg" 2>&1 \
-    | awk '/CLIENT_ERROR/ {e++} /^Run time/ {print} END {print "client_errors=" e+0}' > "$RAW/slap-spoolkv.txt" || true
 
 log "flush latency under steady load: a watcher + get/set paced at 20k ops/s"
 tool getset 127.0.0.1 $SPOOLED_PORT 1 1 0.1 100000 > /dev/null # preload before the watcher: no burst
