@@ -128,7 +128,7 @@ public final class Item {
     public boolean tryRetain() {
         for (;;) {
             int current = refs;
-            if (current == 0) {
+            if (current <= 0) { // released (or, by a bug, over-released): the value may be freed memory
                 return false;
             }
             if (REFS.compareAndSet(this, current, current + 1)) {

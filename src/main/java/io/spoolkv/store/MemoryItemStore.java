@@ -91,6 +91,7 @@ public class MemoryItemStore implements ItemStore, AutoCloseable {
      */
     private void update(Key key, BiFunction<Key, Item, Item> change) {
         Item[] linked = new Item[1];
+        Item[] left = new Item[1];
         map.compute(key, (k, old) -> {
             Item next = change.apply(k, old);
             if (next != old) {
@@ -101,7 +102,7 @@ public class MemoryItemStore implements ItemStore, AutoCloseable {
                 }
                 if (old != null) {
                     lru.unlink(old);
-                    old.release(); // the store's reference: the item left the store
+                    left[0] = old;
                 }
                 if (next != null) {
                     lru.link(next);
@@ -110,6 +111,11 @@ public class MemoryItemStore implements ItemStore, AutoCloseable {
             }
             return next;
         });
+        if (left[0] != null) {
+            // The store's reference goes back only once the map no longer hands the item out: released inside
+            // the compute, lock-free readers would find it at 0 and spin on the retry until the compute returns.
+            left[0].release();
+        }
         if (linked[0] != null) {
             evictToBound(linked[0]);
         }
