@@ -31,7 +31,8 @@ import java.util.function.Consumer;
  *       "auth error" ({@code Auth failure.}) and runs nothing. Unlike memcached, which closes the connection
  *       after that answer, the connection stays open so the client can log in (as the text login does).</li>
  * </ul>
- * A refused login leaves an earlier successful one in force, as in memcached.
+ * Every SASL_AUTH and SASL_STEP logs the connection out before it is decided, as memcached resets its SASL
+ * state for each: a refused login after a successful one leaves the connection logged out.
  */
 public final class SaslGate implements BinaryRequestRunner {
 
@@ -89,6 +90,10 @@ public final class SaslGate implements BinaryRequestRunner {
         if (c.key().length > MAX_MECHANISM) {
             return BinaryResponse.error(c, EINVA);
         }
+        // memcached resets the connection's SASL state before it decides an AUTH or a STEP: a new login attempt
+        // logs the previous user out, so a refused one cannot leave an earlier identity serving requests
+        authenticated = false;
+        channel.attr(Authenticator.USER).set(null);
         boolean step = c.opcode() == SASL_STEP;
         boolean continued = awaitingStep;
         awaitingStep = false;

@@ -20,7 +20,7 @@ public class SecurityMetrics implements MeterBinder {
     @Override
     public void bindTo(MeterRegistry registry) {
         FunctionCounter.builder("spoolkv.auth.failures", authenticator, Authenticator::failures)
-                .description("Logins refused: unknown user or wrong password")
+                .description("Logins refused: unknown user or wrong password, and refused SASL exchanges (unknown mechanism, malformed PLAIN data, a step without an exchange)")
                 .register(registry);
         FunctionCounter.builder("spoolkv.tls.handshake.failures", tls, ServerTls::handshakeFailures)
                 .description("TLS handshakes on the memcached port that failed or timed out")
