@@ -5,6 +5,7 @@ import static io.netty.handler.codec.memcache.binary.BinaryMemcacheResponseStatu
 
 import io.spoolkv.command.CacheCommands;
 import io.spoolkv.command.Stat;
+import io.spoolkv.command.StatsGroups;
 import io.spoolkv.command.StatsReporter;
 import io.spoolkv.store.Arithmetic;
 import io.spoolkv.store.ArithmeticResult;
@@ -31,11 +32,11 @@ public final class BinaryCommandExecutor implements BinaryRequestRunner {
     private static final long NO_AUTO_CREATE = 0xffffffffL;
 
     private final CacheCommands commands;
-    private final StatsReporter stats;
+    private final StatsGroups groups;
 
     public BinaryCommandExecutor(CacheCommands commands, StatsReporter stats) {
         this.commands = commands;
-        this.stats = stats;
+        this.groups = new StatsGroups(commands, stats);
     }
 
     /** Runs {@code request} and hands its responses (none for a quiet success, several for STAT) to {@code out}. */
@@ -91,7 +92,6 @@ public final class BinaryCommandExecutor implements BinaryRequestRunner {
     private BinaryResponse get(int clientId, BinaryRequest.Command c, Long touch) {
         Key key = Key.wrap(c.key());
         Item item = touch == null ? commands.get(clientId, key) : commands.touchAndGet(clientId, key, touch);
-        commands.prefixStats().get(key, item != null);
         boolean withKey = c.opcode() == GETK || c.opcode() == GETKQ || c.opcode() == GATK || c.opcode() == GATKQ;
         if (item == null) {
             if (Opcodes.quiet(c.opcode())) {
@@ -114,7 +114,6 @@ public final class BinaryCommandExecutor implements BinaryRequestRunner {
     private BinaryResponse touch(BinaryRequest.Command c) {
         Key key = Key.wrap(c.key());
         Item item = commands.touchItem(key, exptime(c.extras(), 0));
-        commands.prefixStats().get(key, item != null); // memcached's stats detail counts a touch as a get
         if (item == null) {
             return BinaryResponse.error(c, KEY_ENOENT);
         }
@@ -145,7 +144,6 @@ public final class BinaryCommandExecutor implements BinaryRequestRunner {
         } else {
             result = commands.store(clientId, new StoreRequest(mode, key, c.value(), flags, exptime, c.cas(), 0, false));
         }
-        commands.prefixStats().set(key);
         return switch (result.outcome()) {
             case STORED -> BinaryResponse.ok(c, result.cas());
             case EXISTS -> BinaryResponse.error(c, KEY_EEXISTS);
@@ -159,7 +157,6 @@ public final class BinaryCommandExecutor implements BinaryRequestRunner {
     private BinaryResponse delete(BinaryRequest.Command c) {
         Key key = Key.wrap(c.key());
         DeleteOutcome outcome = commands.delete(key, c.cas(), false);
-        commands.prefixStats().delete(key);
         return switch (outcome) {
             case DELETED -> BinaryResponse.ok(c, 0);
             case NOT_FOUND -> BinaryResponse.error(c, KEY_ENOENT);
@@ -187,36 +184,23 @@ public final class BinaryCommandExecutor implements BinaryRequestRunner {
     }
 
     /**
-     * STAT: one response per stat (key = name, value = value), then an empty one. The group key picks the block
-     * as in the text protocol's {@code stats <group>}; "detail dump" answers one stat, "detailed", as memcached.
+     * STAT: one response per stat (key = name, value = value), then an empty one. The group key is decided as the
+     * text protocol's {@code stats <group>} ({@link StatsGroups}); "detail dump" answers one stat, "detailed", as
+     * memcached; memcached's binary STAT has no "conns" or "cachedump" (they fall to "not found").
      */
     private BinaryResponse stat(BinaryRequest.Command c, Consumer<BinaryResponse> out) {
-        String group = new String(c.key(), StandardCharsets.ISO_8859_1);
+        StatsGroups.Answer answer = groups.answer(new String(c.key(), StandardCharsets.ISO_8859_1));
         List<Stat> report;
-        switch (group) {
-            case "" -> report = stats.report(null);
-            case "reset" -> {
-                stats.reset();
-                report = List.of();
-            }
-            // memcached's binary STAT has no "conns" (it falls to "not found"), but does answer the sizes switches;
-            // spoolkv keeps no size histogram, so it refuses to turn one on in memcached's error form
-            case "sizes_disable" -> report = List.of(Stat.of("sizes_status", "disabled"));
-            case "sizes_enable" -> report = List.of(Stat.of("sizes_status", "error"),
-                    Stat.of("sizes_error", "not_supported"));
-            case "detail on", "detail off" -> {
-                commands.prefixStats().enabled(group.equals("detail on"));
-                report = List.of();
-            }
-            case "detail dump" -> {
-                StringBuilder dump = new StringBuilder();
-                commands.prefixStats().dump().forEach(line -> dump.append(line).append("\r\n"));
-                report = List.of(Stat.of("detailed", dump.append("END\r\n")));
-            }
-            default -> report = stats.report(group);
-        }
-        if (report == null) {
-            return BinaryResponse.error(c, KEY_ENOENT);
+        if (answer instanceof StatsGroups.Answer.Block block) {
+            report = block.stats();
+        } else if (answer instanceof StatsGroups.Answer.Dump dump) {
+            StringBuilder text = new StringBuilder();
+            dump.lines().forEach(line -> text.append(line).append("\r\n"));
+            report = List.of(Stat.of("detailed", text.append("END\r\n")));
+        } else if (answer instanceof StatsGroups.Answer.Reset || answer instanceof StatsGroups.Answer.Switched) {
+            report = List.of();
+        } else {
+            return BinaryResponse.error(c, KEY_ENOENT); // unknown, or detail without on, off or dump
         }
         for (Stat stat : report) {
             out.accept(new BinaryResponse(c.opcode(), SUCCESS, c.opaque(), 0, BinaryResponse.NONE,
