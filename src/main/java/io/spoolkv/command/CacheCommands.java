@@ -175,12 +175,15 @@ public class CacheCommands {
     }
 
     /**
-     * A store refused before it reached the store because its value is too large (memcached
-     * store_too_large); memcached unlinks the key's old value so a stale one does not outlive the
-     * failed write ({@code unlink} null when the command keeps it).
+     * A store refused before it reached the store because its value is too large, for every protocol: memcached
+     * unlinks the key's old value so a stale one does not outlive the failed write ({@code unlink} null when the
+     * command keeps it: which commands unlink is each protocol's rule in memcached, so its caller decides), and
+     * counts store_too_large only for its text and meta protocols ({@code counted}), not for its binary one.
      */
-    public void refuseTooLarge(Key unlink) {
-        stats.storeTooLarge.increment();
+    public void refuseTooLarge(Key unlink, boolean counted) {
+        if (counted) {
+            stats.storeTooLarge.increment();
+        }
         if (unlink != null) {
             store.delete(unlink, 0, false);
         }

@@ -53,11 +53,10 @@ public final class BinaryCommandExecutor implements BinaryRequestRunner {
                 response.release();
             }
         } else if (request instanceof BinaryRequest.TooLarge t) {
-            // memcached drops a key's old value when a SET of it fails, so no stale value outlives the write; its
-            // binary protocol counts no store_too_large (the text protocol does)
-            if (t.opcode() == SET || t.opcode() == SETQ) {
-                commands.unlink(Key.wrap(t.key()));
-            }
+            // memcached's binary protocol drops the old value for a SET (with or without CAS) only, and counts no
+            // store_too_large
+            boolean set = t.opcode() == SET || t.opcode() == SETQ;
+            commands.refuseTooLarge(set ? Key.wrap(t.key()) : null, false);
             out.accept(BinaryResponse.error(t, E2BIG));
         } else if (request instanceof BinaryRequest.Unknown u) {
             out.accept(BinaryResponse.error(u, UNKNOWN_COMMAND));

@@ -75,7 +75,7 @@ public final class TextCommandExecutor {
             return quietly(m.noreply(), cacheMemlimit(m.megabytes()));
         } else if (request instanceof TextRequest.Refused r) {
             if (r.reply().equals(TextCommandParser.TOO_LARGE)) {
-                commands.refuseTooLarge(r.unlink());
+                commands.refuseTooLarge(r.unlink(), true);
             } else if (r.unlink() != null) {
                 commands.unlink(r.unlink());
             }
