@@ -41,7 +41,7 @@ public final class BinaryCommandExecutor implements BinaryRequestRunner {
 
     /** Runs {@code request} and hands its responses (none for a quiet success, several for STAT) to {@code out}. */
     @Override
-    public void execute(int clientId, BinaryRequest request, Consumer<BinaryResponse> out) {
+    public void execute(int clientId, BinaryRequest request, Consumer<BinaryReply> out) {
         if (request instanceof BinaryRequest.Command c) {
             BinaryResponse response = command(clientId, c, out);
             // a quiet mutation's success goes unanswered; a quiet get answers its hit (its miss made no response)
@@ -67,7 +67,7 @@ public final class BinaryCommandExecutor implements BinaryRequestRunner {
     }
 
     /** The response of one command, or null when it has already written its own (STAT) or has none. */
-    private BinaryResponse command(int clientId, BinaryRequest.Command c, Consumer<BinaryResponse> out) {
+    private BinaryResponse command(int clientId, BinaryRequest.Command c, Consumer<BinaryReply> out) {
         return switch (c.opcode()) {
             case GET, GETQ, GETK, GETKQ -> get(clientId, c, null);
             case GAT, GATQ, GATK, GATKQ -> get(clientId, c, exptime(c.extras(), 0));
@@ -183,11 +183,12 @@ public final class BinaryCommandExecutor implements BinaryRequestRunner {
     }
 
     /**
-     * STAT: one response per stat (key = name, value = value), then an empty one. The group key is decided as the
+     * STAT: one response per stat (key = name, value = value), then an empty one, as one block
+     * ({@link BinaryStatBlock}: one buffer, not one per stat). The group key is decided as the
      * text protocol's {@code stats <group>} ({@link StatsGroups}); "detail dump" answers one stat, "detailed", as
      * memcached; memcached's binary STAT has no "conns" or "cachedump" (they fall to "not found").
      */
-    private BinaryResponse stat(BinaryRequest.Command c, Consumer<BinaryResponse> out) {
+    private BinaryResponse stat(BinaryRequest.Command c, Consumer<BinaryReply> out) {
         StatsGroups.Answer answer = groups.answer(new String(c.key(), StandardCharsets.ISO_8859_1));
         List<Stat> report;
         if (answer instanceof StatsGroups.Answer.Block block) {
@@ -201,12 +202,8 @@ public final class BinaryCommandExecutor implements BinaryRequestRunner {
         } else {
             return BinaryResponse.error(c, KEY_ENOENT); // unknown, or detail without on, off or dump
         }
-        for (Stat stat : report) {
-            out.accept(new BinaryResponse(c.opcode(), SUCCESS, c.opaque(), 0, BinaryResponse.NONE,
-                    stat.name().getBytes(StandardCharsets.ISO_8859_1),
-                    stat.value().getBytes(StandardCharsets.ISO_8859_1)));
-        }
-        return BinaryResponse.ok(c, 0);
+        out.accept(new BinaryStatBlock(c.opcode(), c.opaque(), report));
+        return null;
     }
 
     private static BinaryResponse withValue(BinaryRequest.Command c, byte[] value) {

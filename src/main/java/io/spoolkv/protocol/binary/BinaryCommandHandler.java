@@ -17,7 +17,7 @@ public final class BinaryCommandHandler extends OrderedRequestHandler<BinaryRequ
     /** Range scans; null where they are not wired (their opcodes then answer "unknown command"). */
     private final BinaryScanCommands scans;
     private final int clientId;
-    private final Consumer<BinaryResponse> writer = this::write;
+    private final Consumer<BinaryReply> writer = this::write;
 
     public BinaryCommandHandler(BinaryRequestRunner executor, int clientId, Runnable onIdleClose,
                                 Duration closeTimeout) {
