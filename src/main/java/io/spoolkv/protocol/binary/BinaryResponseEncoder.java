@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.MessageToMessageEncoder;
+import io.spoolkv.protocol.EncodedBuffer;
 import io.spoolkv.protocol.HeldValues;
 import java.util.List;
 
@@ -31,14 +32,7 @@ public final class BinaryResponseEncoder extends MessageToMessageEncoder<BinaryR
     @Override
     protected void encode(ChannelHandlerContext ctx, BinaryReply reply, List<Object> out) {
         if (reply instanceof BinaryStatBlock block) {
-            ByteBuf buf = ctx.alloc().ioBuffer(block.size());
-            try {
-                block.encode(buf);
-            } catch (RuntimeException e) {
-                buf.release();
-                throw e;
-            }
-            out.add(buf);
+            out.add(EncodedBuffer.of(ctx.alloc(), block.size(), block::encode));
             return;
         }
         BinaryResponse msg = (BinaryResponse) reply;
