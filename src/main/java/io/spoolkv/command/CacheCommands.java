@@ -79,7 +79,10 @@ public class CacheCommands {
         store.maxMemory(bytes);
     }
 
-    /** stats detail; the classic text commands record into it, as memcached's do. */
+    /**
+     * stats detail: the classic gets, sets and deletes of both protocols (not the meta commands) record into it
+     * here, once per command, as memcached's do.
+     */
     public PrefixStats prefixStats() {
         return prefixes;
     }
@@ -89,6 +92,7 @@ public class CacheCommands {
         stats.cmdGet.increment();
         Item item = store.get(key);
         countGet(clientId, key, item);
+        prefixes.get(key, item != null);
         return item;
     }
 
@@ -99,6 +103,7 @@ public class CacheCommands {
         Item item = store.getAndTouch(key, exptime);
         countGet(clientId, key, item);
         (item != null ? stats.touchHits : stats.touchMisses).increment();
+        prefixes.get(key, item != null);
         return item;
     }
 
@@ -127,7 +132,14 @@ public class CacheCommands {
         mutations.fetched(clientId, key, item);
     }
 
+    /** A classic store (text set/add/replace/append/prepend, binary SET and its kin), counted in stats detail. */
     public StoreResult store(int clientId, StoreRequest request) {
+        StoreResult result = storeItem(clientId, request);
+        prefixes.set(request.key());
+        return result;
+    }
+
+    private StoreResult storeItem(int clientId, StoreRequest request) {
         stats.cmdSet.increment();
         if (mutations.watchingFetches()) {
             // memcached's store looks the key up first, and watch fetchers sees that lookup
@@ -144,22 +156,34 @@ public class CacheCommands {
      * store itself reads 0 as "no CAS".
      */
     public StoreResult compareAndStore(int clientId, StoreRequest request) {
-        return request.compareCas() != 0 ? store(clientId, request) : storeComparingZero(clientId, request);
+        StoreResult result = compareAndStoreItem(clientId, request);
+        prefixes.set(request.key());
+        return result;
     }
 
-    /** A meta store (ms), counted as a meta command and as a set; {@code compare} as in {@link #compareAndStore}. */
-    public StoreResult metaSet(int clientId, StoreRequest request, boolean compare) {
-        stats.cmdMeta.increment();
-        return compare ? compareAndStore(clientId, request) : store(clientId, request);
+    private StoreResult compareAndStoreItem(int clientId, StoreRequest request) {
+        return request.compareCas() != 0 ? storeItem(clientId, request) : storeComparingZero(clientId, request);
     }
 
     /**
-     * A store refused before it reached the store because its value is too large (memcached
-     * store_too_large); memcached unlinks the key's old value so a stale one does not outlive the
-     * failed write ({@code unlink} null when the command keeps it).
+     * A meta store (ms), counted as a meta command and as a set (not in stats detail); {@code compare} as in
+     * {@link #compareAndStore}.
      */
-    public void refuseTooLarge(Key unlink) {
-        stats.storeTooLarge.increment();
+    public StoreResult metaSet(int clientId, StoreRequest request, boolean compare) {
+        stats.cmdMeta.increment();
+        return compare ? compareAndStoreItem(clientId, request) : storeItem(clientId, request);
+    }
+
+    /**
+     * A store refused before it reached the store because its value is too large, for every protocol: memcached
+     * unlinks the key's old value so a stale one does not outlive the failed write ({@code unlink} null when the
+     * command keeps it: which commands unlink is each protocol's rule in memcached, so its caller decides), and
+     * counts store_too_large only for its text and meta protocols ({@code counted}), not for its binary one.
+     */
+    public void refuseTooLarge(Key unlink, boolean counted) {
+        if (counted) {
+            stats.storeTooLarge.increment();
+        }
         if (unlink != null) {
             store.delete(unlink, 0, false);
         }
@@ -213,6 +237,7 @@ public class CacheCommands {
         return result;
     }
 
+    /** A classic delete (text delete, binary DELETE), counted in stats detail whatever its outcome. */
     public DeleteOutcome delete(Key key, long compareCas, boolean invalidate) {
         DeleteOutcome outcome = store.delete(key, compareCas, invalidate);
         switch (outcome) {
@@ -220,6 +245,7 @@ public class CacheCommands {
             case NOT_FOUND -> stats.deleteMisses.increment();
             case EXISTS -> { } // memcached counts a delete refused for its CAS neither as a hit nor as a miss
         }
+        prefixes.delete(key);
         return outcome;
     }
 
@@ -241,6 +267,7 @@ public class CacheCommands {
      */
     public Item touchItem(Key key, long exptime) {
         Item item = touched(key, exptime);
+        prefixes.get(key, item != null); // memcached's stats detail counts a binary touch as a get
         if (item != null) {
             item.release(); // the store's read handed one out; the flags and CAS need none
         }
@@ -254,6 +281,7 @@ public class CacheCommands {
     public Item touchAndGet(int clientId, Key key, long exptime) {
         Item item = touched(key, exptime);
         mutations.fetched(clientId, key, item);
+        prefixes.get(key, item != null);
         return item;
     }
 

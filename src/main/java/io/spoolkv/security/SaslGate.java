@@ -10,6 +10,7 @@ import static io.netty.handler.codec.memcache.binary.BinaryMemcacheResponseStatu
 import static io.netty.handler.codec.memcache.binary.BinaryMemcacheResponseStatus.SUCCESS;
 
 import io.netty.channel.Channel;
+import io.spoolkv.protocol.binary.BinaryReply;
 import io.spoolkv.protocol.binary.BinaryRequest;
 import io.spoolkv.protocol.binary.BinaryRequestRunner;
 import io.spoolkv.protocol.binary.BinaryResponse;
@@ -67,7 +68,7 @@ public final class SaslGate implements BinaryRequestRunner {
     }
 
     @Override
-    public void execute(int clientId, BinaryRequest request, Consumer<BinaryResponse> out) {
+    public void execute(int clientId, BinaryRequest request, Consumer<BinaryReply> out) {
         if (request instanceof BinaryRequest.Command c && isSasl(request.opcode())) {
             out.accept(sasl(c));
         } else if (admits(request)) {

@@ -112,17 +112,24 @@ class CacheCommandsTest {
         assertThat(commands.stats().cmdFlush()).isEqualTo(2);
     }
 
-    /** A value refused for its size is counted, and a set's refusal drops the key's old value. */
+    /**
+     * A value refused for its size is counted where the protocol counts it (text, meta: yes; binary: no), and a
+     * set's refusal drops the key's old value in both.
+     */
     @Test
     void aTooLargeValueIsCountedAndUnlinksTheOldValue() {
         set("k", "old");
-        commands.refuseTooLarge(key("k"));
+        commands.refuseTooLarge(key("k"), true);
         assertThat(store.peek(key("k"))).isNull();
         assertThat(commands.stats().storeTooLarge()).isEqualTo(1);
         set("kept", "old");
-        commands.refuseTooLarge(null);
+        commands.refuseTooLarge(null, true);
         assertThat(store.peek(key("kept"))).isNotNull();
         assertThat(commands.stats().storeTooLarge()).isEqualTo(2);
+        set("binary", "old");
+        commands.refuseTooLarge(key("binary"), false);
+        assertThat(store.peek(key("binary"))).as("a binary SET's refusal unlinks too").isNull();
+        assertThat(commands.stats().storeTooLarge()).as("binary counts no store_too_large").isEqualTo(2);
     }
 
     /** Binary TOUCH returns the item and counts a touch only. */

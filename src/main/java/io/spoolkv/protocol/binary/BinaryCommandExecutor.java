@@ -5,6 +5,7 @@ import static io.netty.handler.codec.memcache.binary.BinaryMemcacheResponseStatu
 
 import io.spoolkv.command.CacheCommands;
 import io.spoolkv.command.Stat;
+import io.spoolkv.command.StatsGroups;
 import io.spoolkv.command.StatsReporter;
 import io.spoolkv.store.Arithmetic;
 import io.spoolkv.store.ArithmeticResult;
@@ -31,16 +32,16 @@ public final class BinaryCommandExecutor implements BinaryRequestRunner {
     private static final long NO_AUTO_CREATE = 0xffffffffL;
 
     private final CacheCommands commands;
-    private final StatsReporter stats;
+    private final StatsGroups groups;
 
     public BinaryCommandExecutor(CacheCommands commands, StatsReporter stats) {
         this.commands = commands;
-        this.stats = stats;
+        this.groups = new StatsGroups(commands, stats);
     }
 
     /** Runs {@code request} and hands its responses (none for a quiet success, several for STAT) to {@code out}. */
     @Override
-    public void execute(int clientId, BinaryRequest request, Consumer<BinaryResponse> out) {
+    public void execute(int clientId, BinaryRequest request, Consumer<BinaryReply> out) {
         if (request instanceof BinaryRequest.Command c) {
             BinaryResponse response = command(clientId, c, out);
             // a quiet mutation's success goes unanswered; a quiet get answers its hit (its miss made no response)
@@ -52,11 +53,10 @@ public final class BinaryCommandExecutor implements BinaryRequestRunner {
                 response.release();
             }
         } else if (request instanceof BinaryRequest.TooLarge t) {
-            // memcached drops a key's old value when a SET of it fails, so no stale value outlives the write; its
-            // binary protocol counts no store_too_large (the text protocol does)
-            if (t.opcode() == SET || t.opcode() == SETQ) {
-                commands.unlink(Key.wrap(t.key()));
-            }
+            // memcached's binary protocol drops the old value for a SET (with or without CAS) only, and counts no
+            // store_too_large
+            boolean set = t.opcode() == SET || t.opcode() == SETQ;
+            commands.refuseTooLarge(set ? Key.wrap(t.key()) : null, false);
             out.accept(BinaryResponse.error(t, E2BIG));
         } else if (request instanceof BinaryRequest.Unknown u) {
             out.accept(BinaryResponse.error(u, UNKNOWN_COMMAND));
@@ -67,7 +67,7 @@ public final class BinaryCommandExecutor implements BinaryRequestRunner {
     }
 
     /** The response of one command, or null when it has already written its own (STAT) or has none. */
-    private BinaryResponse command(int clientId, BinaryRequest.Command c, Consumer<BinaryResponse> out) {
+    private BinaryResponse command(int clientId, BinaryRequest.Command c, Consumer<BinaryReply> out) {
         return switch (c.opcode()) {
             case GET, GETQ, GETK, GETKQ -> get(clientId, c, null);
             case GAT, GATQ, GATK, GATKQ -> get(clientId, c, exptime(c.extras(), 0));
@@ -91,7 +91,6 @@ public final class BinaryCommandExecutor implements BinaryRequestRunner {
     private BinaryResponse get(int clientId, BinaryRequest.Command c, Long touch) {
         Key key = Key.wrap(c.key());
         Item item = touch == null ? commands.get(clientId, key) : commands.touchAndGet(clientId, key, touch);
-        commands.prefixStats().get(key, item != null);
         boolean withKey = c.opcode() == GETK || c.opcode() == GETKQ || c.opcode() == GATK || c.opcode() == GATKQ;
         if (item == null) {
             if (Opcodes.quiet(c.opcode())) {
@@ -114,7 +113,6 @@ public final class BinaryCommandExecutor implements BinaryRequestRunner {
     private BinaryResponse touch(BinaryRequest.Command c) {
         Key key = Key.wrap(c.key());
         Item item = commands.touchItem(key, exptime(c.extras(), 0));
-        commands.prefixStats().get(key, item != null); // memcached's stats detail counts a touch as a get
         if (item == null) {
             return BinaryResponse.error(c, KEY_ENOENT);
         }
@@ -145,7 +143,6 @@ public final class BinaryCommandExecutor implements BinaryRequestRunner {
         } else {
             result = commands.store(clientId, new StoreRequest(mode, key, c.value(), flags, exptime, c.cas(), 0, false));
         }
-        commands.prefixStats().set(key);
         return switch (result.outcome()) {
             case STORED -> BinaryResponse.ok(c, result.cas());
             case EXISTS -> BinaryResponse.error(c, KEY_EEXISTS);
@@ -159,7 +156,6 @@ public final class BinaryCommandExecutor implements BinaryRequestRunner {
     private BinaryResponse delete(BinaryRequest.Command c) {
         Key key = Key.wrap(c.key());
         DeleteOutcome outcome = commands.delete(key, c.cas(), false);
-        commands.prefixStats().delete(key);
         return switch (outcome) {
             case DELETED -> BinaryResponse.ok(c, 0);
             case NOT_FOUND -> BinaryResponse.error(c, KEY_ENOENT);
@@ -187,43 +183,27 @@ public final class BinaryCommandExecutor implements BinaryRequestRunner {
     }
 
     /**
-     * STAT: one response per stat (key = name, value = value), then an empty one. The group key picks the block
-     * as in the text protocol's {@code stats <group>}; "detail dump" answers one stat, "detailed", as memcached.
+     * STAT: one response per stat (key = name, value = value), then an empty one, as one block
+     * ({@link BinaryStatBlock}: one buffer, not one per stat). The group key is decided as the
+     * text protocol's {@code stats <group>} ({@link StatsGroups}); "detail dump" answers one stat, "detailed", as
+     * memcached; memcached's binary STAT has no "conns" or "cachedump" (they fall to "not found").
      */
-    private BinaryResponse stat(BinaryRequest.Command c, Consumer<BinaryResponse> out) {
-        String group = new String(c.key(), StandardCharsets.ISO_8859_1);
+    private BinaryResponse stat(BinaryRequest.Command c, Consumer<BinaryReply> out) {
+        StatsGroups.Answer answer = groups.answer(new String(c.key(), StandardCharsets.ISO_8859_1));
         List<Stat> report;
-        switch (group) {
-            case "" -> report = stats.report(null);
-            case "reset" -> {
-                stats.reset();
-                report = List.of();
-            }
-            // memcached's binary STAT has no "conns" (it falls to "not found"), but does answer the sizes switches;
-            // spoolkv keeps no size histogram, so it refuses to turn one on in memcached's error form
-            case "sizes_disable" -> report = List.of(Stat.of("sizes_status", "disabled"));
-            case "sizes_enable" -> report = List.of(Stat.of("sizes_status", "error"),
-                    Stat.of("sizes_error", "not_supported"));
-            case "detail on", "detail off" -> {
-                commands.prefixStats().enabled(group.equals("detail on"));
-                report = List.of();
-            }
-            case "detail dump" -> {
-                StringBuilder dump = new StringBuilder();
-                commands.prefixStats().dump().forEach(line -> dump.append(line).append("\r\n"));
-                report = List.of(Stat.of("detailed", dump.append("END\r\n")));
-            }
-            default -> report = stats.report(group);
+        if (answer instanceof StatsGroups.Answer.Block block) {
+            report = block.stats();
+        } else if (answer instanceof StatsGroups.Answer.Dump dump) {
+            StringBuilder text = new StringBuilder();
+            dump.lines().forEach(line -> text.append(line).append("\r\n"));
+            report = List.of(Stat.of("detailed", text.append("END\r\n")));
+        } else if (answer instanceof StatsGroups.Answer.Reset || answer instanceof StatsGroups.Answer.Switched) {
+            report = List.of();
+        } else {
+            return BinaryResponse.error(c, KEY_ENOENT); // unknown, or detail without on, off or dump
         }
-        if (report == null) {
-            return BinaryResponse.error(c, KEY_ENOENT);
-        }
-        for (Stat stat : report) {
-            out.accept(new BinaryResponse(c.opcode(), SUCCESS, c.opaque(), 0, BinaryResponse.NONE,
-                    stat.name().getBytes(StandardCharsets.ISO_8859_1),
-                    stat.value().getBytes(StandardCharsets.ISO_8859_1)));
-        }
-        return BinaryResponse.ok(c, 0);
+        out.accept(new BinaryStatBlock(c.opcode(), c.opaque(), report));
+        return null;
     }
 
     private static BinaryResponse withValue(BinaryRequest.Command c, byte[] value) {

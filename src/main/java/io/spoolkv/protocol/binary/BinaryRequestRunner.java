@@ -10,7 +10,7 @@ import java.util.function.Consumer;
 public interface BinaryRequestRunner {
 
     /** Runs {@code request} and hands its responses (none, one or several) to {@code out}, in order. */
-    void execute(int clientId, BinaryRequest request, Consumer<BinaryResponse> out);
+    void execute(int clientId, BinaryRequest request, Consumer<BinaryReply> out);
 
     /**
      * Whether {@code request} may run at all. The handler asks before it runs a request outside

@@ -13,7 +13,7 @@ import java.nio.charset.StandardCharsets;
  * else, a wrapper of the bytes built here. Released once, by the encoder or by Netty when a write fails.
  */
 public record BinaryResponse(byte opcode, short status, int opaque, long cas, byte[] extras, byte[] key,
-                             ByteBuf value) implements HeldValues {
+                             ByteBuf value) implements HeldValues, BinaryReply {
 
     /** A response whose value is built from bytes (messages, stats, numbers). */
     public BinaryResponse(byte opcode, short status, int opaque, long cas, byte[] extras, byte[] key, byte[] value) {

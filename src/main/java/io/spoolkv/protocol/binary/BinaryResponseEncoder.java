@@ -4,17 +4,19 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.MessageToMessageEncoder;
+import io.spoolkv.protocol.EncodedBuffer;
 import io.spoolkv.protocol.HeldValues;
 import java.util.List;
 
 /**
- * Encodes {@link BinaryResponse}s: the header, extras and key into one pooled buffer, and the value behind them.
+ * Encodes {@link BinaryReply}s. A {@link BinaryResponse}: the header, extras and key into one pooled buffer, and the
+ * value behind them.
  * A large value is not copied: an item's stored buffer itself (or a large body built on the heap) leaves right
  * after its header, with a reference of its own; small ones are copied behind the header. Releases each response after encoding it. Sharable: it has no
- * state.
+ * state. A {@link BinaryStatBlock}: all its responses into one pooled buffer.
  */
 @ChannelHandler.Sharable
-public final class BinaryResponseEncoder extends MessageToMessageEncoder<BinaryResponse> {
+public final class BinaryResponseEncoder extends MessageToMessageEncoder<BinaryReply> {
 
     public static final BinaryResponseEncoder INSTANCE = new BinaryResponseEncoder();
 
@@ -24,27 +26,24 @@ public final class BinaryResponseEncoder extends MessageToMessageEncoder<BinaryR
     static final int ZERO_COPY_BYTES = HeldValues.ZERO_COPY_BYTES;
 
     private BinaryResponseEncoder() {
-        super(BinaryResponse.class);
+        super(BinaryReply.class);
     }
 
     @Override
-    protected void encode(ChannelHandlerContext ctx, BinaryResponse msg, List<Object> out) {
+    protected void encode(ChannelHandlerContext ctx, BinaryReply reply, List<Object> out) {
+        if (reply instanceof BinaryStatBlock block) {
+            out.add(EncodedBuffer.of(ctx.alloc(), block.size(), block::encode));
+            return;
+        }
+        BinaryResponse msg = (BinaryResponse) reply;
         ByteBuf value = msg.value();
         int valueLength = value.readableBytes();
         boolean copyValue = valueLength < ZERO_COPY_BYTES;
         int headerAndKey = BinaryRequestDecoder.HEADER_BYTES + msg.extras().length + msg.key().length;
         ByteBuf head = ctx.alloc().ioBuffer(headerAndKey + (copyValue ? valueLength : 0));
-        head.writeByte(RESPONSE_MAGIC)
-                .writeByte(msg.opcode())
-                .writeShort(msg.key().length)
-                .writeByte(msg.extras().length)
-                .writeByte(0) // data type: raw bytes
-                .writeShort(msg.status())
-                .writeInt(msg.extras().length + msg.key().length + valueLength)
-                .writeInt(msg.opaque())
-                .writeLong(msg.cas())
-                .writeBytes(msg.extras())
-                .writeBytes(msg.key());
+        writeHeader(head, msg.opcode(), msg.key().length, msg.extras().length, msg.status(),
+                msg.extras().length + msg.key().length + valueLength, msg.opaque(), msg.cas());
+        head.writeBytes(msg.extras()).writeBytes(msg.key());
         if (copyValue) {
             head.writeBytes(value, value.readerIndex(), valueLength);
             out.add(head);
@@ -52,5 +51,19 @@ public final class BinaryResponseEncoder extends MessageToMessageEncoder<BinaryR
             out.add(head);
             out.add(value.retainedDuplicate()); // the response's own reference goes when the encoder releases it
         }
+    }
+
+    /** A response header (24 bytes, data type raw). */
+    static void writeHeader(ByteBuf out, byte opcode, int keyLength, int extrasLength, short status, int bodyLength,
+                            int opaque, long cas) {
+        out.writeByte(RESPONSE_MAGIC)
+                .writeByte(opcode)
+                .writeShort(keyLength)
+                .writeByte(extrasLength)
+                .writeByte(0) // data type: raw bytes
+                .writeShort(status)
+                .writeInt(bodyLength)
+                .writeInt(opaque)
+                .writeLong(cas);
     }
 }

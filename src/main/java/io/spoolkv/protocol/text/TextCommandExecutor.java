@@ -1,7 +1,7 @@
 package io.spoolkv.protocol.text;
 
 import io.spoolkv.command.CacheCommands;
-import io.spoolkv.command.Stat;
+import io.spoolkv.command.StatsGroups;
 import io.spoolkv.command.StatsReporter;
 import io.spoolkv.store.ArithmeticResult;
 import io.spoolkv.store.DeleteOutcome;
@@ -31,11 +31,13 @@ public final class TextCommandExecutor {
 
     private final CacheCommands commands;
     private final StatsReporter stats;
+    private final StatsGroups groups;
     private final MetaCommandExecutor meta;
 
     public TextCommandExecutor(CacheCommands commands, StatsReporter stats) {
         this.commands = commands;
         this.stats = stats;
+        this.groups = new StatsGroups(commands, stats);
         this.meta = new MetaCommandExecutor(commands);
     }
 
@@ -50,7 +52,6 @@ public final class TextCommandExecutor {
             return meta.execute(clientId, m.command());
         } else if (request instanceof TextRequest.Delete d) {
             boolean deleted = commands.delete(d.key(), 0, false) == DeleteOutcome.DELETED;
-            commands.prefixStats().delete(d.key());
             return quietly(d.noreply(), deleted ? TextResponse.Line.DELETED : TextResponse.Line.NOT_FOUND);
         } else if (request instanceof TextRequest.Arith a) {
             return quietly(a.noreply(), arithmetic(a));
@@ -74,7 +75,7 @@ public final class TextCommandExecutor {
             return quietly(m.noreply(), cacheMemlimit(m.megabytes()));
         } else if (request instanceof TextRequest.Refused r) {
             if (r.reply().equals(TextCommandParser.TOO_LARGE)) {
-                commands.refuseTooLarge(r.unlink());
+                commands.refuseTooLarge(r.unlink(), true);
             } else if (r.unlink() != null) {
                 commands.unlink(r.unlink());
             }
@@ -90,14 +91,11 @@ public final class TextCommandExecutor {
      * socket takes the answers, and writes END after the last key.
      */
     public Item retrieve(int clientId, TextRequest.Retrieval r, Key key) {
-        Item item = r.touch() ? commands.getAndTouch(clientId, key, r.exptime()) : commands.get(clientId, key);
-        commands.prefixStats().get(key, item != null);
-        return item;
+        return r.touch() ? commands.getAndTouch(clientId, key, r.exptime()) : commands.get(clientId, key);
     }
 
     private TextResponse store(int clientId, TextRequest.Storage s) {
         StoreResult result = s.cas() ? commands.compareAndStore(clientId, s.request()) : commands.store(clientId, s.request());
-        commands.prefixStats().set(s.request().key());
         return switch (result.outcome()) {
             case STORED -> TextResponse.Line.STORED;
             case NOT_STORED -> TextResponse.Line.NOT_STORED;
@@ -115,40 +113,31 @@ public final class TextCommandExecutor {
         };
     }
 
-    /** stats [group [args]]: memcached ignores arguments it does not need. */
+    /**
+     * stats [group [args]]: the text-only groups (conns, cachedump) here, the rest as {@link StatsGroups} decides
+     * for both protocols; memcached ignores arguments it does not need.
+     */
     private TextResponse stats(int clientId, String group) {
         String[] args = group == null ? new String[0] : group.split(" ");
         String name = args.length == 0 ? null : args[0];
-        if ("reset".equals(name)) {
-            stats.reset();
-            return RESET;
-        } else if ("detail".equals(name)) {
-            return detail(args);
-        } else if ("cachedump".equals(name)) {
+        if ("cachedump".equals(name)) {
             return cachedump(args);
         } else if ("conns".equals(name)) {
             return new TextResponse.Stats(stats.conns(clientId));
         }
-        List<Stat> report = stats.report(name);
-        return report == null ? TextResponse.Line.ERROR : new TextResponse.Stats(report);
-    }
-
-    private TextResponse detail(String[] args) {
-        if (args.length < 2) {
+        StatsGroups.Answer answer = groups.answer(group);
+        if (answer instanceof StatsGroups.Answer.Block block) {
+            return new TextResponse.Stats(block.stats());
+        } else if (answer instanceof StatsGroups.Answer.Dump dump) {
+            return lines(dump.lines());
+        } else if (answer instanceof StatsGroups.Answer.Reset) {
+            return RESET;
+        } else if (answer instanceof StatsGroups.Answer.Switched) {
+            return TextResponse.Line.OK;
+        } else if (answer instanceof StatsGroups.Answer.DetailUsage) {
             return DETAIL_USAGE;
         }
-        return switch (args[1]) {
-            case "on" -> {
-                commands.prefixStats().enabled(true);
-                yield TextResponse.Line.OK;
-            }
-            case "off" -> {
-                commands.prefixStats().enabled(false);
-                yield TextResponse.Line.OK;
-            }
-            case "dump" -> lines(commands.prefixStats().dump());
-            default -> DETAIL_USAGE;
-        };
+        return TextResponse.Line.ERROR;
     }
 
     private TextResponse cachedump(String[] args) {

@@ -1,9 +1,9 @@
 package io.spoolkv.protocol.text;
 
-import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.MessageToMessageEncoder;
+import io.spoolkv.protocol.EncodedBuffer;
 import java.util.List;
 
 /**
@@ -25,13 +25,6 @@ public final class TextResponseEncoder extends MessageToMessageEncoder<TextRespo
             values.encode(ctx.alloc(), out);
             return;
         }
-        ByteBuf buf = ctx.alloc().ioBuffer(msg.sizeHint());
-        try {
-            msg.encode(buf);
-        } catch (RuntimeException e) {
-            buf.release();
-            throw e;
-        }
-        out.add(buf);
+        out.add(EncodedBuffer.of(ctx.alloc(), msg.sizeHint(), msg::encode));
     }
 }

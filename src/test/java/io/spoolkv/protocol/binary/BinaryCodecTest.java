@@ -3,6 +3,7 @@ package io.spoolkv.protocol.binary;
 import static io.netty.handler.codec.memcache.binary.BinaryMemcacheOpcodes.GET;
 import static io.netty.handler.codec.memcache.binary.BinaryMemcacheOpcodes.NOOP;
 import static io.netty.handler.codec.memcache.binary.BinaryMemcacheOpcodes.SET;
+import static io.netty.handler.codec.memcache.binary.BinaryMemcacheOpcodes.STAT;
 import static io.spoolkv.testsupport.BinaryPackets.ascii;
 import static io.spoolkv.testsupport.BinaryPackets.concat;
 import static io.spoolkv.testsupport.BinaryPackets.empty;
@@ -14,6 +15,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.memcache.binary.BinaryMemcacheResponseStatus;
+import io.spoolkv.command.Stat;
 import io.spoolkv.testsupport.BinaryPackets;
 import java.io.ByteArrayInputStream;
 import java.nio.ByteBuffer;
@@ -160,6 +162,33 @@ class BinaryCodecTest {
     }
 
     /** The encoder writes memcached's response header; a large value leaves as the item's own bytes, uncopied. */
+    /**
+     * Proves: a STAT answer leaves as one buffer, not one per stat, holding one response per stat (name as key,
+     * value as value, opaque echoed) and the empty response that ends it.
+     */
+    @Test
+    void aStatBlockIsOneBufferOfResponsesEndedByAnEmptyOne() throws Exception {
+        encoder.writeOutbound(new BinaryStatBlock(STAT, 7, List.of(Stat.of("pid", 12), Stat.of("version", "1.6.18"))));
+        ByteBuf buf = encoder.readOutbound();
+        assertThat((Object) encoder.readOutbound()).as("one buffer").isNull();
+        byte[] bytes = new byte[buf.readableBytes()];
+        buf.readBytes(bytes);
+        buf.release();
+        ByteArrayInputStream in = new ByteArrayInputStream(bytes);
+        List<BinaryPackets.Response> responses = new ArrayList<>();
+        while (in.available() > 0) {
+            responses.add(BinaryPackets.read(in));
+        }
+        assertThat(responses).extracting(BinaryPackets.Response::keyText).containsExactly("pid", "version", "");
+        assertThat(responses).extracting(BinaryPackets.Response::valueText).containsExactly("12", "1.6.18", "");
+        assertThat(responses).allSatisfy(r -> {
+            assertThat(r.magic()).isEqualTo(0x81);
+            assertThat(r.opcode()).isEqualTo((int) STAT);
+            assertThat(r.opaque()).isEqualTo(7);
+            assertThat(r.status()).isZero();
+        });
+    }
+
     @Test
     void responsesHaveTheWireFormatAndLargeValuesAreNotCopied() throws Exception {
         byte[] small = ascii("hello");

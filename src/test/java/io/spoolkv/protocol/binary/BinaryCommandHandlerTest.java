@@ -1,8 +1,11 @@
 package io.spoolkv.protocol.binary;
 
 import static io.netty.handler.codec.memcache.binary.BinaryMemcacheOpcodes.DELETE;
+import static io.netty.handler.codec.memcache.binary.BinaryMemcacheOpcodes.GAT;
 import static io.netty.handler.codec.memcache.binary.BinaryMemcacheOpcodes.GET;
+import static io.netty.handler.codec.memcache.binary.BinaryMemcacheOpcodes.GETQ;
 import static io.netty.handler.codec.memcache.binary.BinaryMemcacheOpcodes.SET;
+import static io.netty.handler.codec.memcache.binary.BinaryMemcacheOpcodes.STAT;
 import static io.spoolkv.testsupport.BinaryPackets.ascii;
 import static io.spoolkv.testsupport.BinaryPackets.concat;
 import static io.spoolkv.testsupport.BinaryPackets.keyOnly;
@@ -21,7 +24,11 @@ import io.spoolkv.store.MemoryItemStore;
 import io.spoolkv.store.MutableClock;
 import io.spoolkv.store.StoreMode;
 import io.spoolkv.store.StoreRequest;
+import io.spoolkv.testsupport.BinaryPackets;
 import io.spoolkv.testsupport.FailingStore;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,13 +36,17 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.util.unit.DataSize;
 
-/** The binary handler on an {@link EmbeddedChannel} over the real store: what happens after a failure. */
+/**
+ * The binary handler on an {@link EmbeddedChannel} over the real store: what happens after a failure, and the
+ * counters it shares with the text protocol.
+ */
 class BinaryCommandHandlerTest {
 
     private final MemoryItemStore store =
             new MemoryItemStore(new StoreProperties(DataSize.ofMegabytes(64), DataSize.ofMegabytes(1), true),
                     MutableClock.atDefaultStart());
-    // no STAT or VERSION is sent here, so the executor needs no StatsReporter; storing "boom" fails as a bug would
+    // only STAT detail is sent here (no report), so the executor needs no StatsReporter; storing "boom" fails as a
+    // bug would
     private final EmbeddedChannel channel = new EmbeddedChannel(
             new BinaryRequestDecoder(1024 * 1024), BinaryResponseEncoder.INSTANCE,
             new BinaryCommandHandler(new BinaryCommandExecutor(new CacheCommands(
@@ -90,5 +101,42 @@ class BinaryCommandHandlerTest {
         }
         assertThat(answered).as("opaques answered").containsExactly(1, 2, 3);
         assertThat(channel.isOpen()).as("closed once answered").isFalse();
+    }
+
+    /**
+     * Proves: stats detail counts each binary GET, GAT, SET and DELETE once (the command layer counts them, the
+     * executor no longer does too), a quiet miss included, with the same STAT dispatch as the text protocol.
+     */
+    @Test
+    void statsDetailCountsEachCommandOnce() throws IOException {
+        byte[] hundred = {0, 0, 0, 100};
+        channel.writeInbound(Unpooled.wrappedBuffer(concat(keyOnly(STAT, 1, "detail on"),
+                store(SET, 2, 0, "p:k", ascii("x"), 0, 0), keyOnly(GET, 3, "p:k"), keyOnly(GETQ, 4, "p:none"),
+                BinaryPackets.request(GAT, 5, 0, hundred, ascii("p:k"), new byte[0]), keyOnly(DELETE, 6, "p:k"),
+                keyOnly(STAT, 7, "detail dump"), keyOnly(STAT, 8, "detail"))));
+        List<BinaryPackets.Response> responses = responses();
+        BinaryPackets.Response dump = responses.stream().filter(r -> r.opaque() == 7 && r.key().length > 0)
+                .findFirst().orElseThrow();
+        assertThat(dump.keyText()).isEqualTo("detailed");
+        assertThat(dump.valueText()).isEqualTo("PREFIX p get 3 hit 2 set 1 del 1\r\nEND\r\n");
+        assertThat(responses.get(responses.size() - 1).status()).as("detail without on|off|dump: not found")
+                .isEqualTo(1);
+    }
+
+    private List<BinaryPackets.Response> responses() throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        for (Object o; (o = channel.readOutbound()) != null; ) {
+            ByteBuf b = (ByteBuf) o;
+            byte[] copy = new byte[b.readableBytes()];
+            b.readBytes(copy);
+            bytes.write(copy);
+            b.release();
+        }
+        ByteArrayInputStream in = new ByteArrayInputStream(bytes.toByteArray());
+        List<BinaryPackets.Response> out = new ArrayList<>();
+        while (in.available() > 0) {
+            out.add(BinaryPackets.read(in));
+        }
+        return out;
     }
 }

@@ -222,6 +222,23 @@ class TextCommandHandlerTest {
         }
 
         /**
+         * Proves: stats detail counts each classic get, gat, set and delete once (the command layer counts them,
+         * the executor no longer does too), and not the meta commands; the sizes switches answer as in the binary
+         * protocol, since one dispatch decides both.
+         */
+        @Test
+        void statsDetailCountsEachClassicCommandOnce() {
+            assertThat(send("stats detail on\r\n")).isEqualTo("OK\r\n");
+            send("set p:k 0 0 1\r\nx\r\nget p:k p:none\r\ngat 0 p:k\r\ndelete p:k\r\ndelete p:none\r\n"
+                    + "ms p:m 1\r\nx\r\nmg p:m v\r\nmd p:m\r\n");
+            assertThat(send("stats detail dump\r\n")).isEqualTo("PREFIX p get 3 hit 2 set 1 del 2\r\nEND\r\n");
+            assertThat(send("stats detail\r\n")).isEqualTo("CLIENT_ERROR usage: stats detail on|off|dump\r\n");
+            assertThat(send("stats sizes_enable\r\n"))
+                    .isEqualTo("STAT sizes_status error\r\nSTAT sizes_error not_supported\r\nEND\r\n");
+            assertThat(send("stats reset\r\nstats detail dump\r\n")).isEqualTo("RESET\r\nEND\r\n");
+        }
+
+        /**
          * Proves (S1): stats items reports the segmented LRU's real lists (a new item is HOT, not COLD) and
          * stats settings says the LRU is segmented.
          */
