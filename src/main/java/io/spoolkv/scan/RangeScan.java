@@ -13,7 +13,8 @@ import java.util.function.Function;
 /**
  * One open scan: its id, the connection that created it, and its cursor over the store in key order. The cursor
  * is used by one continue at a time ({@link #claim}), handed between threads through that flag, so it needs no
- * lock. It is the {@link ItemCursor} of the scan's continues. The store's iterator is weakly consistent: a scan never blocks writers and sees each key at most once.
+ * lock; it is the {@link ItemCursor} of each continue's item stream. The store's iterator is weakly consistent: a
+ * scan never blocks writers and sees each key at most once.
  */
 public final class RangeScan implements ItemCursor {
 
