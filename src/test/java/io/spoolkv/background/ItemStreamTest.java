@@ -15,43 +15,15 @@ import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@link ItemStream}'s fill loop with a test framing (each item a line {@code key\n}, the end a line
- * {@code END <how>}, no chunk header), no spool: chunking, limits, skipped items and the end.
+ * {@link ItemStream}'s fill loop with a test framing ({@link LineFrames}), no spool: chunking, limits, skipped
+ * items and the end.
  */
 class ItemStreamTest {
 
-    /** Lines of keys; items whose key is in {@code gone} are reported as vanished (written as nothing). */
-    private record Lines(Set<String> gone) implements ItemFrames {
-        @Override
-        public int frameBytes(Item item) {
-            return item.key().length() + 1;
-        }
-
-        @Override
-        public boolean write(ByteBuf out, Item item) {
-            String key = new String(item.key().bytes(), StandardCharsets.US_ASCII);
-            if (gone.contains(key)) {
-                return false;
-            }
-            out.writeCharSequence(key + "\n", StandardCharsets.US_ASCII);
-            return true;
-        }
-
-        @Override
-        public void writeEnd(ByteBuf out, int start, ItemStream.End end) {
-            out.writeCharSequence("END " + end + "\n", StandardCharsets.US_ASCII);
-        }
-
-        @Override
-        public ByteBuf failure() {
-            return Unpooled.copiedBuffer("FAILED\n", StandardCharsets.US_ASCII);
-        }
-    }
-
-    private static final Lines LINES = new Lines(Set.of());
+    private static final LineFrames LINES = new LineFrames(Set.of());
 
     private static Item item(String key) {
-        return new Item(Key.wrap(key.getBytes(StandardCharsets.US_ASCII)), Unpooled.EMPTY_BUFFER, 0, 0, 1, 0, false);
+        return LineFrames.item(key);
     }
 
     /** Keys k00..k(n-1), 4 bytes each, so each line is 4 bytes. */
@@ -154,7 +126,7 @@ class ItemStreamTest {
     @Test
     void aVanishedItemIsSkippedAndNotCounted() {
         ItemStream stream = new ItemStream(ItemCursor.of(keys(5)), new ItemLimits(2, 0, 0),
-                new Lines(Set.of("k00", "k02")));
+                new LineFrames(Set.of("k00", "k02")));
         assertThat(String.join("", chunks(stream, 100))).isEqualTo("k01\nk03\nEND LIMIT\n");
     }
 
