@@ -1,6 +1,7 @@
 package io.spoolkv.scan;
 
 import io.netty.channel.Channel;
+import io.spoolkv.background.ItemCursor;
 import io.spoolkv.store.Item;
 import io.spoolkv.store.Key;
 import java.util.Iterator;
@@ -12,9 +13,10 @@ import java.util.function.Function;
 /**
  * One open scan: its id, the connection that created it, and its cursor over the store in key order. The cursor
  * is used by one continue at a time ({@link #claim}), handed between threads through that flag, so it needs no
- * lock. The store's iterator is weakly consistent: a scan never blocks writers and sees each key at most once.
+ * lock; it is the {@link ItemCursor} of each continue's item stream. The store's iterator is weakly consistent: a
+ * scan never blocks writers and sees each key at most once.
  */
-public final class RangeScan {
+public final class RangeScan implements ItemCursor {
 
     private final UUID id;
     private final Channel owner;
@@ -69,6 +71,7 @@ public final class RangeScan {
         return running.get();
     }
 
+    @Override
     public boolean cancelled() {
         return cancelled;
     }
@@ -107,7 +110,8 @@ public final class RangeScan {
      * (a key deleted or expired since it was read ahead is skipped); null at the end, or when cancelled while
      * skipping.
      */
-    Item peek() {
+    @Override
+    public Item peek() {
         for (;;) {
             if (!positioned) {
                 nextKey = advance();
@@ -128,7 +132,8 @@ public final class RangeScan {
     }
 
     /** The next item in range, or null at the end. Only the claiming continue calls it. */
-    Item next() {
+    @Override
+    public Item next() {
         Item item = peek();
         positioned = item == null;
         current = null;
@@ -136,7 +141,8 @@ public final class RangeScan {
     }
 
     /** Forgets the re-read item so the next {@link #peek} reads it again (a new chunk may go out much later). */
-    void reread() {
+    @Override
+    public void reread() {
         current = null;
     }
 

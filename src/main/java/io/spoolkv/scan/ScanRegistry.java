@@ -6,6 +6,9 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.channel.Channel;
 import io.netty.util.AttributeKey;
 import io.spoolkv.background.BackgroundExecutor;
+import io.spoolkv.background.ItemLimits;
+import io.spoolkv.background.ItemStream;
+import io.spoolkv.background.ItemStreamTask;
 import io.spoolkv.command.CacheCommands;
 import io.spoolkv.config.BackgroundProperties;
 import io.spoolkv.config.ScanProperties;
@@ -168,8 +171,16 @@ public class ScanRegistry implements DisposableBean {
         if (scan.cancelled()) { // cancelled between the lookup and the claim
             return ScanStatus.KEY_ENOENT;
         }
-        ScanTask task = new ScanTask(spool.get(), executor, chunkBytes, onDone, scan, this, frames, itemLimit,
-                timeLimitMillis, byteLimit);
+        // The scan is handed back for the next continue only once this one's last response is written, so a
+        // paused producer still holding the final chunk never shares it, and "completed" counts a delivered 0xA7.
+        ItemStream stream = new ItemStream(scan, new ItemLimits(itemLimit, timeLimitMillis, byteLimit),
+                new ScanItemFrames(frames, scan.spec().keyOnly()));
+        ItemStreamTask task = new ItemStreamTask(spool.get(), executor, chunkBytes, "range scan continue", stream,
+                end -> {
+                    continueEnded(scan, ScanItemFrames.status(end));
+                    onDone.run();
+                },
+                () -> continueAbandoned(scan));
         if (task.start()) {
             return ScanStatus.SUCCESS;
         }

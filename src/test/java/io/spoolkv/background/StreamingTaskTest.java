@@ -8,15 +8,20 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
-import io.spoolkv.config.BackgroundProperties;
 import io.spoolkv.config.SpoolProperties;
 import io.spoolkv.spool.ConnectionSpool;
 import io.spoolkv.spool.SpoolService;
+import io.spoolkv.store.Item;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.util.unit.DataSize;
@@ -30,7 +35,7 @@ class StreamingTaskTest {
     private static final int CHUNK = 1024;
 
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    private final HoldingExecutor executor = new HoldingExecutor(registry);
+    private final HoldingExecutor executor = new HoldingExecutor(registry, CHUNK);
     // High watermark = one chunk: every second offer is refused, so the task pauses and resumes each chunk.
     private final SpoolService service = new SpoolService(new SpoolProperties(SpoolProperties.Mode.SPOOLED,
             DataSize.ofBytes(CHUNK), DataSize.ofBytes(256), DataSize.ofKilobytes(64), 256, DataSize.ofMegabytes(1),
@@ -54,18 +59,7 @@ class StreamingTaskTest {
 
         CompositeByteBuf received = Unpooled.compositeBuffer(64);
         try {
-            long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-            while (done.getCount() > 0 && System.nanoTime() < deadline) {
-                // Touch the embedded loop only while the producer cannot: it is parked on a full spool, or
-                // it has offered everything and returned its thread.
-                await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(1)).until(() ->
-                        spool.producerPaused() || (spool.command() == null && executor.activeCount() == 0));
-                channel.runPendingTasks(); // drain; the resume callback is held
-                for (ByteBuf out; (out = channel.readOutbound()) != null; ) {
-                    received.addComponent(true, out);
-                }
-                executor.releaseHeld(); // the producer runs again only now that we are off the loop
-            }
+            receiveUntil(done, received);
             assertThat(done.getCount()).as("end-of-stream callback ran").isZero();
             assertThat(task.fills).hasValue(5);
             // The watermark is one chunk and the loop drains only while the producer is parked, so every
@@ -146,38 +140,83 @@ class StreamingTaskTest {
         channel.runPendingTasks();
     }
 
-    private void awaitIdle() {
-        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(5))
-                .until(() -> executor.activeCount() == 0 && executor.queuedCount() == 0);
+    /**
+     * Takes turns with a producer whose continuations are held until {@code done} counts down: drains the embedded
+     * loop into {@code received} only while the producer is parked on a full spool or has returned its thread.
+     */
+    private void receiveUntil(CountDownLatch done, CompositeByteBuf received) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (done.getCount() > 0 && System.nanoTime() < deadline) {
+            await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(1)).until(() ->
+                    spool.producerPaused() || (spool.command() == null && executor.activeCount() == 0));
+            channel.runPendingTasks(); // drain; the resume callback is held
+            for (ByteBuf out; (out = channel.readOutbound()) != null; ) {
+                received.addComponent(true, out);
+            }
+            executor.releaseHeld(); // the producer runs again only now that we are off the loop
+        }
     }
 
     /**
-     * The background executor, able to hold resume callbacks until the test has finished with the embedded
-     * loop: EmbeddedChannel is not thread-safe, so the producer and the test must take turns.
+     * Property: the item-stream task pauses and resumes like any streaming task, sends every item once in order
+     * then the end, and hands onDone how the stream ended (and never runs onClosed) once it was all written.
      */
-    private static final class HoldingExecutor extends BackgroundExecutor {
-        private final List<Runnable> held = new java.util.concurrent.CopyOnWriteArrayList<>();
-        volatile boolean holdContinuations;
+    @Test
+    void itemStreamSendsEveryItemThenHandsItsEndToOnDone() {
+        executor.holdContinuations = true;
+        CountDownLatch done = new CountDownLatch(1);
+        AtomicReference<ItemStream.End> ended = new AtomicReference<>();
+        AtomicInteger closedRuns = new AtomicInteger();
+        List<Item> items = IntStream.range(0, 600).mapToObj(i -> LineFrames.item("k%03d".formatted(i))).toList();
+        ItemStream stream = new ItemStream(ItemCursor.of(items.iterator()), ItemLimits.NONE,
+                new LineFrames(Set.of()));
+        ItemStreamTask task = new ItemStreamTask(spool, executor, CHUNK, "items", stream, end -> {
+            ended.set(end);
+            done.countDown();
+        }, closedRuns::incrementAndGet);
+        assertThat(task.start()).isTrue();
 
-        HoldingExecutor(SimpleMeterRegistry registry) {
-            super(new BackgroundProperties(1, 1, DataSize.ofBytes(CHUNK)), registry);
+        CompositeByteBuf received = Unpooled.compositeBuffer(64);
+        try {
+            receiveUntil(done, received);
+            assertThat(ended).hasValue(ItemStream.End.COMPLETE);
+            String expected = IntStream.range(0, 600).mapToObj("k%03d\n"::formatted).collect(Collectors.joining())
+                    + "END COMPLETE\n";
+            assertThat(received.toString(StandardCharsets.US_ASCII)).isEqualTo(expected);
+            assertThat(registry.get("spoolkv.spool.would.block").counter().count()).as("it paused").isPositive();
+        } finally {
+            received.release();
         }
+        assertThat(closedRuns).hasValue(0);
+        assertThat(spool.command()).isNull();
+    }
 
-        @Override
-        public void execute(Runnable continuation) {
-            if (holdContinuations) {
-                held.add(continuation);
-            } else {
-                super.execute(continuation);
-            }
-        }
+    /** Property: an item stream whose connection closes while it is paused runs onClosed once, never onDone. */
+    @Test
+    void itemStreamClosedWhilePausedRunsOnClosedNotOnDone() {
+        channel.unsafe().outboundBuffer().setUserDefinedWritability(1, false); // nothing drains
+        channel.runPendingTasks();
+        AtomicInteger doneRuns = new AtomicInteger();
+        AtomicInteger closedRuns = new AtomicInteger();
+        List<Item> items = IntStream.range(0, 2000).mapToObj(i -> LineFrames.item("k%04d".formatted(i))).toList();
+        ItemStreamTask task = new ItemStreamTask(spool, executor, CHUNK, "items",
+                new ItemStream(ItemCursor.of(items.iterator()), ItemLimits.NONE, new LineFrames(Set.of())),
+                end -> doneRuns.incrementAndGet(), closedRuns::incrementAndGet);
+        assertThat(task.start()).isTrue();
+        await().atMost(Duration.ofSeconds(5)).until(spool::producerPaused);
 
-        void releaseHeld() {
-            for (Runnable r : held) {
-                held.remove(r);
-                super.execute(r);
-            }
-        }
+        channel.close();
+        await().atMost(Duration.ofSeconds(5)).until(() -> closedRuns.get() == 1);
+        awaitIdle();
+        channel.runPendingTasks();
+        assertThat(closedRuns).hasValue(1);
+        assertThat(doneRuns).hasValue(0);
+        assertThat(spool.command()).isNull();
+    }
+
+    private void awaitIdle() {
+        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(5))
+                .until(() -> executor.activeCount() == 0 && executor.queuedCount() == 0);
     }
 
     /** Writes {@code chunks} chunks; chunk i is filled with the byte i. */

@@ -61,6 +61,7 @@ class KeyDumpBackpressureIT {
     void slowReaderParksTheDumpUnderTheBoundAndGetsEveryKeyOnce() throws Exception {
         MaxSampler maxDepth = new MaxSampler(
                 () -> spools.spools().stream().mapToLong(ConnectionSpool::depthBytes).max().orElse(0));
+        long started = System.nanoTime();
         try (maxDepth; TextClient client = new TextClient(server.port(), 16 * 1024)) {
             client.send("lru_crawler metadump all\r\nget key:0000000\r\n");
 
@@ -86,6 +87,8 @@ class KeyDumpBackpressureIT {
             client.bytes(18);
             assertThat(client.line()).isEqualTo("END");
         }
+        System.out.printf("metadump of %d keys: max spool depth %d bytes (bound %d), %d resumes, %d ms%n", KEYS,
+                maxDepth.max(), HIGH_WATER, spools.totals().resumes(), (System.nanoTime() - started) / 1_000_000);
         assertThat(maxDepth.max()).isPositive().isLessThanOrEqualTo(HIGH_WATER);
         assertThat(spools.totals().resumes()).isPositive();
         await().atMost(Duration.ofSeconds(5)).until(() -> spools.totals().depthBytes() == 0);

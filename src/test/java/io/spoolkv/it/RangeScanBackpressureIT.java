@@ -85,6 +85,7 @@ class RangeScanBackpressureIT {
     void slowReaderParksTheScanUnderTheBoundAndGetsEveryKeyOnce() throws Exception {
         MaxSampler maxDepth = new MaxSampler(
                 () -> spools.spools().stream().mapToLong(ConnectionSpool::depthBytes).max().orElse(0));
+        long started = System.nanoTime();
         try (maxDepth; RangeScanClient slow = new RangeScanClient(server.port(), 16 * 1024);
              RangeScanClient other = new RangeScanClient(server.port(), 0)) {
             byte[] id = slow.created(ALL);
@@ -111,8 +112,9 @@ class RangeScanBackpressureIT {
             }
             assertThat(slow.read().opaque()).as("the NOOP behind the continue").isEqualTo(8);
         }
-        System.out.printf("range scan of %d documents: max spool depth %d bytes (bound %d), %d resumes%n", KEYS,
-                maxDepth.max(), HIGH_WATER, spools.totals().resumes());
+        System.out.printf("range scan of %d documents: max spool depth %d bytes (bound %d), %d resumes, %d ms%n",
+                KEYS, maxDepth.max(), HIGH_WATER, spools.totals().resumes(),
+                (System.nanoTime() - started) / 1_000_000);
         assertThat(maxDepth.max()).isPositive().isLessThanOrEqualTo(HIGH_WATER);
         assertThat(spools.totals().resumes()).isPositive();
         await().atMost(Duration.ofSeconds(5)).until(() -> spools.totals().depthBytes() == 0);

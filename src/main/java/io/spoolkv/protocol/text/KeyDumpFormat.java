@@ -1,7 +1,9 @@
 package io.spoolkv.protocol.text;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.spoolkv.background.ItemFrames;
+import io.spoolkv.background.ItemStream;
 import io.spoolkv.command.StatsReporter;
 import io.spoolkv.store.Item;
 import java.nio.charset.StandardCharsets;
@@ -16,7 +18,7 @@ enum KeyDumpFormat implements ItemFrames {
 
     METADUMP("END\r\n") {
         @Override
-        public void write(ByteBuf out, Item item) {
+        public boolean write(ByteBuf out, Item item) {
             out.writeBytes(KEY);
             UriEncoding.write(out, item.key().bytes());
             out.writeBytes(EXP);
@@ -36,12 +38,13 @@ enum KeyDumpFormat implements ItemFrames {
             out.writeBytes(FLAGS);
             Ascii.writeUnsigned(out, Integer.toUnsignedLong(item.flags()));
             out.writeByte('\n');
+            return true;
         }
     },
 
     MGDUMP("EN\r\n") {
         @Override
-        public void write(ByteBuf out, Item item) {
+        public boolean write(ByteBuf out, Item item) {
             byte[] key = item.key().bytes();
             out.writeBytes(MG);
             if (printable(key)) {
@@ -49,6 +52,7 @@ enum KeyDumpFormat implements ItemFrames {
             } else {
                 out.writeBytes(Base64.getEncoder().encode(key)).writeBytes(B_FLAG);
             }
+            return true; // a dump lists the items as the store's key order yields them
         }
     };
 
@@ -76,20 +80,22 @@ enum KeyDumpFormat implements ItemFrames {
 
     private static final byte[] FAILED = ascii("SERVER_ERROR key dump failed\r\n");
 
+    /** A dump has no limits and no cancel: it always ends complete. */
     @Override
-    public void writeEnd(ByteBuf out) {
+    public void writeEnd(ByteBuf out, int start, ItemStream.End how) {
         out.writeBytes(end);
     }
 
+    /** Every line is bounded, so one bound serves: a chunk stops a longest line short of full. */
     @Override
-    public int maxFrameBytes() {
+    public int frameBytes(Item item) {
         return MAX_LINE;
     }
 
     /** Chunks hold whole lines, so the client sees the lines sent so far, then this instead of the end. */
     @Override
-    public byte[] failure() {
-        return FAILED.clone();
+    public ByteBuf failure() {
+        return Unpooled.wrappedBuffer(FAILED.clone());
     }
 
     private static boolean printable(byte[] key) {

@@ -6,7 +6,10 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.spoolkv.background.BackgroundExecutor;
 import io.spoolkv.background.CrawlTask;
-import io.spoolkv.background.KeyDumpTask;
+import io.spoolkv.background.ItemCursor;
+import io.spoolkv.background.ItemLimits;
+import io.spoolkv.background.ItemStream;
+import io.spoolkv.background.ItemStreamTask;
 import io.spoolkv.command.CacheCommands;
 import io.spoolkv.command.RuntimeSettings;
 import io.spoolkv.config.BackgroundProperties;
@@ -20,7 +23,7 @@ import org.springframework.stereotype.Component;
 
 /**
  * Starts the text protocol's streaming commands: {@code lru_crawler metadump|mgdump} run as
- * {@link KeyDumpTask}s on the background executor; {@code watch} registers the connection with
+ * {@link ItemStreamTask}s on the background executor; {@code watch} registers the connection with
  * the {@link WatchHub}. Both send everything through the connection's spool, never the socket.
  */
 @Component
@@ -204,8 +207,9 @@ public class TextStreamCommands implements StreamCommands {
         String command = "lru_crawler " + crawler.subcommand();
         settings.crawlStarted();
         CrawlEnd end = new CrawlEnd(spool.channel());
-        KeyDumpTask task = new KeyDumpTask(spool, executor, chunkBytes, command, finished(end, onFinished),
-                end, commands.itemsFrom(null), format);
+        ItemStream stream = new ItemStream(ItemCursor.of(commands.itemsFrom(null)), ItemLimits.NONE, format);
+        Runnable done = finished(end, onFinished);
+        ItemStreamTask task = new ItemStreamTask(spool, executor, chunkBytes, command, stream, how -> done.run(), end);
         if (task.start()) {
             return new Started(null, true, false);
         }

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.spoolkv.background.ItemLimits;
+import io.spoolkv.background.ItemStream;
 import io.spoolkv.store.Item;
 import io.spoolkv.store.Key;
 import java.util.ArrayList;
@@ -14,8 +16,11 @@ import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
-/** ScanTask.fill against a hand-made cursor and a 4-byte test framing (status, value length), no sockets. */
-class ScanTaskTest {
+/**
+ * A continue's {@link ItemStream} (the scan as cursor, its {@link ScanItemFrames}) filling chunks against a
+ * hand-made store iterator and a 4-byte test framing (status, value length), no sockets.
+ */
+class ScanStreamTest {
 
     /** Test framing: a 2-byte status and a 2-byte value length. */
     private static final ScanFrames FRAMES = new ScanFrames() {
@@ -65,8 +70,9 @@ class ScanTaskTest {
         };
     }
 
-    private static ScanTask task(RangeScan scan, int chunkBytes) {
-        return new ScanTask(null, null, chunkBytes, () -> { }, scan, null, FRAMES, 0, 0, 0);
+    /** A continue without limits, as the registry builds it. */
+    private static ItemStream stream(RangeScan scan) {
+        return new ItemStream(scan, ItemLimits.NONE, new ScanItemFrames(FRAMES, scan.spec().keyOnly()));
     }
 
     /** Reads the test framing: each response's status, in order, checking every length is whole. */
@@ -91,11 +97,11 @@ class ScanTaskTest {
         // The scan is cancelled while the cursor hands out the first key: that entry is still written, and the
         // cancel is seen right after it, with 1 byte left in the chunk.
         RangeScan scan = new RangeScan(UUID.randomUUID(), null, KEYS_A_TO_Z,
-                cursor(List.of(longKey, "l"), 0, () -> holder[0].cancel()), ScanTaskTest::item, 0);
+                cursor(List.of(longKey, "l"), 0, () -> holder[0].cancel()), ScanStreamTest::item, 0);
         holder[0] = scan;
         ByteBuf chunk = Unpooled.buffer(36);
         try {
-            boolean more = task(scan, 36).fill(chunk);
+            boolean more = stream(scan).fill(chunk);
             assertThat(more).isFalse();
             assertThat(statuses(chunk)).containsExactly(ScanStatus.SUCCESS, ScanStatus.CANCELLED);
         } finally {
@@ -111,11 +117,11 @@ class ScanTaskTest {
     @Test
     void theLastChunkKeepsTheScanClaimedUntilItIsWritten() throws Exception {
         RangeScan scan = new RangeScan(UUID.randomUUID(), null, KEYS_A_TO_Z, cursor(List.of("b", "c"), -1, () -> { }),
-                ScanTaskTest::item, 0);
+                ScanStreamTest::item, 0);
         assertThat(scan.claim()).isTrue();
         ByteBuf chunk = Unpooled.buffer(256);
         try {
-            boolean more = task(scan, 256).fill(chunk);
+            boolean more = stream(scan).fill(chunk);
             assertThat(more).isFalse();
             assertThat(statuses(chunk)).containsExactly(ScanStatus.COMPLETE);
             assertThat(scan.running()).as("still claimed by the continue whose 0xA7 is not written yet").isTrue();
@@ -132,8 +138,8 @@ class ScanTaskTest {
     @Test
     void aFailingContinueEndsWithEinternal() {
         RangeScan scan = new RangeScan(UUID.randomUUID(), null, KEYS_A_TO_Z, cursor(List.of("b"), -1, () -> { }),
-                ScanTaskTest::item, 0);
-        ByteBuf line = task(scan, 256).failureLine(new IllegalStateException("test"));
+                ScanStreamTest::item, 0);
+        ByteBuf line = stream(scan).failure();
         assertThat(line).isNotNull();
         try {
             assertThat(statuses(line)).containsExactly(ScanStatus.EINTERNAL);
@@ -161,7 +167,7 @@ class ScanTaskTest {
         store.put(key("c"), new Item(key("c"), Unpooled.wrappedBuffer("new".getBytes()), 0, 0, 2, 0, false));
         ByteBuf chunk = Unpooled.buffer(256);
         try {
-            assertThat(task(scan, 256).fill(chunk)).isFalse();
+            assertThat(stream(scan).fill(chunk)).isFalse();
             String sent = chunk.toString(java.nio.charset.StandardCharsets.ISO_8859_1);
             // document entries end with: key length, key, value length, value
             assertThat(sent).doesNotContain("\u0001b\u0003"); // deleted since the read ahead: not sent
