@@ -39,11 +39,29 @@ public final class StatsGroups {
     }
 
     /**
-     * The answer to {@code group}: its name, then its arguments, separated by spaces (null or empty: the general
-     * block). As memcached does, arguments a group does not need are ignored.
+     * The answer to a text {@code stats} line's {@code group}: its name, then its arguments, separated by spaces
+     * (null or empty: the general block). As memcached's text protocol does, arguments a group does not need are
+     * ignored.
      */
     public Answer answer(String group) {
         String[] args = group == null || group.isEmpty() ? new String[0] : group.split(" ");
+        return answer(args);
+    }
+
+    /**
+     * The answer to a binary STAT key: memcached's binary protocol names a group exactly, so a key with words a
+     * group does not take, or only spaces, is no group at all (only {@code detail} takes one: on, off or dump).
+     */
+    public Answer answerExactly(String key) {
+        if (key == null || key.isEmpty()) {
+            return answer(new String[0]);
+        }
+        String[] args = key.split(" ", -1);
+        boolean detailForm = args.length == 2 && "detail".equals(args[0]);
+        return args.length == 1 || detailForm ? answer(args) : UNKNOWN;
+    }
+
+    private Answer answer(String[] args) {
         String name = args.length == 0 ? null : args[0];
         if ("reset".equals(name)) {
             stats.reset();

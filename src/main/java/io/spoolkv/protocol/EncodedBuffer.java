@@ -13,12 +13,15 @@ public final class EncodedBuffer {
     /** A direct buffer of {@code sizeHint} bytes (it grows if needed) holding what {@code writer} wrote. */
     public static ByteBuf of(ByteBufAllocator alloc, int sizeHint, Consumer<ByteBuf> writer) {
         ByteBuf buf = alloc.ioBuffer(sizeHint);
+        boolean written = false;
         try {
             writer.accept(buf);
-        } catch (RuntimeException e) {
-            buf.release();
-            throw e;
+            written = true;
+            return buf;
+        } finally {
+            if (!written) {
+                buf.release(); // an Error too (out of direct memory while the buffer grows)
+            }
         }
-        return buf;
     }
 }

@@ -189,7 +189,7 @@ public final class BinaryCommandExecutor implements BinaryRequestRunner {
      * memcached; memcached's binary STAT has no "conns" or "cachedump" (they fall to "not found").
      */
     private BinaryResponse stat(BinaryRequest.Command c, Consumer<BinaryReply> out) {
-        StatsGroups.Answer answer = groups.answer(new String(c.key(), StandardCharsets.ISO_8859_1));
+        StatsGroups.Answer answer = groups.answerExactly(new String(c.key(), StandardCharsets.ISO_8859_1));
         List<Stat> report;
         if (answer instanceof StatsGroups.Answer.Block block) {
             report = block.stats();
@@ -199,8 +199,10 @@ public final class BinaryCommandExecutor implements BinaryRequestRunner {
             report = List.of(Stat.of("detailed", text.append("END\r\n")));
         } else if (answer instanceof StatsGroups.Answer.Reset || answer instanceof StatsGroups.Answer.Switched) {
             report = List.of();
-        } else {
+        } else if (answer instanceof StatsGroups.Answer.Unknown || answer instanceof StatsGroups.Answer.DetailUsage) {
             return BinaryResponse.error(c, KEY_ENOENT); // unknown, or detail without on, off or dump
+        } else {
+            throw new IllegalStateException("unencoded stats answer " + answer);
         }
         out.accept(new BinaryStatBlock(c.opcode(), c.opaque(), report));
         return null;

@@ -136,8 +136,10 @@ public final class TextCommandExecutor {
             return TextResponse.Line.OK;
         } else if (answer instanceof StatsGroups.Answer.DetailUsage) {
             return DETAIL_USAGE;
+        } else if (answer instanceof StatsGroups.Answer.Unknown) {
+            return TextResponse.Line.ERROR;
         }
-        return TextResponse.Line.ERROR;
+        throw new IllegalStateException("unencoded stats answer " + answer);
     }
 
     private TextResponse cachedump(String[] args) {

@@ -161,7 +161,6 @@ class BinaryCodecTest {
         assertThat(out).containsExactly(new BinaryRequest.BadMagic());
     }
 
-    /** The encoder writes memcached's response header; a large value leaves as the item's own bytes, uncopied. */
     /**
      * Proves: a STAT answer leaves as one buffer, not one per stat, holding one response per stat (name as key,
      * value as value, opaque echoed) and the empty response that ends it.
@@ -189,6 +188,7 @@ class BinaryCodecTest {
         });
     }
 
+    /** The encoder writes memcached's response header; a large value leaves as the item's own bytes, uncopied. */
     @Test
     void responsesHaveTheWireFormatAndLargeValuesAreNotCopied() throws Exception {
         byte[] small = ascii("hello");
