@@ -87,7 +87,10 @@ public class CacheCommands {
         return prefixes;
     }
 
-    /** A classic retrieval of one key (get, gets; counted in stats detail, so not for mg); null on a miss; the caller releases the item it gets. */
+    /**
+     * A classic retrieval of one key (get, gets: counted in stats detail, so not for mg); null on a miss; the
+     * caller releases the item it gets.
+     */
     public Item get(int clientId, Key key) {
         stats.cmdGet.increment();
         Item item = store.get(key);
