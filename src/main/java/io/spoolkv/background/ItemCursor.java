@@ -1,7 +1,9 @@
 package io.spoolkv.background;
 
 import io.spoolkv.store.Item;
+import io.spoolkv.store.Key;
 import java.util.Iterator;
+import java.util.function.Function;
 
 /**
  * Where an {@link ItemStream} reads: items in the store's key order from some position, with the source's own
@@ -27,8 +29,12 @@ public interface ItemCursor {
         return false;
     }
 
-    /** A cursor over a plain iterator (the store's live items in key order): every item, as read. */
-    static ItemCursor of(Iterator<Item> items) {
+    /**
+     * A cursor over a plain iterator (the store's live items in key order). An item read ahead when a chunk filled
+     * is read again through {@code reader} when the next chunk starts (null: it has gone since, and is skipped),
+     * so a dump paused for a slow reader does not list an item deleted, expired or flushed during the pause.
+     */
+    static ItemCursor of(Iterator<Item> items, Function<Key, Item> reader) {
         return new ItemCursor() {
             private Item next;
 
@@ -45,6 +51,13 @@ public interface ItemCursor {
                 Item item = peek();
                 next = null;
                 return item;
+            }
+
+            @Override
+            public void reread() {
+                if (next != null) {
+                    next = reader.apply(next.key());
+                }
             }
         };
     }

@@ -6,7 +6,8 @@ import io.spoolkv.store.Item;
 /**
  * The fill loop of an item stream, protocol-neutral: reads items from an {@link ItemCursor}, applies the
  * {@link ItemLimits}, and has the protocol's {@link ItemFrames} encode each item into the current chunk, then the
- * end. A chunk holds whole frames: it grows past its capacity only for one item larger than a whole chunk.
+ * end. A chunk holds whole frames: it grows past its capacity for one item larger than a whole chunk, or for the
+ * end frame when it does not fit the rest of a chunk that is not yet full.
  * {@link ItemStreamTask} runs it through the spool. One thread at a time, as the task hands it over.
  */
 public final class ItemStream {
@@ -50,6 +51,12 @@ public final class ItemStream {
         chunk.writerIndex(first);
         cursor.reread();
         for (;;) {
+            if (chunk.writerIndex() > first && chunk.writerIndex() >= start + target) {
+                // A full chunk leaves as it is: the end, a limit or a cancel goes in the next one, as before the
+                // dump and the scan shared this loop (a scan's last large document is a 0x00, then the status).
+                frames.closeChunk(chunk, start);
+                return true;
+            }
             if (cursor.cancelled()) {
                 return end(chunk, start, End.CANCELLED);
             }

@@ -17,6 +17,11 @@ record LineFrames(Set<String> gone) implements ItemFrames {
         return new Item(Key.wrap(key.getBytes(StandardCharsets.US_ASCII)), Unpooled.EMPTY_BUFFER, 0, 0, 1, 0, false);
     }
 
+    /** A cursor over {@code items} whose items stay in the "store": a re-read finds each again. */
+    static ItemCursor cursor(java.util.Iterator<Item> items) {
+        return ItemCursor.of(items, key -> new Item(key, Unpooled.EMPTY_BUFFER, 0, 0, 1, 0, false));
+    }
+
     @Override
     public int frameBytes(Item item) {
         return item.key().length() + 1;

@@ -168,7 +168,7 @@ class StreamingTaskTest {
         AtomicReference<ItemStream.End> ended = new AtomicReference<>();
         AtomicInteger closedRuns = new AtomicInteger();
         List<Item> items = IntStream.range(0, 600).mapToObj(i -> LineFrames.item("k%03d".formatted(i))).toList();
-        ItemStream stream = new ItemStream(ItemCursor.of(items.iterator()), ItemLimits.NONE,
+        ItemStream stream = new ItemStream(LineFrames.cursor(items.iterator()), ItemLimits.NONE,
                 new LineFrames(Set.of()));
         ItemStreamTask task = new ItemStreamTask(spool, executor, CHUNK, "items", stream, end -> {
             ended.set(end);
@@ -200,7 +200,7 @@ class StreamingTaskTest {
         AtomicInteger closedRuns = new AtomicInteger();
         List<Item> items = IntStream.range(0, 2000).mapToObj(i -> LineFrames.item("k%04d".formatted(i))).toList();
         ItemStreamTask task = new ItemStreamTask(spool, executor, CHUNK, "items",
-                new ItemStream(ItemCursor.of(items.iterator()), ItemLimits.NONE, new LineFrames(Set.of())),
+                new ItemStream(LineFrames.cursor(items.iterator()), ItemLimits.NONE, new LineFrames(Set.of())),
                 end -> doneRuns.incrementAndGet(), closedRuns::incrementAndGet);
         assertThat(task.start()).isTrue();
         await().atMost(Duration.ofSeconds(5)).until(spool::producerPaused);

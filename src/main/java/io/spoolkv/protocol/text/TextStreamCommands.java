@@ -207,7 +207,7 @@ public class TextStreamCommands implements StreamCommands {
         String command = "lru_crawler " + crawler.subcommand();
         settings.crawlStarted();
         CrawlEnd end = new CrawlEnd(spool.channel());
-        ItemStream stream = new ItemStream(ItemCursor.of(commands.itemsFrom(null)), ItemLimits.NONE, format);
+        ItemStream stream = new ItemStream(ItemCursor.of(commands.itemsFrom(null), commands::peek), ItemLimits.NONE, format);
         Runnable done = finished(end, onFinished);
         ItemStreamTask task = new ItemStreamTask(spool, executor, chunkBytes, command, stream, how -> done.run(), end);
         if (task.start()) {
