@@ -114,7 +114,7 @@ public final class ConnectionSpool {
 
     // Event loop only.
     private boolean parked;
-    /** Fragments and bytes the running drain pass took, added to the counters once at its end. */
+    /** Fragments and bytes the running drain pass took, added to the counters once at its end; zero between. */
     private int passFragments;
     private long passBytes;
     /** The drain pass being built and its last fragment, not written yet (it gets the pass's real promise). */
@@ -505,7 +505,9 @@ public final class ConnectionSpool {
             if (last != null) {
                 last.release();
             }
-            metrics.drainPass(passFragments, passBytes);
+            countOffered(passFragments, passBytes); // what this pass took before it failed
+            passFragments = 0;
+            passBytes = 0;
             if (pass != null) {
                 onTaken(false, pass.bytes, pass.fragments, pass.oldestOfferNanos, System.nanoTime());
             }
@@ -516,8 +518,6 @@ public final class ConnectionSpool {
     }
 
     private void drainOnce() {
-        passFragments = 0;
-        passBytes = 0;
         if (closed) {
             discardQueued();
             releaseDrainFlag();
@@ -551,6 +551,8 @@ public final class ConnectionSpool {
         endPass();
         stampWanted = true; // the next pass is timed from the first offer after this one (or earlier)
         metrics.drainPass(passFragments, passBytes);
+        passFragments = 0; // zero between passes, so a failure after this point counts nothing twice
+        passBytes = 0;
         if (closed) { // close() ran re-entrantly during this pass and, seeing the flag held, left the discard to us
             discardQueued();
             releaseDrainFlag();
