@@ -49,7 +49,14 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Flush latency</b> ({@code spoolkv.spool.flush.latency}) records, once per drain pass, the time from
  * the offer of the pass's oldest fragment until the socket took the pass's last fragment (its write promise
- * completed): the worst case of the pass, not every fragment. Direct mode records it for every fragment.
+ * completed): the worst case of the pass, not every fragment. Offers do not read the clock each: after every
+ * pass the drain asks for a {@link Stamp}, and the next offer puts the time into the queue ahead of its
+ * fragment. A pass is timed from the last stamp before its first fragment, which is never later than that
+ * fragment's offer, so the figure can overstate (by the queueing between that stamp and the fragment, at most
+ * about one pass of offers), never understate. Direct mode records it for every fragment.
+ *
+ * <p><b>Counters.</b> {@code spoolkv.spool.fragments.offered} and {@code bytes.offered} count accepted
+ * fragments when the drain takes them off the queue (or a close discards them), once per pass, not per offer.
  *
  * <p><b>Direct mode</b> ({@link SpoolProperties.Mode#DIRECT}) swaps the queue and drain for
  * {@link DirectDelivery}, a benchmark baseline; see there. Do not use it in production.
@@ -72,8 +79,13 @@ public final class ConnectionSpool {
     private final Executor resumeExecutor;
     private final SpoolMetrics metrics;
 
-    /** Fragments and finish markers, in offer order. Single consumer: whoever holds {@link #drainScheduled}. */
-    private final Queue<Entry> queue = PlatformDependent.newMpscQueue();
+    /**
+     * Fragments (the producers' buffers themselves, no entry object per fragment) and {@link Marker}s, in offer
+     * order. Single consumer: whoever holds {@link #drainScheduled}.
+     */
+    private final Queue<Object> queue = PlatformDependent.newMpscQueue();
+    /** Set by the drain after each pass: the next offer stamps the queue with the time (see {@link Stamp}). */
+    private volatile boolean stampWanted = true;
     /**
      * Set by the offer that takes the spool from idle to busy; cleared by the drain when it finds nothing
      * left. Whoever holds it is the queue's only consumer.
@@ -102,9 +114,14 @@ public final class ConnectionSpool {
 
     // Event loop only.
     private boolean parked;
+    /** Fragments and bytes the running drain pass took, added to the counters once at its end; zero between. */
+    private int passFragments;
+    private long passBytes;
     /** The drain pass being built and its last fragment, not written yet (it gets the pass's real promise). */
     private Pass openPass;
-    private Fragment openLast;
+    private ByteBuf openLast;
+    /** The last stamp the drain took off the queue: no later than the offer of any fragment behind it. */
+    private long lastStampNanos = System.nanoTime();
     private final ArrayDeque<Pass> inFlight = new ArrayDeque<>();
 
     ConnectionSpool(Channel channel, SpoolProperties properties, GlobalBudget global, Executor resumeExecutor,
@@ -163,14 +180,13 @@ public final class ConnectionSpool {
             return refuse(size, true);
         }
         try {
-            delivery.deliver(fragment, size, System.nanoTime());
+            delivery.deliver(fragment, size);
         } catch (Throwable t) {
             // Not handed over (the queue could not grow): the caller's buffer and our reservations go back.
             fragment.release();
             returnDepth(size, 1);
             throw t;
         }
-        metrics.offered(size);
         return OfferResult.ACCEPTED;
     }
 
@@ -199,8 +215,7 @@ public final class ConnectionSpool {
             }
             int size = last.readableBytes();
             forceReserve(size);
-            metrics.offered(size);
-            delivery.deliver(last, size, System.nanoTime());
+            delivery.deliver(last, size);
         }
         if (closed) {
             return OfferResult.CLOSED;
@@ -393,6 +408,13 @@ public final class ConnectionSpool {
         }
     }
 
+    /** Counts accepted fragments: once per drain pass (or discard), or per fragment in direct mode. */
+    void countOffered(int fragments, long bytes) {
+        if (fragments > 0) {
+            metrics.offered(fragments, bytes);
+        }
+    }
+
     boolean markAwaitingGlobalRoom() {
         return awaitingGlobalRoom.compareAndSet(false, true);
     }
@@ -407,8 +429,13 @@ public final class ConnectionSpool {
     private final class Spooled implements Delivery {
 
         @Override
-        public void deliver(ByteBuf fragment, int size, long offeredNanos) {
-            queue.offer(new Fragment(fragment, offeredNanos));
+        public void deliver(ByteBuf fragment, int size) {
+            if (stampWanted) {
+                // Cleared after the stamp is in: an offer racing us either stamps too or enqueues behind our stamp.
+                queue.offer(new Stamp(System.nanoTime()));
+                stampWanted = false;
+            }
+            queue.offer(fragment);
             scheduleDrain();
             // Racing close: if the drain already emptied the queue for a close, the drain we just scheduled (or
             // the one holding the flag) sees `closed` and releases this fragment.
@@ -472,12 +499,15 @@ public final class ConnectionSpool {
             closed = true;
             parked = false;
             Pass pass = openPass;
-            Fragment last = openLast;
+            ByteBuf last = openLast;
             openPass = null;
             openLast = null;
             if (last != null) {
-                last.buf.release();
+                last.release();
             }
+            countOffered(passFragments, passBytes); // what this pass took before it failed
+            passFragments = 0;
+            passBytes = 0;
             if (pass != null) {
                 onTaken(false, pass.bytes, pass.fragments, pass.oldestOfferNanos, System.nanoTime());
             }
@@ -493,34 +523,36 @@ public final class ConnectionSpool {
             releaseDrainFlag();
             return;
         }
-        metrics.drainPass();
-        int fragments = 0;
-        long bytes = 0;
-        while (fragments < drainMaxFragments && bytes < drainMaxBytes && channel.isWritable()) {
-            Entry entry = queue.poll();
+        while (passFragments < drainMaxFragments && passBytes < drainMaxBytes && channel.isWritable()) {
+            Object entry = queue.poll();
             if (entry == null) {
                 break;
             }
-            if (entry instanceof Finish finish) {
+            if (entry instanceof ByteBuf fragment) {
+                if (openPass == null) {
+                    openPass = new Pass(lastStampNanos);
+                }
+                int size = fragment.readableBytes();
+                openPass.add(size);
+                ByteBuf previous = openLast;
+                openLast = fragment; // in the open pass before anything else can fail, so a failure settles it
+                if (previous != null) {
+                    channel.write(previous, channel.voidPromise());
+                }
+                passFragments++;
+                passBytes += size;
+            } else if (entry instanceof Stamp stamp) {
+                lastStampNanos = stamp.nanos;
+            } else {
                 endPass();
-                runCompletion(finish.onLoop);
-                continue;
+                runCompletion(((Finish) entry).onLoop);
             }
-            Fragment fragment = (Fragment) entry;
-            if (openPass == null) {
-                openPass = new Pass(fragment.offeredNanos);
-            }
-            int size = fragment.buf.readableBytes();
-            openPass.add(size);
-            Fragment previous = openLast;
-            openLast = fragment; // in the open pass before anything else can fail, so a failure settles it
-            if (previous != null) {
-                channel.write(previous.buf, channel.voidPromise());
-            }
-            fragments++;
-            bytes += size;
         }
         endPass();
+        stampWanted = true; // the next pass is timed from the first offer after this one (or earlier)
+        metrics.drainPass(passFragments, passBytes);
+        passFragments = 0; // zero between passes, so a failure after this point counts nothing twice
+        passBytes = 0;
         if (closed) { // close() ran re-entrantly during this pass and, seeing the flag held, left the discard to us
             discardQueued();
             releaseDrainFlag();
@@ -541,7 +573,7 @@ public final class ConnectionSpool {
      */
     private void endPass() {
         Pass pass = openPass;
-        Fragment last = openLast;
+        ByteBuf last = openLast;
         if (last == null) {
             return;
         }
@@ -550,7 +582,7 @@ public final class ConnectionSpool {
         inFlight.add(pass);
         openPass = null; // handed over: the promise's listener returns the pass from here on
         openLast = null;
-        channel.write(last.buf, promise);
+        channel.write(last, promise);
         channel.flush();
     }
 
@@ -562,16 +594,21 @@ public final class ConnectionSpool {
         }
     }
 
-    /** Releases every queued fragment and drops finish markers. Only the holder of the drain flag calls it. */
+    /** Releases every queued fragment and drops markers. Only the holder of the drain flag calls it. */
     private void discardQueued() {
-        Entry entry;
+        int fragments = 0;
+        long bytes = 0;
+        Object entry;
         while ((entry = queue.poll()) != null) {
-            if (entry instanceof Fragment fragment) {
-                int size = fragment.buf.readableBytes();
-                fragment.buf.release();
+            if (entry instanceof ByteBuf fragment) {
+                int size = fragment.readableBytes();
+                fragment.release();
                 returnDepth(size, 1);
+                fragments++;
+                bytes += size;
             }
         }
+        countOffered(fragments, bytes);
     }
 
     /** Event loop: the channel became writable (or not). Restarts a drain parked on writability. */
@@ -645,13 +682,16 @@ public final class ConnectionSpool {
 
     // ---- entries -------------------------------------------------------------------------------------
 
-    private sealed interface Entry permits Fragment, Finish {
+    /** Queue entries that are not fragments (a fragment is queued as its {@link ByteBuf}, with no wrapper). */
+    private sealed interface Marker permits Finish, Stamp {
     }
 
-    private record Fragment(ByteBuf buf, long offeredNanos) implements Entry {
+    /** The end of a stream: run {@code onLoop} once everything before it is written and flushed. */
+    private record Finish(Runnable onLoop) implements Marker {
     }
 
-    private record Finish(Runnable onLoop) implements Entry {
+    /** The time of an offer, taken just before its fragment was queued: a lower bound for what follows it. */
+    private record Stamp(long nanos) implements Marker {
     }
 
     /**

@@ -10,7 +10,7 @@ import io.netty.buffer.ByteBuf;
 interface Delivery {
 
     /** Hands over an accepted fragment; any thread. The delivery owns it from here on. */
-    void deliver(ByteBuf fragment, int size, long offeredNanos);
+    void deliver(ByteBuf fragment, int size);
 
     /**
      * Runs {@code onLoop} on the event loop after every fragment delivered before it went to the channel.

@@ -22,7 +22,9 @@ final class DirectDelivery implements Delivery {
     }
 
     @Override
-    public void deliver(ByteBuf fragment, int size, long offeredNanos) {
+    public void deliver(ByteBuf fragment, int size) {
+        long offeredNanos = System.nanoTime();
+        spool.countOffered(1, size);
         channel.writeAndFlush(fragment).addListener((ChannelFutureListener) f ->
                 spool.onTaken(f.isSuccess(), size, 1, offeredNanos, System.nanoTime()));
     }

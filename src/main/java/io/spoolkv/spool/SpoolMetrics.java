@@ -44,10 +44,10 @@ final class SpoolMetrics {
                 .publishPercentileHistogram()
                 .register(registry);
         fragmentsOffered = Counter.builder("spoolkv.spool.fragments.offered")
-                .description("Fragments accepted by the spools")
+                .description("Fragments accepted by the spools (counted when the drain takes them or a close drops them)")
                 .register(registry);
         bytesOffered = Counter.builder("spoolkv.spool.bytes.offered")
-                .description("Bytes accepted by the spools")
+                .description("Bytes accepted by the spools (counted when the drain takes them or a close drops them)")
                 .baseUnit("bytes")
                 .register(registry);
         drainPasses = Counter.builder("spoolkv.spool.drain.passes")
@@ -67,13 +67,18 @@ final class SpoolMetrics {
                 .register(registry);
     }
 
-    void offered(int bytes) {
-        fragmentsOffered.increment();
+    /** Accepted fragments, counted in batches (see {@link #drainPass}) to keep counter updates off the offers. */
+    void offered(int fragments, long bytes) {
+        fragmentsOffered.increment(fragments);
         bytesOffered.increment(bytes);
     }
 
-    void drainPass() {
+    /** Event loop: one drain pass and the fragments it took off the queue, one update per pass. */
+    void drainPass(int fragments, long bytes) {
         drainPasses.increment();
+        if (fragments > 0) {
+            offered(fragments, bytes);
+        }
     }
 
     void wouldBlock(boolean globalCap) {
