@@ -26,7 +26,10 @@ JAR=target/bench-big/spoolkv.jar
 # 2M x 1 KB: the values sit in pooled direct memory (bounded by max-memory 3GB, with room for
 # the pool's size classes), items and the index on the heap.
 SERVER_JVM=(-Xms2g -Xmx2g -XX:MaxDirectMemorySize=4g)
-CP="target/test-classes:target/classes:$(cat target/bench-classpath.txt)"
+# The client runs from a copy of the classes too: a build during the run (another test) cannot take them away.
+rm -rf target/bench-big/client && mkdir -p target/bench-big/client
+cp -r target/test-classes target/bench-big/client/test-classes && cp -r target/classes target/bench-big/client/classes
+CP="target/bench-big/client/test-classes:target/bench-big/client/classes:$(cat target/bench-classpath.txt)"
 tool() { java -Xms1g -Xmx1g -cp "$CP" io.spoolkv.bench.E2eTool "$@"; }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 wait_port() {
@@ -43,6 +46,19 @@ PIDS=()
 cleanup() {
     for pid in "${PIDS[@]:-}"; do
         [ -n "$pid" ] && kill "$pid" 2>/dev/null || true
+    done
+    # spoolkv's store close removes 2M items one by one from its ordered index (minutes on a busy machine): the
+    # results are written, so a server still closing after 30 s is killed.
+    for _ in $(seq 1 30); do
+        alive=0
+        for pid in "${PIDS[@]:-}"; do
+            [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && alive=1
+        done
+        [ "$alive" = 0 ] && break
+        sleep 1
+    done
+    for pid in "${PIDS[@]:-}"; do
+        [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null || true
     done
     wait 2>/dev/null || true
 }
