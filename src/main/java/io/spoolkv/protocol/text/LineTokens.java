@@ -1,6 +1,7 @@
 package io.spoolkv.protocol.text;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.util.concurrent.FastThreadLocal;
 import io.spoolkv.store.Key;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -8,17 +9,32 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * One command line split into tokens as offsets over its bytes, reused line after line by one connection's
- * decoder: the hot commands parse without a String or a token list per line (keys and numbers come from the bytes).
- * Splits as memcached's tokenizer does: on spaces, empty tokens skipped, a NUL byte ends the line (a C string).
- * Not thread-safe; the bytes are a copy, so no buffer reference outlives {@link #read}.
+ * One command line split into tokens as offsets over its bytes, reused line after line: the hot commands parse
+ * without a String or a token list per line (keys and numbers come from the bytes). Splits as memcached's tokenizer
+ * does: on spaces, empty tokens skipped, a NUL byte ends the line (a C string). The bytes are a copy, so no buffer
+ * reference outlives {@link #read}.
+ *
+ * <p>One per thread ({@link #forThread}), not per connection: a line is parsed from start to end on one thread
+ * (the channel's event loop), and idle connections then hold no line buffer.
  */
 final class LineTokens {
+
+    private static final FastThreadLocal<LineTokens> PER_THREAD = new FastThreadLocal<>() {
+        @Override
+        protected LineTokens initialValue() {
+            return new LineTokens();
+        }
+    };
 
     private byte[] line = new byte[256];
     private int[] starts = new int[16];
     private int[] ends = new int[16];
     private int count;
+
+    /** This thread's tokenizer; what it holds is valid until this thread reads the next line. */
+    static LineTokens forThread() {
+        return PER_THREAD.get();
+    }
 
     /** Tokenizes {@code length} bytes of {@code in} from {@code index}; the buffer is not changed. */
     LineTokens read(ByteBuf in, int index, int length) {

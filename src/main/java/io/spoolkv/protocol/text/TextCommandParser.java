@@ -10,7 +10,8 @@ import java.util.List;
 
 /**
  * Turns one command line (without its line end) into a {@link ParsedLine}, with memcached 1.6's
- * error strings. One per connection (it reuses its {@link LineTokens}); framing is {@link TextRequestDecoder}'s job.
+ * error strings. Thread-safe (the line is tokenized by the thread's {@link LineTokens}); framing is
+ * {@link TextRequestDecoder}'s job.
  */
 final class TextCommandParser {
 
@@ -33,8 +34,6 @@ final class TextCommandParser {
 
     private final int maxItemSize;
     private final MetaCommandParser meta;
-    /** This parser's line, reused: a parser belongs to one connection's decoder. */
-    private final LineTokens tokens = new LineTokens();
 
     TextCommandParser(int maxItemSize) {
         this.maxItemSize = maxItemSize;
@@ -43,12 +42,12 @@ final class TextCommandParser {
 
     /** Parses the line of {@code length} bytes at {@code index} of {@code in}; the buffer is not changed. */
     ParsedLine parse(ByteBuf in, int index, int length) {
-        return parse(tokens.read(in, index, length));
+        return parse(LineTokens.forThread().read(in, index, length));
     }
 
     /** Parses a line given as text (ISO-8859-1); tests use it. */
     ParsedLine parse(String line) {
-        return parse(tokens.read(line));
+        return parse(LineTokens.forThread().read(line));
     }
 
     private ParsedLine parse(LineTokens t) {
