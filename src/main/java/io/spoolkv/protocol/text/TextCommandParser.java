@@ -31,6 +31,8 @@ final class TextCommandParser {
     private static final String[] COMMANDS = {"get", "set", "gets", "delete", "incr", "decr", "touch", "gat", "gats",
         "add", "replace", "append", "prepend", "cas", "mg", "ms", "md", "ma", "mn", "me", "version", "stats",
         "flush_all", "verbosity", "cache_memlimit", "slabs", "shutdown", "quit", "lru_crawler", "watch"};
+    /** What the switch sees for a first token that is no command (a token is never empty, so no command is this). */
+    private static final String UNKNOWN = "";
 
     private final int maxItemSize;
     private final MetaCommandParser meta;
@@ -56,7 +58,7 @@ final class TextCommandParser {
         }
         String cmd = t.lookup(0, COMMANDS);
         try {
-            return switch (cmd == null ? "" : cmd) {
+            return switch (cmd == null ? UNKNOWN : cmd) {
                 case "get" -> retrieval(t, false, false);
                 case "gets" -> retrieval(t, true, false);
                 case "gat" -> retrieval(t, false, true);
@@ -75,7 +77,7 @@ final class TextCommandParser {
                 // memcached without -A answers this whatever the arguments, noreply included.
                 case "shutdown" -> invalid(SHUTDOWN_DISABLED);
                 case "quit" -> complete(new TextRequest.Quit());
-                case "" -> httpRequest(t) ? complete(new TextRequest.Quit(true)) : invalid(ERROR);
+                case UNKNOWN -> httpRequest(t) ? complete(new TextRequest.Quit(true)) : invalid(ERROR);
                 // The rest are not on the hot path: they take the tokens as text.
                 default -> parseText(cmd, t.texts());
             };
