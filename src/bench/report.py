@@ -12,6 +12,7 @@ import re
 import statistics
 import sys
 
+import bigload
 import jmhcost
 
 RAW, OUT, MAX_DIRECT = sys.argv[1], sys.argv[2], int(sys.argv[3])
@@ -306,6 +307,12 @@ if slow:
               f"bound -XX:MaxDirectMemorySize {mib(MAX_DIRECT)}); producer paused (would-block {slow['would_block_total']}, "
               f"resumes {slow['resumes_total']}), {slow['samples']} samples; the dump then completed with "
               f"{slow['keys']} keys.\n")
+big = None
+if os.path.exists(os.path.join(RAW, "big.txt")):
+    big_md, big = bigload.table(RAW)
+    md.append("### Get/set at 2 GB held (2M keys of 1 KB, 90% get / 10% set, 32 connections, src/bench/getset_big.sh)\n")
+    md.extend(big_md)
+    md.append("")
 md.append("### Targets\n")
 md.append("| target | measured | goal | |")
 md.append("|---|---:|---|---|")
@@ -330,5 +337,5 @@ json.dump({
     "memcaslap_server_cpu_us_per_op": {f"{sv}/{p}": med(v) for (sv, p), v in mslap_cpu.items()},
     "memcaslap_error_lines_get_misses": {f"{sv}/{p}": v for (sv, p), v in mslap_errors.items()},
     "memcaslap_binary_over_text": ratio, "flush_latency_watch": lat, "flush_latency_dump": dump_lat,
-    "stalled_client": slow, "targets": targets,
+    "stalled_client": slow, "getset_2gb": big, "targets": targets,
 }, open(os.path.join(OUT, "results.json"), "w"), indent=1, default=str)

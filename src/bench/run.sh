@@ -10,6 +10,7 @@
 # paths over loopback, gc profiler), end to end against target/spoolkv.jar (spooled and direct) and Debian's
 # memcached: 1,000,000-item key dumps, get/set (GetSetLoad; memcaslap text and binary), flush latency under
 # steady load, a client that stops reading; the store's checks (store_check.py: LRU under pressure, RSS with the store full; BENCH_STORE=0 skips);
+# get/set at 2 GB held (getset_big.sh: 2M keys of 1 KB, 90/10, latency percentiles; BENCH_BIG=0 skips);
 # then the table (src/bench/report.py) and the chart (gnuplot).
 # Installs memcached, libmemcached-tools, iperf3 and gnuplot with apt-get when missing. Loopback only.
 set -euo pipefail
@@ -207,6 +208,12 @@ if [ "${BENCH_STORE:-1}" = 1 ]; then
     log "store checks (src/bench/store_check.py)"
     python3 src/bench/store_check.py --jar "$WORK/spoolkv.jar" --jvm "-Xmx1300m -XX:MaxDirectMemorySize=128m" \
         --json "$OUT/store.json" > "$RAW/store.log" 2>&1
+fi
+# ---- get/set at 2 GB held, memcached beside (issue 10's shape) ----------------------------------------------
+if [ "${BENCH_BIG:-1}" = 1 ]; then
+    log "get/set at 2 GB held (src/bench/getset_big.sh)"
+    [ "$MODE" = quick ] && export BIG_ROUNDS=${BIG_ROUNDS:-1} BIG_SECS=${BIG_SECS:-10}
+    src/bench/getset_big.sh "$RAW" "$WORK/spoolkv.jar"
 fi
 echo "loadavg_end=$(cut -d' ' -f1-3 /proc/loadavg)" >> "$RAW/machine.txt"
 

@@ -24,6 +24,11 @@ public final class Key implements Comparable<Key> {
         return new Key(bytes);
     }
 
+    /** A key of the bytes {@code from} to {@code to} of {@code source}, copied: no String on the way. */
+    public static Key copyOf(byte[] source, int from, int to) {
+        return new Key(Arrays.copyOfRange(source, from, to));
+    }
+
     public static Key of(String key) {
         return new Key(key.getBytes(StandardCharsets.UTF_8));
     }

@@ -4,7 +4,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.util.ByteProcessor;
 import io.spoolkv.protocol.PausableDecoder;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
@@ -108,9 +107,8 @@ public final class TextRequestDecoder extends PausableDecoder {
             refuseRetrievalLine(in, out);
             return true;
         }
-        String line = in.toString(start, end - start, StandardCharsets.ISO_8859_1);
+        ParsedLine parsed = parser.parse(in, start, end - start);
         in.readerIndex(eol + 1);
-        ParsedLine parsed = parser.parse(line);
         if (parsed instanceof ParsedLine.Complete c) {
             out.add(c.request());
         } else if (parsed instanceof ParsedLine.AwaitData a) {
