@@ -714,9 +714,17 @@ public class MemoryItemStore implements ItemStore, AutoCloseable {
     @PreDestroy
     @Override
     public void close() {
+        // Whoever takes an item out of the map gives its reference back, so a compute racing this still releases
+        // each item once. The ordered index is dropped whole, not key by key: removing 2,000,000 keys one at a
+        // time from the skip list kept a loaded server's shutdown busy for minutes (past a pod's grace period).
         for (Key key : map.keySet()) {
-            update(key, (k, old) -> null);
+            Item item = map.remove(key);
+            if (item != null) {
+                lru.unlink(item);
+                item.release();
+            }
         }
+        index.clear();
     }
 
     /** Number of keys in the sorted index; for consistency checks in tests. */

@@ -56,6 +56,24 @@ class MemoryItemStoreTest {
         return item == null ? null : str(item);
     }
 
+    /**
+     * Property: close gives back the store's reference of every item once (values at refCnt 0, none twice: a
+     * double release would throw) and leaves the map, the ordered index and the LRU empty.
+     */
+    @Test
+    void closeReleasesEveryValueOnceAndEmptiesTheStore() {
+        List<Item> held = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            set("k" + i, "v" + i);
+            held.add(store.peek(Key.of("k" + i)));
+        }
+        store.close();
+        assertThat(held).allSatisfy(item -> assertThat(item.tryRetain()).as("released").isFalse());
+        assertThat(store.indexSize()).isZero();
+        assertThat(store.peek(Key.of("k1"))).isNull();
+        assertThat(store.lruMatchesMap()).isTrue();
+    }
+
     @Nested
     class Modes {
 
