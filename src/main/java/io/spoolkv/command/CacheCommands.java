@@ -88,7 +88,12 @@ public class CacheCommands {
     public Item get(int clientId, Key key) {
         stats.cmdGet.increment();
         Item item = store.get(key);
-        countGet(clientId, key, item);
+        try {
+            countGet(clientId, key, item);
+        } catch (Throwable t) {
+            releaseHandedOut(item);
+            throw t;
+        }
         return item;
     }
 
@@ -97,8 +102,13 @@ public class CacheCommands {
         stats.cmdGet.increment();
         stats.cmdTouch.increment();
         Item item = store.getAndTouch(key, exptime);
-        countGet(clientId, key, item);
         (item != null ? stats.touchHits : stats.touchMisses).increment();
+        try {
+            countGet(clientId, key, item);
+        } catch (Throwable t) {
+            releaseHandedOut(item);
+            throw t;
+        }
         return item;
     }
 
@@ -118,8 +128,23 @@ public class CacheCommands {
             (hit ? stats.getHits : stats.getMisses).increment();
         }
         // the lookup missed when the read created the item, and memcached logs it so
-        mutations.fetched(clientId, request.key(), result.created() ? null : result.item());
+        try {
+            mutations.fetched(clientId, request.key(), result.created() ? null : result.item());
+        } catch (Throwable t) {
+            releaseHandedOut(result.item());
+            throw t;
+        }
         return result;
+    }
+
+    /**
+     * Gives back the reference a read handed out when the bookkeeping after it (the watch log, stats detail)
+     * failed: the caller never gets the item, so nobody else would. Null (a miss) holds nothing.
+     */
+    public static void releaseHandedOut(Item item) {
+        if (item != null) {
+            item.release();
+        }
     }
 
     private void countGet(int clientId, Key key, Item item) {
@@ -253,7 +278,12 @@ public class CacheCommands {
      */
     public Item touchAndGet(int clientId, Key key, long exptime) {
         Item item = touched(key, exptime);
-        mutations.fetched(clientId, key, item);
+        try {
+            mutations.fetched(clientId, key, item);
+        } catch (Throwable t) {
+            releaseHandedOut(item);
+            throw t;
+        }
         return item;
     }
 

@@ -155,8 +155,17 @@ final class SegmentedLru {
      * readable by the next get. Null when within the bound or empty.
      */
     synchronized Item pollVictim(Item keep) {
+        return bytes > maxBytes ? takeVictim(keep) : null;
+    }
+
+    /** {@link #pollVictim} within the bound too: a value's allocation failed and the pool needs room. */
+    synchronized Item pollVictimForRoom(Item keep) {
+        return takeVictim(keep);
+    }
+
+    private Item takeVictim(Item keep) {
         int rescues = RESCUE_BUDGET;
-        while (bytes > maxBytes) {
+        for (;;) {
             Item victim = tailExcept(cold, keep);
             if (victim != null && victim.active() && rescues-- > 0) {
                 cold.remove(victim);
@@ -186,7 +195,6 @@ final class SegmentedLru {
             count(victim, -1);
             return victim;
         }
-        return null;
     }
 
     /** The list's tail, or the item before it when the tail is {@code keep}. */

@@ -19,6 +19,10 @@ public final class TextCommandExecutor {
     private static final TextResponse.Line NON_NUMERIC =
             TextResponse.Line.of("CLIENT_ERROR cannot increment or decrement non-numeric value");
 
+    /** memcached's answers when an item's memory cannot be allocated: a store's, and incr/decr's. */
+    static final TextResponse.Line OUT_OF_MEMORY_STORING = TextResponse.Line.of("SERVER_ERROR out of memory storing object");
+    static final TextResponse.Line OUT_OF_MEMORY = TextResponse.Line.of("SERVER_ERROR out of memory");
+
     private static final TextResponse.Line VERSION = TextResponse.Line.of("VERSION " + StatsReporter.VERSION);
     private static final TextResponse.Line RESET = TextResponse.Line.of("RESET");
     private static final TextResponse.Line DETAIL_USAGE = TextResponse.Line.of("CLIENT_ERROR usage: stats detail on|off|dump");
@@ -91,7 +95,12 @@ public final class TextCommandExecutor {
      */
     public Item retrieve(int clientId, TextRequest.Retrieval r, Key key) {
         Item item = r.touch() ? commands.getAndTouch(clientId, key, r.exptime()) : commands.get(clientId, key);
-        commands.prefixStats().get(key, item != null);
+        try {
+            commands.prefixStats().get(key, item != null);
+        } catch (Throwable t) {
+            CacheCommands.releaseHandedOut(item);
+            throw t;
+        }
         return item;
     }
 
@@ -103,6 +112,7 @@ public final class TextCommandExecutor {
             case NOT_STORED -> TextResponse.Line.NOT_STORED;
             case EXISTS -> TextResponse.Line.EXISTS;
             case NOT_FOUND -> TextResponse.Line.NOT_FOUND;
+            case NO_MEMORY -> OUT_OF_MEMORY_STORING;
         };
     }
 
@@ -112,6 +122,7 @@ public final class TextCommandExecutor {
             case OK -> new TextResponse.Number(result.value());
             case NOT_FOUND, EXISTS -> TextResponse.Line.NOT_FOUND;
             case NON_NUMERIC -> NON_NUMERIC;
+            case NO_MEMORY -> OUT_OF_MEMORY;
         };
     }
 
