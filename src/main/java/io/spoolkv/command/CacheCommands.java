@@ -74,9 +74,9 @@ public class CacheCommands {
         return store.maxItemSize();
     }
 
-    /** cache_memlimit: a new memory bound, evicting at once when lower. */
-    public void maxMemory(long bytes) {
-        store.maxMemory(bytes);
+    /** cache_memlimit: a new memory bound, evicting at once when lower; false when the direct memory cannot hold it. */
+    public boolean maxMemory(long bytes) {
+        return store.maxMemory(bytes);
     }
 
     /** stats detail; the classic text commands record into it, as memcached's do. */

@@ -47,6 +47,7 @@ public class MemoryItemStore implements ItemStore, AutoCloseable {
     private final long maxItemSize;
     private final long startMillis;
     private final ValueMemory values;
+    private final DirectMemoryBudget budget;
 
     private final ConcurrentHashMap<Key, Item> map = new ConcurrentHashMap<>();
     private final ConcurrentSkipListMap<Key, Item> index = new ConcurrentSkipListMap<>();
@@ -80,34 +81,39 @@ public class MemoryItemStore implements ItemStore, AutoCloseable {
         this(properties, clock, EvictionListener.NONE);
     }
 
-    /** The server's store: sweeps run on the background pool, never on the event loop that asked for stats. */
+    /**
+     * The server's store: sweeps run on the background pool, never on the event loop that asked for stats; the
+     * bound stays within the direct memory the JVM may allocate (checked at startup by {@code budget}).
+     */
     @Autowired
     public MemoryItemStore(StoreProperties properties, Clock clock, ObjectProvider<EvictionListener> evictionListener,
-                           BackgroundExecutor background) {
+                           BackgroundExecutor background, DirectMemoryBudget budget) {
         this(properties, clock, evictionListener.getIfAvailable(() -> EvictionListener.NONE), ValueMemory.POOLED,
-                background::execute);
+                background::execute, budget);
     }
 
     /** A store whose sweeps run on the thread that asks for stats. */
     public MemoryItemStore(StoreProperties properties, Clock clock, EvictionListener evictionListener) {
-        this(properties, clock, evictionListener, ValueMemory.POOLED, Runnable::run);
+        this(properties, clock, evictionListener, ValueMemory.POOLED, Runnable::run, DirectMemoryBudget.UNLIMITED);
     }
 
     /** A store whose values come from {@code valueAllocator} (direct buffers); tests pass one that can fail. */
     public MemoryItemStore(StoreProperties properties, Clock clock, EvictionListener evictionListener,
                            ByteBufAllocator valueAllocator) {
-        this(properties, clock, evictionListener, new ValueMemory(valueAllocator), Runnable::run);
+        this(properties, clock, evictionListener, new ValueMemory(valueAllocator), Runnable::run,
+                DirectMemoryBudget.UNLIMITED);
     }
 
     /** A store whose sweep steps run on {@code sweeps}. */
     public MemoryItemStore(StoreProperties properties, Clock clock, EvictionListener evictionListener,
                            Executor sweeps) {
-        this(properties, clock, evictionListener, ValueMemory.POOLED, sweeps);
+        this(properties, clock, evictionListener, ValueMemory.POOLED, sweeps, DirectMemoryBudget.UNLIMITED);
     }
 
     private MemoryItemStore(StoreProperties properties, Clock clock, EvictionListener evictionListener,
-                            ValueMemory values, Executor sweeps) {
+                            ValueMemory values, Executor sweeps, DirectMemoryBudget budget) {
         this.clock = clock;
+        this.budget = budget;
         this.values = values;
         this.sweeps = sweeps;
         this.evictionListener = evictionListener;
@@ -173,14 +179,16 @@ public class MemoryItemStore implements ItemStore, AutoCloseable {
 
     /**
      * After a value's allocation failed: frees at least the memory the value needs from the LRU's tail (at least
-     * one item), as memcached evicts when its allocation fails, so the caller can try once more. The pool may still
-     * refuse (the memory it lacks may be held outside the store); the caller then answers out of memory.
+     * one item, never the key's own), as memcached evicts when its allocation fails, so the caller can try once
+     * more. The pool may still refuse (the memory it lacks may be held outside the store); the caller then answers
+     * out of memory.
      */
-    private void freeFor(int valueLength) {
+    private void freeFor(Key key, int valueLength) {
+        Item spared = map.get(key); // memcached's tail pull skips the item the write holds
         long needed = Math.max(1, ValueMemory.allocatedBytes(valueLength));
         long freed = 0;
         while (freed < needed) {
-            long footprint = evictOne(lru.pollVictimForRoom(null));
+            long footprint = evictOne(lru.pollVictimForRoom(spared));
             if (footprint < 0) {
                 return;
             }
@@ -490,7 +498,7 @@ public class MemoryItemStore implements ItemStore, AutoCloseable {
         if (result.outcome() != StoreResult.Outcome.NO_MEMORY) {
             return result;
         }
-        freeFor(request.value().length);
+        freeFor(request.key(), request.value().length);
         result = storeOnce(request);
         if (result.outcome() != StoreResult.Outcome.NO_MEMORY) {
             return result;
@@ -621,7 +629,7 @@ public class MemoryItemStore implements ItemStore, AutoCloseable {
     public ArithmeticResult arithmetic(Arithmetic request) {
         ArithmeticResult result = arithmeticOnce(request);
         if (result.outcome() == ArithmeticResult.Outcome.NO_MEMORY) {
-            freeFor(MAX_NUMBER_LENGTH);
+            freeFor(request.key(), MAX_NUMBER_LENGTH);
             result = arithmeticOnce(request);
             if (result.outcome() == ArithmeticResult.Outcome.NO_MEMORY) {
                 outOfMemory.increment();
@@ -859,12 +867,16 @@ public class MemoryItemStore implements ItemStore, AutoCloseable {
 
     /** The LRU owns the bound, so that two concurrent changes cannot leave bound and segment shares apart. */
     @Override
-    public void maxMemory(long bytes) {
+    public boolean maxMemory(long bytes) {
         if (bytes < maxItemSize) {
             throw new IllegalArgumentException("max memory " + bytes + " below the item size limit " + maxItemSize);
         }
+        if (!budget.fits(bytes)) {
+            return false; // the pool would refuse values the store believes it has room for
+        }
         lru.limit(bytes);
         evictToBound(null); // a lower bound evicts at once, on this thread
+        return true;
     }
 
     @Override

@@ -155,15 +155,18 @@ final class SegmentedLru {
      * readable by the next get. Null when within the bound or empty.
      */
     synchronized Item pollVictim(Item keep) {
-        return bytes > maxBytes ? takeVictim(keep) : null;
+        return bytes > maxBytes ? takeVictim(keep, false) : null;
     }
 
-    /** {@link #pollVictim} within the bound too: a value's allocation failed and the pool needs room. */
+    /**
+     * {@link #pollVictim} within the bound too, for a value whose allocation failed: the pool needs room. {@code
+     * keep} (the item the failed write works on) is never taken, even when alone: null then.
+     */
     synchronized Item pollVictimForRoom(Item keep) {
-        return takeVictim(keep);
+        return takeVictim(keep, true);
     }
 
-    private Item takeVictim(Item keep) {
+    private Item takeVictim(Item keep, boolean spareAlways) {
         int rescues = RESCUE_BUDGET;
         for (;;) {
             Item victim = tailExcept(cold, keep);
@@ -185,7 +188,7 @@ final class SegmentedLru {
             if (victim == null) {
                 victim = tailExcept(hot, keep);
             }
-            if (victim == null) {
+            if (victim == null && !spareAlways) {
                 victim = keep != null && keep.lruSegment != NONE ? keep : null;
             }
             if (victim == null) {

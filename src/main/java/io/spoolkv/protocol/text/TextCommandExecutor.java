@@ -30,6 +30,8 @@ public final class TextCommandExecutor {
             TextResponse.Line.of("MEMLIMIT_TOO_SMALL cannot set maxbytes to less than 8m");
     private static final TextResponse.Line MEMLIMIT_NOT_BYTES =
             TextResponse.Line.of("MEMLIMIT_ADJUST_FAILED input value is megabytes not bytes");
+    private static final TextResponse.Line MEMLIMIT_OUT_OF_BOUNDS =
+            TextResponse.Line.of("MEMLIMIT_ADJUST_FAILED out of bounds or unable to adjust");
     /** memcached's smallest cache_memlimit, in megabytes. */
     private static final long MIN_MEMLIMIT_MB = 8;
 
@@ -201,8 +203,8 @@ public final class TextCommandExecutor {
             return TextResponse.Line.of("MEMLIMIT_TOO_SMALL cannot set maxbytes below item_size_max ("
                     + commands.maxItemSize() + " bytes)");
         }
-        commands.maxMemory(bytes);
-        return TextResponse.Line.OK;
+        // memcached's answer when it cannot adjust; here, a bound the JVM's direct memory cannot hold
+        return commands.maxMemory(bytes) ? TextResponse.Line.OK : MEMLIMIT_OUT_OF_BOUNDS;
     }
 
     private static TextResponse quietly(boolean noreply, TextResponse response) {
