@@ -46,12 +46,12 @@ class ReadReferenceOnFailureTest {
         store.close();
     }
 
-    /** Stores k, runs the failing read, lets the store drop k, and says whether the item's count reached 0. */
+    /** Stores k, runs the failing read, lets the store drop k, and says whether the read item's count reached 0. */
     private boolean freedAfter(Consumer<Key> failingRead) {
         Key key = Key.of("k");
         store.store(StoreRequest.of(StoreMode.SET, key, new byte[] {'v'}, 0, 0));
-        Item held = store.peek(key);
         assertThatThrownBy(() -> failingRead.accept(key)).hasMessageContaining("watch publish failed");
+        Item held = store.peek(key); // the item the read retained (a touch stores a copy and retains that)
         store.delete(key, 0, false);
         boolean leaked = held.tryRetain();
         if (leaked) {
