@@ -262,8 +262,9 @@ Cross-value checks the schema cannot express. They mirror the server's own start
 {{- if gt (add $heap $direct) (int64 $limit) -}}
 {{- fail (printf "heap (%d%% of resources.limits.memory = %d bytes) + MaxDirectMemorySize (%d bytes, which holds spoolkv.store.maxMemory) exceed resources.limits.memory (%d bytes): raise the limit or lower jvm.maxRAMPercentage / spoolkv.store.maxMemory / spoolkv.spool.maxTotalBytes" (int64 .Values.jvm.maxRAMPercentage) $heap $direct (int64 $limit)) -}}
 {{- end -}}
-{{- if and .Values.jvm.maxDirectMemorySize (gt (get $b "maxMemory") $direct) -}}
-{{- fail (printf "spoolkv.store.maxMemory (%d bytes) lives in direct memory but jvm.maxDirectMemorySize is only %d bytes" (get $b "maxMemory") $direct) -}}
 {{- end -}}
+{{- $directLimit := include "spoolkv.maxDirectMemoryBytes" . | int64 -}}
+{{- if gt (add (get $b "maxMemory") (get $b "total")) $directLimit -}}
+{{- fail (printf "spoolkv.store.maxMemory (%d bytes) + spoolkv.spool.maxTotalBytes (%d bytes) live in direct memory but jvm.maxDirectMemorySize is only %d bytes: spoolkv would refuse to start" (get $b "maxMemory") (get $b "total") $directLimit) -}}
 {{- end -}}
 {{- end }}

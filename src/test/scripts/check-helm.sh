@@ -412,6 +412,7 @@ template_cases=(
     "podDisruptionBudget.enabled=true,replicaCount=3,podDisruptionBudget.maxUnavailable=0"
     "serviceMonitor.enabled=true,managementService.enabled=false"
     "preStopSleepSeconds=5,terminationGracePeriodSeconds=15"
+    "jvm.maxDirectMemorySize=127MB"
 )
 for c in "${template_cases[@]}"; do
     if "$HELM" template t "$CHART" --set "$c" >/dev/null 2>&1; then
@@ -431,6 +432,7 @@ accepted_cases=(
     "podDisruptionBudget.enabled=true,podDisruptionBudget.maxUnavailable=1"
     "podDisruptionBudget.enabled=true,replicaCount=3,podDisruptionBudget.minAvailable=50%"
     "preStopSleepSeconds=5,terminationGracePeriodSeconds=16"
+    "jvm.maxDirectMemorySize=128MB"
 )
 for c in "${accepted_cases[@]}"; do
     if out=$("$HELM" template t "$CHART" --set "$c" 2>&1 >/dev/null); then

@@ -70,6 +70,9 @@ public class SpoolkvMetrics implements MeterBinder {
         FunctionCounter.builder("spoolkv.store.reclaimed", store, s -> s.get().reclaimed())
                 .description("Expired items whose memory was taken back")
                 .register(registry);
+        FunctionCounter.builder("spoolkv.store.outofmemory", store, s -> s.get().outOfMemory())
+                .description("Writes refused because their value's direct memory could not be allocated, even after evicting")
+                .register(registry);
 
         Gauge.builder("spoolkv.connections.current", connections, ConnectionRegistry::currentConnections)
                 .description("Open memcached connections")

@@ -74,9 +74,9 @@ public class CacheCommands {
         return store.maxItemSize();
     }
 
-    /** cache_memlimit: a new memory bound, evicting at once when lower. */
-    public void maxMemory(long bytes) {
-        store.maxMemory(bytes);
+    /** cache_memlimit: a new memory bound, evicting at once when lower; false when the direct memory cannot hold it. */
+    public boolean maxMemory(long bytes) {
+        return store.maxMemory(bytes);
     }
 
     /**
@@ -94,8 +94,13 @@ public class CacheCommands {
     public Item get(int clientId, Key key) {
         stats.cmdGet.increment();
         Item item = store.get(key);
-        countGet(clientId, key, item);
-        prefixes.get(key, item != null);
+        try {
+            countGet(clientId, key, item);
+            prefixes.get(key, item != null);
+        } catch (Throwable t) {
+            releaseHandedOut(item);
+            throw t;
+        }
         return item;
     }
 
@@ -104,9 +109,14 @@ public class CacheCommands {
         stats.cmdGet.increment();
         stats.cmdTouch.increment();
         Item item = store.getAndTouch(key, exptime);
-        countGet(clientId, key, item);
         (item != null ? stats.touchHits : stats.touchMisses).increment();
-        prefixes.get(key, item != null);
+        try {
+            countGet(clientId, key, item);
+            prefixes.get(key, item != null);
+        } catch (Throwable t) {
+            releaseHandedOut(item);
+            throw t;
+        }
         return item;
     }
 
@@ -126,8 +136,23 @@ public class CacheCommands {
             (hit ? stats.getHits : stats.getMisses).increment();
         }
         // the lookup missed when the read created the item, and memcached logs it so
-        mutations.fetched(clientId, request.key(), result.created() ? null : result.item());
+        try {
+            mutations.fetched(clientId, request.key(), result.created() ? null : result.item());
+        } catch (Throwable t) {
+            releaseHandedOut(result.item());
+            throw t;
+        }
         return result;
+    }
+
+    /**
+     * Gives back the reference a read handed out when the bookkeeping after it (the watch log, stats detail)
+     * failed: the caller never gets the item, so nobody else would. Null (a miss) holds nothing.
+     */
+    public static void releaseHandedOut(Item item) {
+        if (item != null) {
+            item.release();
+        }
     }
 
     private void countGet(int clientId, Key key, Item item) {
@@ -283,8 +308,13 @@ public class CacheCommands {
      */
     public Item touchAndGet(int clientId, Key key, long exptime) {
         Item item = touched(key, exptime);
-        mutations.fetched(clientId, key, item);
-        prefixes.get(key, item != null);
+        try {
+            mutations.fetched(clientId, key, item);
+            prefixes.get(key, item != null);
+        } catch (Throwable t) {
+            releaseHandedOut(item);
+            throw t;
+        }
         return item;
     }
 

@@ -368,7 +368,7 @@ public class StatsReporter {
                 Stat.of(p + "evicted", sinceReset(base, "evictions", s.evictions())),
                 Stat.of(p + "evicted_nonzero", 0),
                 Stat.of(p + "evicted_time", 0),
-                Stat.of(p + "outofmemory", 0),
+                Stat.of(p + "outofmemory", s.outOfMemory()),
                 Stat.of(p + "tailrepairs", 0),
                 Stat.of(p + "reclaimed", sinceReset(base, "reclaimed", s.reclaimed())),
                 Stat.of(p + "expired_unfetched", sinceReset(base, "expired_unfetched", s.expiredUnfetched())),

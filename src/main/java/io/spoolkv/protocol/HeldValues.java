@@ -5,8 +5,9 @@ import io.netty.util.ReferenceCounted;
 /**
  * A reply that holds references to stored values on its way down the pipeline. It has one owner at a time
  * (whoever holds the message) and is released once: by the encoder after encoding it, or by Netty when the
- * write fails or the channel is closed, since both release any {@link ReferenceCounted} message. Retaining it
- * is not supported; the encoder takes references of its own for the buffers it sends.
+ * write fails or the channel is closed, since both release any {@link ReferenceCounted} message. A second
+ * release does nothing ({@link #once()}): releasing the values twice would take the store's own reference.
+ * Retaining it is not supported; the encoder takes references of its own for the buffers it sends.
  */
 public interface HeldValues extends ReferenceCounted {
 
@@ -17,11 +18,18 @@ public interface HeldValues extends ReferenceCounted {
      */
     int ZERO_COPY_BYTES = 8 * 1024;
 
-    /** Gives back every reference this reply holds. */
+    /** Gives back every reference this reply holds; called once, by {@link #release()}. */
     void releaseValues();
 
+    /** The guard that lets only the first {@link #release()} give the values back. */
+    ReleaseOnce once();
+
+    /** Gives the values back the first time; later calls change nothing and answer false. */
     @Override
     default boolean release() {
+        if (!once().claim()) {
+            return false;
+        }
         releaseValues();
         return true;
     }
@@ -34,10 +42,10 @@ public interface HeldValues extends ReferenceCounted {
         return release();
     }
 
-    /** Always 1: the reply is released exactly once, by whoever holds it last. */
+    /** 1 until released, then 0: the reply is released once, by whoever holds it last. */
     @Override
     default int refCnt() {
-        return 1;
+        return once().released() ? 0 : 1;
     }
 
     @Override

@@ -14,9 +14,11 @@ public record ArithmeticResult(Outcome outcome, long value, Item item, boolean c
         this(outcome, value, item, false);
     }
 
-    public enum Outcome { OK, NOT_FOUND, NON_NUMERIC, EXISTS }
+    /** NO_MEMORY: the new value's memory could not be allocated, even after evicting (memcached's EOM). */
+    public enum Outcome { OK, NOT_FOUND, NON_NUMERIC, EXISTS, NO_MEMORY }
 
     public static final ArithmeticResult NOT_FOUND = new ArithmeticResult(Outcome.NOT_FOUND, 0, null);
     public static final ArithmeticResult NON_NUMERIC = new ArithmeticResult(Outcome.NON_NUMERIC, 0, null);
     public static final ArithmeticResult EXISTS = new ArithmeticResult(Outcome.EXISTS, 0, null);
+    public static final ArithmeticResult NO_MEMORY = new ArithmeticResult(Outcome.NO_MEMORY, 0, null);
 }

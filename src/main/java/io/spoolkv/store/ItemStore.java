@@ -59,11 +59,15 @@ public interface ItemStore {
      */
     Iterator<Item> itemsFrom(Key from);
 
+    /**
+     * The counters, read without walking the store; when a flush or expiries are due it starts a sweep of the dead
+     * items elsewhere (the background pool in the server) and does not wait for it.
+     */
     StoreStats stats();
 
     /**
-     * Items held, in O(1) without the sweep {@link #stats()} may run: expired or flushed items not reclaimed yet
-     * are counted too, so it can overstate the live count.
+     * Items held, in O(1), without starting the sweep {@link #stats()} may start: expired or flushed items not
+     * reclaimed yet are counted too, so it can overstate the live count.
      */
     default long itemCount() {
         return stats().currItems();
@@ -72,9 +76,11 @@ public interface ItemStore {
     /**
      * Changes the memory bound at run time (memcached cache_memlimit); a lower bound evicts at once.
      *
+     * @return false, with nothing changed, when the bound and the spool's budget would not fit the JVM's direct
+     *     memory limit ({@link DirectMemoryBudget})
      * @throws IllegalArgumentException below {@link #maxItemSize()}: every storable item must fit
      */
-    void maxMemory(long bytes);
+    boolean maxMemory(long bytes);
 
     /** The memory bound (memcached -m, or the last cache_memlimit). */
     long maxMemory();

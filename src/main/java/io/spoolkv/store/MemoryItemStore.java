@@ -1,13 +1,16 @@
 package io.spoolkv.store;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
+import io.spoolkv.background.BackgroundExecutor;
 import io.spoolkv.config.StoreProperties;
 import jakarta.annotation.PreDestroy;
 import java.time.Clock;
 import java.util.Iterator;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -27,19 +30,24 @@ import org.springframework.stereotype.Component;
  * LRU hands out a victim under its own lock, then the victim leaves the map in a compute of its
  * own key. No thread ever holds the LRU lock while it waits for a key, so the two cannot deadlock.
  * Expired and flushed items are dropped lazily by the read that finds them, by the eviction that
- * reaches them, and by a sweep from {@link #stats()}.
+ * reaches them, and by a sweep that {@link #stats()} starts on the sweep executor (the background pool in the
+ * server), so that stats only reads counters.
  */
 @Component
 public class MemoryItemStore implements ItemStore, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(MemoryItemStore.class);
 
-    /** The value of an item that mg N created or md x emptied. */
-    private static final byte[] EMPTY = new byte[0];
+    /** Items one step of the sweep looks at before it queues the next step, so other background work interleaves. */
+    static final int SWEEP_STEP = 4096;
+    /** The longest number incr/decr writes: 2^64 - 1 has 20 digits. */
+    private static final int MAX_NUMBER_LENGTH = 20;
 
     private final Clock clock;
     private final long maxItemSize;
     private final long startMillis;
+    private final ValueMemory values;
+    private final DirectMemoryBudget budget;
 
     private final ConcurrentHashMap<Key, Item> map = new ConcurrentHashMap<>();
     private final ConcurrentSkipListMap<Key, Item> index = new ConcurrentSkipListMap<>();
@@ -50,8 +58,10 @@ public class MemoryItemStore implements ItemStore, AutoCloseable {
     private final AtomicBoolean sweepPending = new AtomicBoolean();
     /** The store second of the last expiry sweep, so stats() sweeps at most once a second. */
     private final AtomicLong lastExpirySweep = new AtomicLong(Long.MIN_VALUE);
-    /** A sweep is running: other stats() callers neither wait for it nor start a second one. */
+    /** A sweep is queued or running: other stats() callers neither wait for it nor start a second one. */
     private final AtomicBoolean sweeping = new AtomicBoolean();
+    /** Runs the sweep's steps: the background pool in the server, the caller's thread by default (tests). */
+    private final Executor sweeps;
 
     private final LongAdder totalItems = new LongAdder();
     private final LongAdder evictions = new LongAdder();
@@ -60,6 +70,8 @@ public class MemoryItemStore implements ItemStore, AutoCloseable {
     private final LongAdder reclaimed = new LongAdder();
     private final LongAdder getExpired = new LongAdder();
     private final LongAdder getFlushed = new LongAdder();
+    /** Writes refused because their value could not be allocated, even after evicting (memcached's outofmemory). */
+    private final LongAdder outOfMemory = new LongAdder();
     /** Eviction listeners that threw; the eviction itself stands. */
     private final LongAdder listenerFailures = new LongAdder();
 
@@ -69,13 +81,41 @@ public class MemoryItemStore implements ItemStore, AutoCloseable {
         this(properties, clock, EvictionListener.NONE);
     }
 
+    /**
+     * The server's store: sweeps run on the background pool, never on the event loop that asked for stats; the
+     * bound stays within the direct memory the JVM may allocate (checked at startup by {@code budget}).
+     */
     @Autowired
-    public MemoryItemStore(StoreProperties properties, Clock clock, ObjectProvider<EvictionListener> evictionListener) {
-        this(properties, clock, evictionListener.getIfAvailable(() -> EvictionListener.NONE));
+    public MemoryItemStore(StoreProperties properties, Clock clock, ObjectProvider<EvictionListener> evictionListener,
+                           BackgroundExecutor background, DirectMemoryBudget budget) {
+        this(properties, clock, evictionListener.getIfAvailable(() -> EvictionListener.NONE), ValueMemory.POOLED,
+                background::execute, budget);
     }
 
+    /** A store whose sweeps run on the thread that asks for stats. */
     public MemoryItemStore(StoreProperties properties, Clock clock, EvictionListener evictionListener) {
+        this(properties, clock, evictionListener, ValueMemory.POOLED, Runnable::run, DirectMemoryBudget.UNLIMITED);
+    }
+
+    /** A store whose values come from {@code valueAllocator} (direct buffers); tests pass one that can fail. */
+    public MemoryItemStore(StoreProperties properties, Clock clock, EvictionListener evictionListener,
+                           ByteBufAllocator valueAllocator) {
+        this(properties, clock, evictionListener, new ValueMemory(valueAllocator), Runnable::run,
+                DirectMemoryBudget.UNLIMITED);
+    }
+
+    /** A store whose sweep steps run on {@code sweeps}. */
+    public MemoryItemStore(StoreProperties properties, Clock clock, EvictionListener evictionListener,
+                           Executor sweeps) {
+        this(properties, clock, evictionListener, ValueMemory.POOLED, sweeps, DirectMemoryBudget.UNLIMITED);
+    }
+
+    private MemoryItemStore(StoreProperties properties, Clock clock, EvictionListener evictionListener,
+                            ValueMemory values, Executor sweeps, DirectMemoryBudget budget) {
         this.clock = clock;
+        this.budget = budget;
+        this.values = values;
+        this.sweeps = sweeps;
         this.evictionListener = evictionListener;
         this.maxItemSize = properties.maxItemSize().toBytes();
         this.startMillis = clock.millis();
@@ -132,43 +172,71 @@ public class MemoryItemStore implements ItemStore, AutoCloseable {
      * that a listener that throws cannot abort the removal half-way; its failure is counted and logged.
      */
     private void evictToBound(Item keep) {
-        while (lru.overLimit()) {
-            Item victim = lru.pollVictim(keep);
-            if (victim == null) {
+        while (lru.overLimit() && evictOne(lru.pollVictim(keep)) >= 0) {
+            // each round takes the LRU's next victim
+        }
+    }
+
+    /**
+     * After a value's allocation failed: frees at least the memory the value needs from the LRU's tail (at least
+     * one item, never the key's own), as memcached evicts when its allocation fails, so the caller can try once
+     * more. The pool may still refuse (the memory it lacks may be held outside the store); the caller then answers
+     * out of memory.
+     */
+    private void freeFor(Key key, int valueLength) {
+        Item spared = map.get(key); // memcached's tail pull skips the item the write holds
+        long needed = Math.max(1, ValueMemory.allocatedBytes(valueLength));
+        long freed = 0;
+        while (freed < needed) {
+            long footprint = evictOne(lru.pollVictimForRoom(spared));
+            if (footprint < 0) {
                 return;
             }
-            long now = nowSeconds();
-            boolean[] evicted = { false };
-            boolean[] removed = { false };
-            map.computeIfPresent(victim.key(), (k, current) -> {
-                if (current != victim) {
-                    return current; // replaced meanwhile: the replacement is linked, nothing to drop
-                }
-                try {
-                    index.remove(k);
-                } catch (Throwable t) {
-                    lru.link(victim); // the victim stays, whole: map, index and LRU agree
-                    throw t;
-                }
-                if (live(victim, now)) {
-                    evictions.increment();
-                    if (!victim.fetched()) {
-                        evictedUnfetched.increment();
-                    }
-                    evicted[0] = true;
-                } else {
-                    countReclaimed(victim); // memcached reclaims a dead tail item rather than evict
-                }
-                removed[0] = true;
-                return null;
-            });
-            if (evicted[0]) {
-                notifyEvicted(victim, now);
-            }
-            if (removed[0]) {
-                victim.release(); // the store's reference, given back after the listener read the item
-            }
+            freed += footprint;
         }
+    }
+
+    /**
+     * Takes {@code victim}, which the LRU just unlinked, out of the store; its footprint, or -1 for no victim. A
+     * victim replaced meanwhile frees nothing here (its replacement is linked).
+     */
+    private long evictOne(Item victim) {
+        if (victim == null) {
+            return -1;
+        }
+        long now = nowSeconds();
+        boolean[] evicted = { false };
+        boolean[] removed = { false };
+        map.computeIfPresent(victim.key(), (k, current) -> {
+            if (current != victim) {
+                return current; // replaced meanwhile: the replacement is linked, nothing to drop
+            }
+            try {
+                index.remove(k);
+            } catch (Throwable t) {
+                lru.link(victim); // the victim stays, whole: map, index and LRU agree
+                throw t;
+            }
+            if (live(victim, now)) {
+                evictions.increment();
+                if (!victim.fetched()) {
+                    evictedUnfetched.increment();
+                }
+                evicted[0] = true;
+            } else {
+                countReclaimed(victim); // memcached reclaims a dead tail item rather than evict
+            }
+            removed[0] = true;
+            return null;
+        });
+        if (evicted[0]) {
+            notifyEvicted(victim, now);
+        }
+        if (removed[0]) {
+            victim.release(); // the store's reference, given back after the listener read the item
+            return victim.footprint();
+        }
+        return 0;
     }
 
     private void notifyEvicted(Item victim, long now) {
@@ -299,7 +367,7 @@ public class MemoryItemStore implements ItemStore, AutoCloseable {
                     return null;
                 }
                 // mg N: the first reader to miss creates an empty item and wins its recache
-                Item created = new Item(k, ValueMemory.of(EMPTY), 0, Exptime.toExpiresAt(request.vivifyExptime(), now),
+                Item created = new Item(k, ValueMemory.empty(), 0, Exptime.toExpiresAt(request.vivifyExptime(), now),
                         claimCas(0), now, false);
                 created.markTokenSent();
                 totalItems.increment();
@@ -415,27 +483,75 @@ public class MemoryItemStore implements ItemStore, AutoCloseable {
         return touched[0];
     }
 
+    /**
+     * A value the pool could not allocate: the LRU's tail makes room and the write runs once more; a second
+     * refusal is counted and answered as memcached does: out of memory, except append and prepend, whose
+     * combined value memcached fails to allocate as "not stored"; a failed set also drops the key's old value,
+     * so that it does not outlive the write (memcached unlinks it too).
+     */
     @Override
     public StoreResult store(StoreRequest request) {
         if (request.value().length > maxItemSize) {
             return StoreResult.NOT_STORED;
         }
+        StoreResult result = storeOnce(request);
+        if (result.outcome() != StoreResult.Outcome.NO_MEMORY) {
+            return result;
+        }
+        freeFor(request.key(), request.value().length);
+        result = storeOnce(request);
+        if (result.outcome() != StoreResult.Outcome.NO_MEMORY) {
+            return result;
+        }
+        outOfMemory.increment();
+        StoreMode mode = request.mode();
+        if (mode == StoreMode.APPEND || mode == StoreMode.PREPEND) {
+            return StoreResult.NOT_STORED;
+        }
+        if (mode == StoreMode.SET && request.compareCas() == 0) {
+            delete(request.key(), 0, false);
+        }
+        return result;
+    }
+
+    /**
+     * One attempt at a store. A new value is allocated before the key's compute (append and prepend, which
+     * need the current value, allocate inside it, before anything changes), so a refused allocation leaves the
+     * key as it was; the buffer goes back if the compute does not store it.
+     */
+    private StoreResult storeOnce(StoreRequest request) {
+        StoreMode mode = request.mode();
+        boolean combines = mode == StoreMode.APPEND || mode == StoreMode.PREPEND;
+        ByteBuf[] fresh = { combines ? null : values.copyOf(request.value()) };
+        if (!combines && fresh[0] == null) {
+            return StoreResult.NO_MEMORY;
+        }
         StoreResult[] result = { StoreResult.NOT_STORED };
-        update(request.key(), (k, old) -> {
-            long now = nowSeconds();
-            Item cur = liveOrReclaim(old, now);
-            Item next = decideStore(request, k, cur, now, result);
-            if (next == null) {
-                return cur;
+        try {
+            update(request.key(), (k, old) -> {
+                long now = nowSeconds();
+                Item cur = liveOrReclaim(old, now);
+                Item next = decideStore(request, k, cur, now, fresh, result);
+                if (next == null) {
+                    return cur;
+                }
+                totalItems.increment();
+                return keep(next, now);
+            });
+        } finally {
+            if (fresh[0] != null) {
+                fresh[0].release(); // allocated for a write that did not store it
             }
-            totalItems.increment();
-            return keep(next, now);
-        });
+        }
         return result[0];
     }
 
-    /** The item to store, or null with {@code result[0]} set when nothing is stored. */
-    private Item decideStore(StoreRequest request, Key key, Item cur, long now, StoreResult[] result) {
+    /**
+     * The item to store, or null with {@code result[0]} set when nothing is stored. The item takes the value in
+     * {@code fresh[0]} (which is then cleared); append and prepend allocate theirs here.
+     */
+    private Item decideStore(StoreRequest request, Key key, Item cur, long now, ByteBuf[] fresh,
+                             StoreResult[] result) {
         StoreMode mode = request.mode();
         boolean stale = false;
         // memcached 1.6.18: add ignores a CAS; append and prepend of a missing key are "not stored" before any CAS
@@ -485,14 +601,19 @@ public class MemoryItemStore implements ItemStore, AutoCloseable {
         if (stale) {
             expiresAt = cur.expiresAt(); // memcached keeps the TTL of the item it invalidates
         }
-        long cas = claimCas(request.newCas());
-        result[0] = StoreResult.stored(cas);
         // append/prepend read cur's value here, in the key's compute, where the store's reference keeps it
         ByteBuf stored = switch (mode) {
-            case APPEND -> ValueMemory.concat(cur.value(), Unpooled.wrappedBuffer(value));
-            case PREPEND -> ValueMemory.concat(Unpooled.wrappedBuffer(value), cur.value());
-            default -> ValueMemory.of(value);
+            case APPEND -> values.concat(cur.value(), Unpooled.wrappedBuffer(value));
+            case PREPEND -> values.concat(Unpooled.wrappedBuffer(value), cur.value());
+            default -> fresh[0];
         };
+        if (stored == null) {
+            result[0] = StoreResult.NO_MEMORY;
+            return null;
+        }
+        fresh[0] = null;
+        long cas = claimCas(request.newCas());
+        result[0] = StoreResult.stored(cas);
         Item next = new Item(key, stored, flags, expiresAt, cas, now, stale);
         // a stale value stored over a stale item leaves the recache token where it was
         return stale ? next.inheritToken(cur) : next;
@@ -503,8 +624,22 @@ public class MemoryItemStore implements ItemStore, AutoCloseable {
         return null;
     }
 
+    /** As {@link #store}: a refused allocation makes room from the LRU's tail and runs once more, then fails. */
     @Override
     public ArithmeticResult arithmetic(Arithmetic request) {
+        ArithmeticResult result = arithmeticOnce(request);
+        if (result.outcome() == ArithmeticResult.Outcome.NO_MEMORY) {
+            freeFor(request.key(), MAX_NUMBER_LENGTH);
+            result = arithmeticOnce(request);
+            if (result.outcome() == ArithmeticResult.Outcome.NO_MEMORY) {
+                outOfMemory.increment();
+            }
+        }
+        return result;
+    }
+
+    /** One attempt; the new number is allocated inside the key's compute (it needs the current value) before anything changes. */
+    private ArithmeticResult arithmeticOnce(Arithmetic request) {
         ArithmeticResult[] result = { ArithmeticResult.NOT_FOUND };
         update(request.key(), (k, old) -> {
             long now = nowSeconds();
@@ -514,8 +649,13 @@ public class MemoryItemStore implements ItemStore, AutoCloseable {
                     return null;
                 }
                 // ma N: create with J's initial value and return it as is (no delta applied)
+                ByteBuf initial = values.copyOf(DecimalValue.format(request.initial()));
+                if (initial == null) {
+                    result[0] = ArithmeticResult.NO_MEMORY;
+                    return null;
+                }
                 long cas = claimCas(0);
-                Item created = new Item(k, ValueMemory.of(DecimalValue.format(request.initial())), 0,
+                Item created = new Item(k, initial, 0,
                         Exptime.toExpiresAt(request.vivifyExptime(), now), cas, now, false);
                 totalItems.increment();
                 result[0] = new ArithmeticResult(ArithmeticResult.Outcome.OK, request.initial(), created, true);
@@ -537,10 +677,14 @@ public class MemoryItemStore implements ItemStore, AutoCloseable {
             } else {
                 updated = Long.compareUnsigned(value, delta) < 0 ? 0 : value - delta;
             }
+            ByteBuf number = values.copyOf(DecimalValue.formatInPlace(updated, cur.valueLength()));
+            if (number == null) {
+                result[0] = ArithmeticResult.NO_MEMORY;
+                return cur;
+            }
             long cas = claimCas(0);
             long expiresAt = request.touchExptime() == null ? cur.expiresAt()
                     : Exptime.toExpiresAt(request.touchExptime(), now);
-            ByteBuf number = ValueMemory.of(DecimalValue.formatInPlace(updated, cur.valueLength()));
             Item next = new Item(k, number, cur.flags(), expiresAt, cas, now, cur.stale())
                     .inheritToken(cur);
             result[0] = new ArithmeticResult(ArithmeticResult.Outcome.OK, updated, next);
@@ -575,7 +719,7 @@ public class MemoryItemStore implements ItemStore, AutoCloseable {
             if (request.dropValue()) {
                 // md x: the key stays, with an empty value, the given flags and TTL, and its CAS
                 long exptime = request.newExptime() == null ? 0 : request.newExptime();
-                next = new Item(k, ValueMemory.of(EMPTY), request.flags(), Exptime.toExpiresAt(exptime, now), cur.cas(), now, false);
+                next = new Item(k, ValueMemory.empty(), request.flags(), Exptime.toExpiresAt(exptime, now), cur.cas(), now, false);
             }
             if (request.invalidate()) {
                 // md I: keep the item but mark it stale under a new CAS; the next reader wins
@@ -604,36 +748,69 @@ public class MemoryItemStore implements ItemStore, AutoCloseable {
     }
 
     /**
-     * Removes the items a flush invalidated or that expired, so that counts and memory reflect
-     * them (memcached's LRU crawler does this in the background). O(items), so it runs from
-     * stats() rather than from flush_all itself, and for expiry at most once per second and only
-     * while some item has an expiry; reads and eviction already drop dead items they meet.
+     * Starts a sweep of the index for the items a flush invalidated or that expired, so that counts and memory
+     * reflect them (memcached's LRU crawler does this in the background): when a flush is due, or at most once a
+     * second while some item has an expiry. Single flight: while one is queued or running, nothing more starts and
+     * the caller reports what is held now. The walk itself runs on the sweep executor, never on the caller.
      */
-    private void sweepDead() {
+    private void requestSweep() {
         if (!sweeping.compareAndSet(false, true)) {
-            return; // single flight: another thread's sweep is under way; report what is held now
+            return;
         }
+        boolean started = false;
         try {
-            sweepDeadOnce();
+            long now = nowSeconds();
+            boolean flushDue = sweepPending.getAndSet(false) | horizon.get().delayedDue(now);
+            long last = lastExpirySweep.get();
+            boolean expiryDue = lru.itemsWithExpiry() > 0 && last != now && lastExpirySweep.compareAndSet(last, now);
+            if (!flushDue && !expiryDue) {
+                return;
+            }
+            FlushHorizon settled = flushDue ? horizon.updateAndGet(h -> h.settled(now)) : horizon.get();
+            sweeps.execute(() -> sweepStep(null, now, settled, 0, 0));
+            started = true;
         } finally {
-            sweeping.set(false);
+            if (!started) {
+                sweeping.set(false);
+            }
         }
     }
 
-    private void sweepDeadOnce() {
-        long now = nowSeconds();
-        boolean flushDue = sweepPending.getAndSet(false) | horizon.get().delayedDue(now);
-        long last = lastExpirySweep.get();
-        boolean expiryDue = lru.itemsWithExpiry() > 0 && last != now && lastExpirySweep.compareAndSet(last, now);
-        if (!flushDue && !expiryDue) {
-            return;
-        }
-        FlushHorizon settled = flushDue ? horizon.updateAndGet(h -> h.settled(now)) : horizon.get();
-        index.forEach((key, item) -> {
-            if (item.expiredAt(now) || settled.flushed(item, now)) {
-                removeDead(key, item, false);
+    /**
+     * One bounded step of a sweep: up to {@link #SWEEP_STEP} items after {@code after} (null: from the first key);
+     * then the next step is queued, or the sweep reports what it removed and ends.
+     */
+    private void sweepStep(Key after, long now, FlushHorizon settled, long checkedBefore, long removedBefore) {
+        boolean queuedNext = false;
+        try {
+            Iterator<java.util.Map.Entry<Key, Item>> items =
+                    (after == null ? index : index.tailMap(after, false)).entrySet().iterator();
+            long checked = checkedBefore;
+            long removed = removedBefore;
+            Key last = null;
+            for (int n = 0; n < SWEEP_STEP && items.hasNext(); n++) {
+                var entry = items.next();
+                last = entry.getKey();
+                Item item = entry.getValue();
+                checked++;
+                if ((item.expiredAt(now) || settled.flushed(item, now)) && removeDead(last, item, false)) {
+                    removed++;
+                }
             }
-        });
+            if (items.hasNext()) {
+                Key from = last;
+                long c = checked;
+                long r = removed;
+                sweeps.execute(() -> sweepStep(from, now, settled, c, r));
+                queuedNext = true;
+            } else {
+                log.debug("expiry sweep: {} items checked, {} expired or flushed removed", checked, removed);
+            }
+        } finally {
+            if (!queuedNext) {
+                sweeping.set(false);
+            }
+        }
     }
 
     @Override
@@ -649,7 +826,7 @@ public class MemoryItemStore implements ItemStore, AutoCloseable {
 
     @Override
     public StoreStats stats() {
-        sweepDead();
+        requestSweep();
         return new StoreStats(
                 map.mappingCount(),
                 totalItems.sum(),
@@ -663,7 +840,8 @@ public class MemoryItemStore implements ItemStore, AutoCloseable {
                 getFlushed.sum(),
                 lru.hotItems(),
                 lru.warmItems(),
-                lru.coldItems());
+                lru.coldItems(),
+                outOfMemory.sum());
     }
 
     @Override
@@ -689,12 +867,16 @@ public class MemoryItemStore implements ItemStore, AutoCloseable {
 
     /** The LRU owns the bound, so that two concurrent changes cannot leave bound and segment shares apart. */
     @Override
-    public void maxMemory(long bytes) {
+    public boolean maxMemory(long bytes) {
         if (bytes < maxItemSize) {
             throw new IllegalArgumentException("max memory " + bytes + " below the item size limit " + maxItemSize);
         }
+        if (!budget.fits(bytes)) {
+            return false; // the pool would refuse values the store believes it has room for
+        }
         lru.limit(bytes);
         evictToBound(null); // a lower bound evicts at once, on this thread
+        return true;
     }
 
     @Override

@@ -155,8 +155,20 @@ final class SegmentedLru {
      * readable by the next get. Null when within the bound or empty.
      */
     synchronized Item pollVictim(Item keep) {
+        return bytes > maxBytes ? takeVictim(keep, false) : null;
+    }
+
+    /**
+     * {@link #pollVictim} within the bound too, for a value whose allocation failed: the pool needs room. {@code
+     * keep} (the item the failed write works on) is never taken, even when alone: null then.
+     */
+    synchronized Item pollVictimForRoom(Item keep) {
+        return takeVictim(keep, true);
+    }
+
+    private Item takeVictim(Item keep, boolean spareAlways) {
         int rescues = RESCUE_BUDGET;
-        while (bytes > maxBytes) {
+        for (;;) {
             Item victim = tailExcept(cold, keep);
             if (victim != null && victim.active() && rescues-- > 0) {
                 cold.remove(victim);
@@ -176,7 +188,7 @@ final class SegmentedLru {
             if (victim == null) {
                 victim = tailExcept(hot, keep);
             }
-            if (victim == null) {
+            if (victim == null && !spareAlways) {
                 victim = keep != null && keep.lruSegment != NONE ? keep : null;
             }
             if (victim == null) {
@@ -186,7 +198,6 @@ final class SegmentedLru {
             count(victim, -1);
             return victim;
         }
-        return null;
     }
 
     /** The list's tail, or the item before it when the tail is {@code keep}. */

@@ -16,6 +16,8 @@ package io.spoolkv.store;
  * @param hotItems items in the segmented LRU's HOT list (memcached's number_hot)
  * @param warmItems items in WARM (number_warm)
  * @param coldItems items in COLD (number_cold)
+ * @param outOfMemory writes refused because their value's memory could not be allocated, even after evicting
+ *     (memcached's outofmemory)
  */
 public record StoreStats(
         long currItems,
@@ -30,5 +32,6 @@ public record StoreStats(
         long getFlushed,
         long hotItems,
         long warmItems,
-        long coldItems) {
+        long coldItems,
+        long outOfMemory) {
 }

@@ -1,13 +1,16 @@
 package io.spoolkv.store;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.Unpooled;
+import io.netty.util.internal.OutOfDirectMemoryError;
 
 /**
  * Where item values live: Netty's pooled direct memory, outside the heap the GC traces and copies. One job:
  * allocate a value and say what it really occupies, so the store's bound charges the pool's size class, not
- * the requested length.
+ * the requested length. An allocation the direct-memory limit refuses answers null instead of throwing, so the
+ * store can free memory and try again, or answer "out of memory", without aborting a key's compute.
  */
 final class ValueMemory {
 
@@ -16,26 +19,55 @@ final class ValueMemory {
     /** Netty's smallest size-class spacing (its quantum). */
     private static final int QUANTUM = 16;
 
-    private ValueMemory() {
+    /** Values come from Netty's shared pool. */
+    static final ValueMemory POOLED = new ValueMemory(POOL);
+
+    private final ByteBufAllocator allocator;
+
+    ValueMemory(ByteBufAllocator allocator) {
+        this.allocator = allocator;
     }
 
-    /** A value buffer holding {@code bytes}, with one reference for the item that takes it. */
-    static ByteBuf of(byte[] bytes) {
-        if (bytes.length == 0) {
-            return Unpooled.EMPTY_BUFFER; // nothing to allocate; releasing it is a no-op
-        }
-        return POOL.directBuffer(bytes.length, bytes.length).writeBytes(bytes);
+    /** A value that needs no memory (mg N, md x): releasing it is a no-op. */
+    static ByteBuf empty() {
+        return Unpooled.EMPTY_BUFFER;
     }
 
-    /** A value buffer holding {@code first} then {@code second} (append, prepend), copied once. */
-    static ByteBuf concat(ByteBuf first, ByteBuf second) {
-        int length = first.readableBytes() + second.readableBytes();
-        if (length == 0) {
-            return Unpooled.EMPTY_BUFFER;
-        }
-        return POOL.directBuffer(length, length)
+    /** A value buffer holding {@code bytes}, with one reference for the item that takes it; null when out of memory. */
+    ByteBuf copyOf(byte[] bytes) {
+        ByteBuf value = allocate(bytes.length);
+        return value == null ? null : value.writeBytes(bytes);
+    }
+
+    /** A value buffer holding {@code first} then {@code second} (append, prepend), copied once; null when out of memory. */
+    ByteBuf concat(ByteBuf first, ByteBuf second) {
+        ByteBuf value = allocate(first.readableBytes() + second.readableBytes());
+        return value == null ? null : value
                 .writeBytes(first, first.readerIndex(), first.readableBytes())
                 .writeBytes(second, second.readerIndex(), second.readableBytes());
+    }
+
+    private ByteBuf allocate(int length) {
+        if (length == 0) {
+            return Unpooled.EMPTY_BUFFER; // nothing to allocate; releasing it is a no-op
+        }
+        try {
+            return allocator.directBuffer(length, length);
+        } catch (OutOfMemoryError e) {
+            if (isDirectMemoryExhausted(e)) {
+                return null;
+            }
+            throw e; // the heap itself: nothing the store can free helps
+        }
+    }
+
+    /**
+     * Netty's own limit ({@link OutOfDirectMemoryError}) or the JVM's ({@code -XX:MaxDirectMemorySize}, which
+     * {@code java.nio.Bits} reports as "Cannot reserve ... direct buffer memory").
+     */
+    static boolean isDirectMemoryExhausted(OutOfMemoryError e) {
+        return e instanceof OutOfDirectMemoryError
+                || (e.getMessage() != null && e.getMessage().contains("direct buffer memory"));
     }
 
     /**

@@ -30,6 +30,8 @@ public final class BinaryCommandExecutor implements BinaryRequestRunner {
 
     /** memcached's "fail if missing" expiry for increment and decrement: never create the item. */
     private static final long NO_AUTO_CREATE = 0xffffffffL;
+    /** A store's out-of-memory message: memcached's text error without its "SERVER_ERROR " prefix. */
+    private static final byte[] OUT_OF_MEMORY_STORING = "out of memory storing object".getBytes(StandardCharsets.US_ASCII);
 
     private final CacheCommands commands;
     private final StatsGroups groups;
@@ -147,6 +149,9 @@ public final class BinaryCommandExecutor implements BinaryRequestRunner {
             case STORED -> BinaryResponse.ok(c, result.cas());
             case EXISTS -> BinaryResponse.error(c, KEY_EEXISTS);
             case NOT_FOUND -> BinaryResponse.error(c, KEY_ENOENT);
+            // memcached sends its text error without the "SERVER_ERROR " prefix
+            case NO_MEMORY -> new BinaryResponse(c.opcode(), ENOMEM, c.opaque(), 0, BinaryResponse.NONE,
+                    BinaryResponse.NONE, OUT_OF_MEMORY_STORING);
             // memcached names why an add or replace did not store; append and prepend just did not
             case NOT_STORED -> BinaryResponse.error(c, mode == StoreMode.ADD ? KEY_EEXISTS
                     : mode == StoreMode.REPLACE ? KEY_ENOENT : NOT_STORED);
@@ -179,6 +184,7 @@ public final class BinaryCommandExecutor implements BinaryRequestRunner {
             case NOT_FOUND -> BinaryResponse.error(c, KEY_ENOENT);
             case EXISTS -> BinaryResponse.error(c, KEY_EEXISTS);
             case NON_NUMERIC -> BinaryResponse.error(c, DELTA_BADVAL);
+            case NO_MEMORY -> BinaryResponse.error(c, ENOMEM);
         };
     }
 

@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.memcache.binary.BinaryMemcacheResponseStatus;
 import io.spoolkv.protocol.HeldValues;
+import io.spoolkv.protocol.ReleaseOnce;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -13,7 +14,12 @@ import java.nio.charset.StandardCharsets;
  * else, a wrapper of the bytes built here. Released once, by the encoder or by Netty when a write fails.
  */
 public record BinaryResponse(byte opcode, short status, int opaque, long cas, byte[] extras, byte[] key,
-                             ByteBuf value) implements HeldValues, BinaryReply {
+                             ByteBuf value, ReleaseOnce once) implements HeldValues, BinaryReply {
+
+    /** A response that owns one reference to {@code value}, given back by its first release. */
+    public BinaryResponse(byte opcode, short status, int opaque, long cas, byte[] extras, byte[] key, ByteBuf value) {
+        this(opcode, status, opaque, cas, extras, key, value, new ReleaseOnce());
+    }
 
     /** A response whose value is built from bytes (messages, stats, numbers). */
     public BinaryResponse(byte opcode, short status, int opaque, long cas, byte[] extras, byte[] key, byte[] value) {
@@ -44,6 +50,7 @@ public record BinaryResponse(byte opcode, short status, int opaque, long cas, by
             case BinaryMemcacheResponseStatus.DELTA_BADVAL -> "Non-numeric server-side value for incr or decr";
             case BinaryMemcacheResponseStatus.UNKNOWN_COMMAND -> "Unknown command";
             case BinaryMemcacheResponseStatus.AUTH_ERROR -> "Auth failure.";
+            case BinaryMemcacheResponseStatus.ENOMEM -> "Out of memory";
             default -> "";
         };
         return text.getBytes(StandardCharsets.US_ASCII);

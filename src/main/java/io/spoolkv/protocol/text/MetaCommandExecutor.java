@@ -126,6 +126,7 @@ final class MetaCommandExecutor {
             case NOT_STORED -> reply("NS", m, 0L);
             case EXISTS -> reply("EX", m, 0L);
             case NOT_FOUND -> reply("NF", m, 0L);
+            case NO_MEMORY -> TextCommandExecutor.OUT_OF_MEMORY_STORING;
         };
     }
 
@@ -175,6 +176,7 @@ final class MetaCommandExecutor {
             case NOT_FOUND -> reply("NF", m, null);
             case EXISTS -> reply("EX", m, null);
             case NON_NUMERIC -> TextResponse.Line.of(NON_NUMERIC);
+            case NO_MEMORY -> TextCommandExecutor.OUT_OF_MEMORY;
         };
     }
 

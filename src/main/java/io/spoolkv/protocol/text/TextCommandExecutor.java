@@ -19,6 +19,10 @@ public final class TextCommandExecutor {
     private static final TextResponse.Line NON_NUMERIC =
             TextResponse.Line.of("CLIENT_ERROR cannot increment or decrement non-numeric value");
 
+    /** memcached's answers when an item's memory cannot be allocated: a store's, and incr/decr's. */
+    static final TextResponse.Line OUT_OF_MEMORY_STORING = TextResponse.Line.of("SERVER_ERROR out of memory storing object");
+    static final TextResponse.Line OUT_OF_MEMORY = TextResponse.Line.of("SERVER_ERROR out of memory");
+
     private static final TextResponse.Line VERSION = TextResponse.Line.of("VERSION " + StatsReporter.VERSION);
     private static final TextResponse.Line RESET = TextResponse.Line.of("RESET");
     private static final TextResponse.Line DETAIL_USAGE = TextResponse.Line.of("CLIENT_ERROR usage: stats detail on|off|dump");
@@ -26,6 +30,8 @@ public final class TextCommandExecutor {
             TextResponse.Line.of("MEMLIMIT_TOO_SMALL cannot set maxbytes to less than 8m");
     private static final TextResponse.Line MEMLIMIT_NOT_BYTES =
             TextResponse.Line.of("MEMLIMIT_ADJUST_FAILED input value is megabytes not bytes");
+    private static final TextResponse.Line MEMLIMIT_OUT_OF_BOUNDS =
+            TextResponse.Line.of("MEMLIMIT_ADJUST_FAILED out of bounds or unable to adjust");
     /** memcached's smallest cache_memlimit, in megabytes. */
     private static final long MIN_MEMLIMIT_MB = 8;
 
@@ -101,6 +107,7 @@ public final class TextCommandExecutor {
             case NOT_STORED -> TextResponse.Line.NOT_STORED;
             case EXISTS -> TextResponse.Line.EXISTS;
             case NOT_FOUND -> TextResponse.Line.NOT_FOUND;
+            case NO_MEMORY -> OUT_OF_MEMORY_STORING;
         };
     }
 
@@ -110,6 +117,7 @@ public final class TextCommandExecutor {
             case OK -> new TextResponse.Number(result.value());
             case NOT_FOUND, EXISTS -> TextResponse.Line.NOT_FOUND;
             case NON_NUMERIC -> NON_NUMERIC;
+            case NO_MEMORY -> OUT_OF_MEMORY;
         };
     }
 
@@ -181,8 +189,8 @@ public final class TextCommandExecutor {
             return TextResponse.Line.of("MEMLIMIT_TOO_SMALL cannot set maxbytes below item_size_max ("
                     + commands.maxItemSize() + " bytes)");
         }
-        commands.maxMemory(bytes);
-        return TextResponse.Line.OK;
+        // memcached's answer when it cannot adjust; here, a bound the JVM's direct memory cannot hold
+        return commands.maxMemory(bytes) ? TextResponse.Line.OK : MEMLIMIT_OUT_OF_BOUNDS;
     }
 
     private static TextResponse quietly(boolean noreply, TextResponse response) {

@@ -5,6 +5,7 @@ import static io.spoolkv.protocol.HeldValues.ZERO_COPY_BYTES;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.spoolkv.protocol.HeldValues;
+import io.spoolkv.protocol.ReleaseOnce;
 import io.spoolkv.command.Stat;
 import io.spoolkv.store.Item;
 import java.nio.charset.StandardCharsets;
@@ -57,9 +58,14 @@ public sealed interface TextResponse {
      * VALUE blocks of a get/gets/gat/gats answer, and END if {@code end}. A large answer is written as several
      * of these, so no buffer ever holds more than a batch of small values or one large one. The items are
      * retained for this reply (the store handed them out so); large values leave without a copy
-     * ({@link #encode(ByteBufAllocator, List)}) and the reply's release gives the items back.
+     * ({@link #encode(ByteBufAllocator, List)}) and the reply's first release gives the items back.
      */
-    record Values(List<Item> items, boolean withCas, boolean end) implements TextResponse, HeldValues {
+    record Values(List<Item> items, boolean withCas, boolean end, ReleaseOnce once)
+            implements TextResponse, HeldValues {
+
+        public Values(List<Item> items, boolean withCas, boolean end) {
+            this(items, withCas, end, new ReleaseOnce());
+        }
 
         private static final byte[] VALUE = "VALUE ".getBytes(StandardCharsets.ISO_8859_1);
         private static final byte[] END = "END\r\n".getBytes(StandardCharsets.ISO_8859_1);
