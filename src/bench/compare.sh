@@ -27,7 +27,7 @@ for name in before after; do
     jar=$BEFORE; [ $name = after ] && jar=$AFTER
     cp "$jar" "$WORK/$name.jar"
     PORT[$name]=$(port); HTTP[$name]=$(port)
-    java -Xms2g -Xmx2g -XX:MaxDirectMemorySize=256m -jar "$WORK/$name.jar" \
+    java -Xms2g -Xmx2g -XX:MaxDirectMemorySize=1200m -jar "$WORK/$name.jar" \
         --spoolkv.server.host=127.0.0.1 --spoolkv.server.port="${PORT[$name]}" --server.port="${HTTP[$name]}" \
         --server.address=127.0.0.1 --spoolkv.spool.mode=spooled --spoolkv.store.max-memory=1GB \
         > "$WORK/$name.log" 2>&1 &

@@ -51,8 +51,8 @@ MEMCACHED_PORT=$(free_port)
 IPERF_PORT=$(free_port)
 MC_USER=()
 [ "$(id -u)" = 0 ] && MC_USER=(-u root) # memcached refuses to run as root without -u
-SERVER_JVM=(-Xms2g -Xmx2g -XX:MaxDirectMemorySize=256m)
-MAX_DIRECT=$((256 * 1024 * 1024))
+SERVER_JVM=(-Xms2g -Xmx2g -XX:MaxDirectMemorySize=1200m) # max-memory 1GB + the spool budget must fit (the server refuses less)
+MAX_DIRECT=$((1200 * 1024 * 1024))
 
 log() { printf '[bench %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
 
@@ -206,7 +206,7 @@ PIDS=()
 # ---- store: LRU under pressure, RSS with the store full (memcached beside; docs/store.md) ------------------
 if [ "${BENCH_STORE:-1}" = 1 ]; then
     log "store checks (src/bench/store_check.py)"
-    python3 src/bench/store_check.py --jar "$WORK/spoolkv.jar" --jvm "-Xmx1300m -XX:MaxDirectMemorySize=128m" \
+    python3 src/bench/store_check.py --jar "$WORK/spoolkv.jar" --jvm "-Xmx512m -XX:MaxDirectMemorySize=1300m" \
         --json "$OUT/store.json" > "$RAW/store.log" 2>&1
 fi
 # ---- get/set at 2 GB held, memcached beside (issue 10's shape) ----------------------------------------------

@@ -186,7 +186,7 @@ def run(server, start, checks, results, histogram=None):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--jar", default="target/spoolkv.jar")
-    parser.add_argument("--jvm", default="-Xmx2g -XX:MaxDirectMemorySize=256m")
+    parser.add_argument("--jvm", default="-Xmx512m -XX:MaxDirectMemorySize=1300m")
     parser.add_argument("--only", choices=["lru", "rss"])
     parser.add_argument("--json")
     parser.add_argument("--servers", default="memcached,spoolkv", help="comma-separated: memcached, spoolkv")
