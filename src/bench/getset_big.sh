@@ -106,7 +106,10 @@ s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
 s.sendall(b"stats\r\n")
 buf = b""
 while not buf.endswith(b"END\r\n"):
-    buf += s.recv(65536)
+    chunk = s.recv(65536)
+    if not chunk:
+        sys.exit("server closed before END")
+    buf += chunk
 print(next(l.split()[2].decode() for l in buf.splitlines() if l.startswith(b"STAT curr_items ")))
 PY
 )

@@ -203,10 +203,11 @@ final class GetSetLoad {
                         continue;
                     }
                     latency.recordValue(Math.min(System.nanoTime() - c.sentAt, MAX_LATENCY_NS));
-                    if (c.get && c.in.get(0) == 'E') { // END alone: the key was not found
+                    boolean plainError = c.in.get(0) == 'E' && c.in.get(1) == 'R'; // ERROR, not END
+                    if (c.get && c.in.get(0) == 'E' && !plainError) { // END alone: the key was not found
                         misses.incrementAndGet();
                     }
-                    if (c.in.get(0) == 'C' || c.in.get(0) == 'S' && c.in.get(1) == 'E') { // CLIENT_/SERVER_ERROR
+                    if (plainError || c.in.get(0) == 'C' || c.in.get(0) == 'S' && c.in.get(1) == 'E') { // *ERROR
                         errors.incrementAndGet();
                     }
                     c.in.clear();

@@ -44,7 +44,10 @@ final class TextCommandParser {
 
     /** Parses the line of {@code length} bytes at {@code index} of {@code in}; the buffer is not changed. */
     ParsedLine parse(ByteBuf in, int index, int length) {
-        return parse(LineTokens.forThread().read(in, index, length));
+        // A long multi-get line gets a tokenizer of its own: the thread's one would keep arrays the size of the
+        // longest line it ever read (up to max-retrieval-line, plus its offsets) for the life of the event loop.
+        LineTokens tokens = length > TextRequestDecoder.MAX_LINE ? new LineTokens() : LineTokens.forThread();
+        return parse(tokens.read(in, index, length));
     }
 
     /** Parses a line given as text (ISO-8859-1); tests use it. */

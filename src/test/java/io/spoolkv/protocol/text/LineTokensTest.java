@@ -70,8 +70,16 @@ class LineTokensTest {
     @Test
     void keysDoNotShareTheReusedLine() {
         LineTokens tokens = new LineTokens();
-        Key first = tokens.read("get alpha").key(1);
-        tokens.read("get omega");
+        io.netty.buffer.ByteBuf alpha = io.netty.buffer.Unpooled.copiedBuffer("get alpha", StandardCharsets.ISO_8859_1);
+        io.netty.buffer.ByteBuf omega = io.netty.buffer.Unpooled.copiedBuffer("get omega", StandardCharsets.ISO_8859_1);
+        Key first;
+        try {
+            first = tokens.read(alpha, 0, alpha.readableBytes()).key(1); // the path that reuses the line array
+            tokens.read(omega, 0, omega.readableBytes());
+        } finally {
+            alpha.release();
+            omega.release();
+        }
         assertThat(first).isEqualTo(Key.of("alpha"));
         assertThat(tokens.key(1)).isEqualTo(Key.of("omega"));
     }
