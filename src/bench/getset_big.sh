@@ -47,8 +47,8 @@ cleanup() {
     for pid in "${PIDS[@]:-}"; do
         [ -n "$pid" ] && kill "$pid" 2>/dev/null || true
     done
-    # spoolkv's store close removes 2M items one by one from its ordered index (minutes on a busy machine): the
-    # results are written, so a server still closing after 30 s is killed.
+    # The results are written: a server still closing after 30 s is killed (before the store's close dropped its
+    # ordered index whole, removing 2M keys one by one took minutes on a busy machine).
     for _ in $(seq 1 30); do
         alive=0
         for pid in "${PIDS[@]:-}"; do
