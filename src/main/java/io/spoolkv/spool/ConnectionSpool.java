@@ -50,10 +50,12 @@ import org.slf4j.LoggerFactory;
  * <p><b>Flush latency</b> ({@code spoolkv.spool.flush.latency}) records, once per drain pass, the time from
  * the offer of the pass's oldest fragment until the socket took the pass's last fragment (its write promise
  * completed): the worst case of the pass, not every fragment. Offers do not read the clock each: after every
- * pass the drain asks for a {@link Stamp}, and the next offer puts the time into the queue ahead of its
- * fragment. A pass is timed from the last stamp before its first fragment, which is never later than that
- * fragment's offer, so the figure can overstate (by the queueing between that stamp and the fragment, at most
- * about one pass of offers), never understate. Direct mode records it for every fragment.
+ * pass the drain asks for a {@link Stamp}, and so does an offer that takes the fragment count to a multiple of
+ * {@code drainMaxFragments}; the next offer puts the time into the queue ahead of its fragment. A pass is timed
+ * from the last stamp before its first fragment, which is never later than that fragment's offer, so the figure
+ * never understates; it overstates by the time between that stamp and the fragment's offer, which spans fewer
+ * than {@code drainMaxFragments} offers while nothing is taken (each fragment the socket takes meanwhile can
+ * add one). Direct mode records it for every fragment.
  *
  * <p><b>Counters.</b> {@code spoolkv.spool.fragments.offered} and {@code bytes.offered} count accepted
  * fragments when the drain takes them off the queue (or a close discards them), once per pass, not per offer.
@@ -359,8 +361,8 @@ public final class ConnectionSpool {
 
     /**
      * Adds a fragment to the depth, and asks for a {@link Stamp} each time the count reaches a multiple of
-     * {@code drainMaxFragments}: while offers pile up behind a parked or busy drain, the fragments of no pass are
-     * all timed from a stamp older than its own offers (one clock read per pass's worth of offers).
+     * {@code drainMaxFragments}: while offers pile up behind a parked or busy drain, a pass is not timed from a
+     * stamp more than a pass's worth of offers before its first fragment (one clock read per such run).
      */
     private void countFragmentIn() {
         if (depthFragments.incrementAndGet() % drainMaxFragments == 0) {
