@@ -50,10 +50,12 @@ import org.slf4j.LoggerFactory;
  * <p><b>Flush latency</b> ({@code spoolkv.spool.flush.latency}) records, once per drain pass, the time from
  * the offer of the pass's oldest fragment until the socket took the pass's last fragment (its write promise
  * completed): the worst case of the pass, not every fragment. Offers do not read the clock each: after every
- * pass the drain asks for a {@link Stamp}, and the next offer puts the time into the queue ahead of its
- * fragment. A pass is timed from the last stamp before its first fragment, which is never later than that
- * fragment's offer, so the figure can overstate (by the queueing between that stamp and the fragment, at most
- * about one pass of offers), never understate. Direct mode records it for every fragment.
+ * pass the drain asks for a {@link Stamp}, and so does an offer that takes the fragment count to a multiple of
+ * {@code drainMaxFragments}; the next offer puts the time into the queue ahead of its fragment. A pass is timed
+ * from the last stamp before its first fragment, which is never later than that fragment's offer, so the figure
+ * never understates; it overstates by the time between that stamp and the fragment's offer, which spans fewer
+ * than {@code drainMaxFragments} offers while nothing is taken (each fragment the socket takes meanwhile can
+ * add one). Direct mode records it for every fragment.
  *
  * <p><b>Counters.</b> {@code spoolkv.spool.fragments.offered} and {@code bytes.offered} count accepted
  * fragments when the drain takes them off the queue (or a close discards them), once per pass, not per offer.
@@ -179,15 +181,20 @@ public final class ConnectionSpool {
             returnLocalDepth(size, 1);
             return refuse(size, true);
         }
+        deliverOrGiveBack(fragment, size);
+        return OfferResult.ACCEPTED;
+    }
+
+    /** Hands a reserved fragment to the delivery; if that throws, the buffer and its reservations go back. */
+    private void deliverOrGiveBack(ByteBuf fragment, int size) {
         try {
             delivery.deliver(fragment, size);
         } catch (Throwable t) {
-            // Not handed over (the queue could not grow): the caller's buffer and our reservations go back.
+            // Not handed over (the queue or a stamp could not be allocated): nobody else will release it.
             fragment.release();
             returnDepth(size, 1);
             throw t;
         }
-        return OfferResult.ACCEPTED;
     }
 
     /**
@@ -215,7 +222,7 @@ public final class ConnectionSpool {
             }
             int size = last.readableBytes();
             forceReserve(size);
-            delivery.deliver(last, size);
+            deliverOrGiveBack(last, size);
         }
         if (closed) {
             return OfferResult.CLOSED;
@@ -315,6 +322,11 @@ public final class ConnectionSpool {
                 recentFlushLatency.snapshot(now));
     }
 
+    /** This connection's recent flush latencies in nanoseconds, smallest first (what {@link #stats} sums up). */
+    long[] recentFlushLatencyNanos() {
+        return recentFlushLatency.sortedNanos(System.nanoTime());
+    }
+
     // ---- accounting ----------------------------------------------------------------------------------
 
     private boolean reserveDepth(int size) {
@@ -330,7 +342,7 @@ public final class ConnectionSpool {
                 oldestPendingNanos = now;
             }
             if (depthBytes.compareAndSet(depth, depth + size)) {
-                depthFragments.incrementAndGet();
+                countFragmentIn();
                 return true;
             }
         }
@@ -343,8 +355,19 @@ public final class ConnectionSpool {
             lastProgressNanos = now;
             oldestPendingNanos = now;
         }
-        depthFragments.incrementAndGet();
+        countFragmentIn();
         global.forceReserve(size);
+    }
+
+    /**
+     * Adds a fragment to the depth, and asks for a {@link Stamp} each time the count reaches a multiple of
+     * {@code drainMaxFragments}: while offers pile up behind a parked or busy drain, a pass is not timed from a
+     * stamp more than a pass's worth of offers before its first fragment (one clock read per such run).
+     */
+    private void countFragmentIn() {
+        if (depthFragments.incrementAndGet() % drainMaxFragments == 0) {
+            stampWanted = true;
+        }
     }
 
     private OfferResult refuse(int size, boolean globalCap) {
@@ -508,7 +531,7 @@ public final class ConnectionSpool {
             countOffered(passFragments, passBytes); // what this pass took before it failed
             passFragments = 0;
             passBytes = 0;
-            if (pass != null) {
+            if (pass != null && pass.fragments > 0) { // an open pass may be empty: made before its first poll
                 onTaken(false, pass.bytes, pass.fragments, pass.oldestOfferNanos, System.nanoTime());
             }
             discardQueued();
@@ -524,35 +547,34 @@ public final class ConnectionSpool {
             return;
         }
         while (passFragments < drainMaxFragments && passBytes < drainMaxBytes && channel.isWritable()) {
+            if (openPass == null) {
+                // Before the poll: once a fragment is off the queue nothing may fail until the open pass holds it.
+                openPass = new Pass();
+            }
             Object entry = queue.poll();
             if (entry == null) {
                 break;
             }
             if (entry instanceof ByteBuf fragment) {
-                if (openPass == null) {
-                    openPass = new Pass(lastStampNanos);
-                }
                 int size = fragment.readableBytes();
-                openPass.add(size);
+                openPass.add(size, lastStampNanos);
+                passFragments++; // counted with the open pass, so a failure in the write below counts it
+                passBytes += size;
                 ByteBuf previous = openLast;
                 openLast = fragment; // in the open pass before anything else can fail, so a failure settles it
                 if (previous != null) {
                     channel.write(previous, channel.voidPromise());
                 }
-                passFragments++;
-                passBytes += size;
-            } else if (entry instanceof Stamp stamp) {
-                lastStampNanos = stamp.nanos;
             } else {
-                endPass();
-                runCompletion(((Finish) entry).onLoop);
+                ((Marker) entry).takenBy(this); // the queue holds only fragments and markers
             }
         }
+        // Counted before the flush below hands the last bytes to the client, who may then read the counters.
+        metrics.drainPass(passFragments, passBytes);
+        passFragments = 0; // zero from here, so a failure in the flush below counts nothing twice
+        passBytes = 0;
         endPass();
         stampWanted = true; // the next pass is timed from the first offer after this one (or earlier)
-        metrics.drainPass(passFragments, passBytes);
-        passFragments = 0; // zero between passes, so a failure after this point counts nothing twice
-        passBytes = 0;
         if (closed) { // close() ran re-entrantly during this pass and, seeing the flag held, left the discard to us
             discardQueued();
             releaseDrainFlag();
@@ -684,14 +706,25 @@ public final class ConnectionSpool {
 
     /** Queue entries that are not fragments (a fragment is queued as its {@link ByteBuf}, with no wrapper). */
     private sealed interface Marker permits Finish, Stamp {
+        /** What the drain does on taking this marker off the queue (each kind says it: no default case). */
+        void takenBy(ConnectionSpool spool);
     }
 
     /** The end of a stream: run {@code onLoop} once everything before it is written and flushed. */
     private record Finish(Runnable onLoop) implements Marker {
+        @Override
+        public void takenBy(ConnectionSpool spool) {
+            spool.endPass();
+            spool.runCompletion(onLoop);
+        }
     }
 
     /** The time of an offer, taken just before its fragment was queued: a lower bound for what follows it. */
     private record Stamp(long nanos) implements Marker {
+        @Override
+        public void takenBy(ConnectionSpool spool) {
+            spool.lastStampNanos = nanos;
+        }
     }
 
     /**
@@ -699,15 +732,15 @@ public final class ConnectionSpool {
      * last fragment: Netty completes writes in order, so that means all of them.
      */
     private final class Pass implements ChannelFutureListener {
-        private final long oldestOfferNanos;
+        /** The last stamp before the pass's first fragment (a pass is made before it has one). */
+        private long oldestOfferNanos;
         private long bytes;
         private int fragments;
 
-        Pass(long oldestOfferNanos) {
-            this.oldestOfferNanos = oldestOfferNanos;
-        }
-
-        void add(int size) {
+        void add(int size, long lastStampNanos) {
+            if (fragments == 0) {
+                oldestOfferNanos = lastStampNanos;
+            }
             bytes += size;
             fragments++;
         }

@@ -40,6 +40,16 @@ final class RecentLatencies {
 
     /** The samples recorded within {@link #WINDOW} before {@code nowNanos}. */
     FlushLatency snapshot(long nowNanos) {
+        long[] recent = sortedNanos(nowNanos);
+        int n = recent.length;
+        if (n == 0) {
+            return FlushLatency.NONE;
+        }
+        return new FlushLatency(n, millis(recent[rank(0.50, n)]), millis(recent[rank(0.99, n)]), millis(recent[n - 1]));
+    }
+
+    /** The samples recorded within {@link #WINDOW} before {@code nowNanos}, in nanoseconds, smallest first. */
+    long[] sortedNanos(long nowNanos) {
         int filled = (int) Math.min(written.get(), mask + 1L);
         long[] recent = new long[filled];
         int n = 0;
@@ -48,11 +58,9 @@ final class RecentLatencies {
                 recent[n++] = latencyNanos.get(i);
             }
         }
-        if (n == 0) {
-            return FlushLatency.NONE;
-        }
-        Arrays.sort(recent, 0, n);
-        return new FlushLatency(n, millis(recent[rank(0.50, n)]), millis(recent[rank(0.99, n)]), millis(recent[n - 1]));
+        recent = Arrays.copyOf(recent, n);
+        Arrays.sort(recent);
+        return recent;
     }
 
     /** Nearest-rank index of quantile q among n sorted samples. */

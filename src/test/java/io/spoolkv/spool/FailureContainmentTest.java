@@ -317,6 +317,55 @@ class FailureContainmentTest {
             assertThat(taken).hasSize(2);
             taken.forEach(ByteBuf::release); // the "channel" owns what it took
             assertThat(offered).allSatisfy(buf -> assertThat(buf.refCnt()).isZero());
+            // The pass was counted before its flush failed: the failure path must not count it again.
+            assertThat(support.counter("spoolkv.spool.fragments.offered")).as("counted once").isEqualTo(3);
+            assertThat(support.counter("spoolkv.spool.bytes.offered")).isEqualTo(300);
+        } finally {
+            loop.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS).sync();
+        }
+    }
+
+    @Test
+    void aWriteThatThrowsMidPassStillCountsEveryFragmentTheDrainTookOnce() throws Exception {
+        // The channel takes the first fragment, then its write throws (releasing the buffer, as Netty does when
+        // a write fails): the third fragment, already the open pass's last, is released and settled by the
+        // failure path, and counted as offered like the other two, once.
+        DefaultEventLoop loop = new DefaultEventLoop();
+        try {
+            Channel channel = mock(Channel.class);
+            when(channel.eventLoop()).thenReturn(loop);
+            when(channel.isWritable()).thenReturn(true);
+            List<ByteBuf> taken = new ArrayList<>();
+            when(channel.write(org.mockito.ArgumentMatchers.any(), org.mockito.ArgumentMatchers.any()))
+                    .thenAnswer(inv -> {
+                        ByteBuf buf = inv.getArgument(0);
+                        if (!taken.isEmpty()) {
+                            buf.release();
+                            throw new IllegalStateException("simulated: the write failed");
+                        }
+                        taken.add(buf);
+                        return null;
+                    });
+            GlobalBudget global = new GlobalBudget(4096, 1024);
+            ConnectionSpool spool = new ConnectionSpool(channel, props(Mode.SPOOLED, 1024, 256, 4096), global,
+                    support.executor, new SpoolMetrics(support.registry, global));
+            List<ByteBuf> offered = new ArrayList<>();
+            loop.submit(() -> { // offered on the loop, so one drain pass sees all three
+                for (int i = 0; i < 3; i++) {
+                    ByteBuf buf = Unpooled.buffer(100).writeZero(100);
+                    offered.add(buf);
+                    assertThat(spool.offer(buf)).isEqualTo(OfferResult.ACCEPTED);
+                }
+            }).sync();
+            loop.submit(() -> { }).sync(); // the drain has run
+            verify(channel).close();
+            assertThat(failures("drain")).isEqualTo(1);
+            assertThat(spool.depthBytes()).isZero();
+            assertThat(global.bytes()).isZero();
+            assertThat(support.counter("spoolkv.spool.fragments.offered")).as("all three, once").isEqualTo(3);
+            assertThat(support.counter("spoolkv.spool.bytes.offered")).isEqualTo(300);
+            taken.forEach(ByteBuf::release); // the "channel" owns what it took
+            assertThat(offered).allSatisfy(buf -> assertThat(buf.refCnt()).isZero());
         } finally {
             loop.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS).sync();
         }
