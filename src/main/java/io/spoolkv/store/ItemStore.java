@@ -86,6 +86,15 @@ public interface ItemStore {
      */
     CrawlResult crawl();
 
+    /**
+     * Every slab class of {@link #slabClasses()}, in id order (1 first), with what the store holds in it and its
+     * counters since start; memcached's per-class {@code stats items} and {@code stats slabs}.
+     */
+    java.util.List<SlabClassStats> slabStats();
+
+    /** memcached's slab class table the store reports items in. */
+    SlabClasses slabClasses();
+
     /** The largest value accepted (memcached -I). */
     long maxItemSize();
 

@@ -60,6 +60,7 @@ public class MemoryItemStore implements ItemStore, AutoCloseable {
     private final LongAdder reclaimed = new LongAdder();
     private final LongAdder getExpired = new LongAdder();
     private final LongAdder getFlushed = new LongAdder();
+    private final SlabCounters slabCounters = new SlabCounters();
     /** Eviction listeners that threw; the eviction itself stands. */
     private final LongAdder listenerFailures = new LongAdder();
 
@@ -79,7 +80,8 @@ public class MemoryItemStore implements ItemStore, AutoCloseable {
         this.evictionListener = evictionListener;
         this.maxItemSize = properties.maxItemSize().toBytes();
         this.startMillis = clock.millis();
-        this.lru = new SegmentedLru(properties.maxMemory().toBytes());
+        this.lru = new SegmentedLru(properties.maxMemory().toBytes(),
+                new SlabClasses(Math.toIntExact(properties.slabChunkMax().toBytes())));
     }
 
     /**
@@ -155,6 +157,7 @@ public class MemoryItemStore implements ItemStore, AutoCloseable {
                     if (!victim.fetched()) {
                         evictedUnfetched.increment();
                     }
+                    slabCounters.evicted(victim, now);
                     evicted[0] = true;
                 } else {
                     countReclaimed(victim); // memcached reclaims a dead tail item rather than evict
@@ -186,6 +189,7 @@ public class MemoryItemStore implements ItemStore, AutoCloseable {
         if (!item.fetched()) {
             expiredUnfetched.increment();
         }
+        slabCounters.reclaimed(item);
     }
 
     @Override
@@ -667,6 +671,22 @@ public class MemoryItemStore implements ItemStore, AutoCloseable {
     }
 
     @Override
+    public java.util.List<SlabClassStats> slabStats() {
+        long[][] held = lru.classSnapshot();
+        SlabClasses classes = lru.classes();
+        java.util.List<SlabClassStats> out = new java.util.ArrayList<>(classes.largest());
+        for (int id = 1; id <= classes.largest(); id++) {
+            out.add(slabCounters.of(classes, id, held[id]));
+        }
+        return out;
+    }
+
+    @Override
+    public SlabClasses slabClasses() {
+        return lru.classes();
+    }
+
+    @Override
     public CrawlResult crawl() {
         // The index holds every stored item, expired and flushed ones too until a read, an eviction or a
         // sweep drops them: the walk sees them all, and counts only the removals it made itself.
@@ -675,8 +695,10 @@ public class MemoryItemStore implements ItemStore, AutoCloseable {
         long now = nowSeconds();
         for (var entry : index.entrySet()) {
             checked++;
+            slabCounters.crawlerChecked(entry.getValue());
             if (!live(entry.getValue(), now) && removeDead(entry.getKey(), entry.getValue(), false)) {
                 reclaims++;
+                slabCounters.crawlerReclaimed(entry.getValue());
             }
         }
         return new CrawlResult(checked, reclaims);

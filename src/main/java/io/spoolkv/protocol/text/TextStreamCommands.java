@@ -215,7 +215,7 @@ public class TextStreamCommands implements StreamCommands {
 
     /**
      * Whether a crawler class argument covers the items: "all" and "hash" do, as does a list of
-     * class ids that names the one class spoolkv reports; null for an invalid argument.
+     * class ids that names any class from 1 up (the walk covers every class); null for an invalid argument.
      */
     private static Boolean classesInclude(String argument) {
         if (argument.equals("all") || argument.equals("hash")) {
@@ -232,7 +232,9 @@ public class TextStreamCommands implements StreamCommands {
             if (cls < 0 || cls > MAX_CLASS_ID) {
                 return null;
             }
-            includes |= cls == io.spoolkv.command.StatsReporter.SLAB_CLASS;
+            // The store keeps one LRU for all classes: a walk cannot take one class alone, so any class id
+            // covers every item (docs/compatibility.md); class 0 holds nothing, as in memcached.
+            includes |= cls >= 1;
         }
         return includes;
     }
