@@ -29,7 +29,7 @@ EXPECTED_PASS=(
   binary.t binary-get.t bogus-commands.t cas.t flags.t getset.t getandtouch.t incrdecr.t issue_104.t issue_108.t issue_152.t
   issue_183.t issue_192.t issue_29.t issue_3.t issue_41.t issue_68.t issue_70.t malicious-commands.t
   metaget.t multiversioning.t noreply.t quit.t touch.t stats-detail.t strtol-testing.t evictions.t chunked-items.t
-  watcher_connid.t idle-timeout.t ascii-auth.t lru-crawler.t lru.t
+  watcher_connid.t idle-timeout.t ascii-auth.t lru-crawler.t lru.t issue_22.t
 )
 
 # Files patched before they run against spoolkv, only where a documented, deliberate difference would shift the
@@ -60,7 +60,6 @@ declare -A ALLOWED_FAILURES=(
 
 # In scope but not passing yet, or not passing by design; run with --all, reported, never fail CI.
 declare -A KNOWN_FAILING=(
-  [issue_22.t]="43 and 84 read items:31:evicted: memcached's slab class of a 66,560-byte item, and exactly 40 evictions from 40 more such sets at -m 3; the store reports one class and counts memory per byte, so 47 such items fit 3 MB (see docs/compatibility.md, issue_22.t: what it needs)"
 )
 
 # Out of scope, one reason each (also listed in docs/compatibility.md, "memcached's test suite"); run with --all.
@@ -132,16 +131,16 @@ declare -A SPOOLKV_ARGS=(
   [getset.t]="--spoolkv.store.max-memory=128MB"
   [binary.t]="--spoolkv.server.max-connections=1024"
   [issue_22.t]="--spoolkv.store.max-memory=3MB"
-  [issue_42.t]="--spoolkv.store.lru-crawler=false"
-  [issue_183.t]="--spoolkv.store.lru-crawler=false"
+  [issue_42.t]="--spoolkv.store.lru-crawler=false --spoolkv.store.slab-chunk-max=1MB"
+  [issue_183.t]="--spoolkv.store.lru-crawler=false --spoolkv.store.slab-chunk-max=1MB"
   [evictions.t]="--spoolkv.store.max-memory=3MB"
   [dyn-maxbytes.t]="--spoolkv.store.max-memory=3MB"
   [64bit.t]="--spoolkv.store.max-memory=4098MB"
-  [lru-crawler.t]="--spoolkv.store.max-memory=32MB --spoolkv.store.lru-crawler=false"
-  [lru.t]="--spoolkv.store.lru-crawler=false"
-  [stats.t]="--spoolkv.store.max-item-size=1KB --spoolkv.store.lru-crawler=false --spoolkv.server.max-connections=1024"
+  [lru-crawler.t]="--spoolkv.store.max-memory=32MB --spoolkv.store.lru-crawler=false --spoolkv.store.slab-chunk-max=1MB"
+  [lru.t]="--spoolkv.store.lru-crawler=false --spoolkv.store.slab-chunk-max=1MB"
+  [stats.t]="--spoolkv.store.max-item-size=1KB --spoolkv.store.lru-crawler=false --spoolkv.server.max-connections=1024 --spoolkv.store.slab-chunk-max=1KB"
   [watcher.t]="--spoolkv.store.max-memory=60MB"
-  [chunked-items.t]="--spoolkv.store.max-memory=48MB"
+  [chunked-items.t]="--spoolkv.store.max-memory=48MB --spoolkv.store.slab-chunk-max=16KB"
   [watcher_connid.t]="--spoolkv.store.max-memory=60MB"
   [maxconns.t]="--spoolkv.server.max-connections=1024"
 )

@@ -398,11 +398,11 @@ public class StatsReporter {
     /**
      * "stats slabs": one block per class whose chunks hold items, in memcached's names and order, then
      * active_slabs and total_malloced. spoolkv allocates no pages: total_pages is the pages memcached would need
-     * for the used chunks, total_chunks those pages' chunks, and total_malloced the bytes charged against the
-     * bound (docs/store.md). The per-class command counters (get_hits, cmd_set...) are not kept per class: 0.
+     * for the used chunks, total_chunks those pages' chunks, and total_malloced the most bytes charged since the
+     * bound was last lowered (memcached keeps its pages until then; docs/store.md). The per-class command counters (get_hits, cmd_set...) are not kept per class: 0.
      */
     private List<Stat> slabs() {
-        StoreStats s = commands.store().stats();
+        commands.store().stats(); // its sweep drops the dead items first, as before
         List<Stat> out = new ArrayList<>();
         int active = 0;
         for (SlabClassStats c : commands.store().slabStats()) {
@@ -424,7 +424,7 @@ public class StatsReporter {
             }
         }
         out.add(Stat.of("active_slabs", active));
-        out.add(Stat.of("total_malloced", s.bytes()));
+        out.add(Stat.of("total_malloced", commands.store().mallocedBytes()));
         return out;
     }
 

@@ -95,6 +95,9 @@ public interface ItemStore {
     /** memcached's slab class table the store reports items in. */
     SlabClasses slabClasses();
 
+    /** stats slabs' total_malloced: the most bytes held since the bound was last lowered, at most the bound. */
+    long mallocedBytes();
+
     /** The largest value accepted (memcached -I). */
     long maxItemSize();
 

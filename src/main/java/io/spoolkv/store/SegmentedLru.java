@@ -87,6 +87,8 @@ final class SegmentedLru {
     private volatile long bytes;
     /** Linked items with an expiry, so that stats() skips the expiry sweep when there are none. */
     private volatile long itemsWithExpiry;
+    /** The most bytes held since the bound was last lowered: stats slabs' total_malloced (see {@link #malloced}). */
+    private volatile long peakBytes;
     private final SlabClasses classes;
     /** By slab class, under the lock: the linked items' memcached totals (mem_requested) and their chunks. */
     private final long[] requested = new long[SlabClasses.MAX_CLASS_ID + 1];
@@ -116,6 +118,7 @@ final class SegmentedLru {
 
     synchronized void limit(long maxBytes) {
         this.maxBytes = maxBytes;
+        peakBytes = Math.min(peakBytes, maxBytes);
         hotLimit = maxBytes * HOT_PERCENT / 100;
         warmLimit = maxBytes * WARM_PERCENT / 100;
     }
@@ -126,6 +129,15 @@ final class SegmentedLru {
 
     long maxBytes() {
         return maxBytes;
+    }
+
+    /**
+     * What memcached would have malloced for these items: it keeps the pages it took until the limit is lowered
+     * (then its rebalancer frees those above it), so this is the most bytes held since the bound last went down,
+     * at most the bound. Derived: spoolkv takes no pages (docs/store.md).
+     */
+    long malloced() {
+        return Math.min(peakBytes, maxBytes);
     }
 
     /** Whether more than the bound is held; read without the lock (the eviction loop's cheap check). */
@@ -155,6 +167,9 @@ final class SegmentedLru {
         long chunkBytes = classes.chunks(keyLength, item.valueLength(), item.flags(), chunks, sign);
         requested[item.slabClass] += sign * SlabClasses.itemTotal(keyLength, item.valueLength(), item.flags());
         bytes += sign * Math.max(item.footprint(), chunkBytes);
+        if (bytes > peakBytes) {
+            peakBytes = bytes;
+        }
         if (item.expiresAt() != 0) {
             itemsWithExpiry += sign;
         }
