@@ -52,7 +52,6 @@ declare -A ALLOWED_FAILURES=(
   [64bit.t]="3 5: they need memcached's debug allocator (T_MEMD_INITIAL_MALLOC) and -M; they fail against memcached too"
   [flush-all.t]="25 26 27: they want second servers started with -F (flush_all disabled) and -C (no CAS); they fail against memcached too"
   [shutdown.t]="2: it wants a second server started with -A (shutdown enabled); it fails against memcached too"
-  [dyn-maxbytes.t]="41: deliberate difference: memory is counted per byte, not in slab chunks, so 40 items of 66 KB fit -m 3 (3 MB) here and evict nothing"
   [stats-conns.t]="3 4: they want a server listening on 0.0.0.0 (-l 0.0.0.0); they fail against memcached too"
   [stats.t]="106: difference: an item set with an exptime already in the past is not stored, so its read is a plain miss, not get_expired (docs/compatibility.md, Differences)"
   [watcher.t]="26 28 29 30: 26, 28 and 29 count log_watchers while the file's earlier watcher is still open on the same server (T_MEMD_USE_DAEMON), so they read 2, 3 and 1 where a fresh server has 1, 2 and 0: against memcached they fail with the same values; 30 wants a server started with -W (watch disabled)"

@@ -746,6 +746,11 @@ public class MemoryItemStore implements ItemStore, AutoCloseable {
         }
     }
 
+    /** What the item is charged against the bound; for tests. */
+    long charge(Item item) {
+        return lru.charge(item);
+    }
+
     /** Number of keys in the sorted index; for consistency checks in tests. */
     int indexSize() {
         return index.size();

@@ -167,8 +167,10 @@ final class SegmentedLru {
         long chunkBytes = classes.chunks(keyLength, item.valueLength(), item.flags(), chunks, sign);
         requested[item.slabClass] += sign * SlabClasses.itemTotal(keyLength, item.valueLength(), item.flags());
         bytes += sign * Math.max(item.footprint(), chunkBytes);
-        if (bytes > peakBytes) {
-            peakBytes = bytes;
+        // capped at the bound: a write links before it evicts, and that moment's excess is never malloced
+        long held = Math.min(bytes, maxBytes);
+        if (held > peakBytes) {
+            peakBytes = held;
         }
         if (item.expiresAt() != 0) {
             itemsWithExpiry += sign;
