@@ -100,6 +100,7 @@ public class MemoryItemStore implements ItemStore, AutoCloseable {
                 if (next == null) {
                     index.remove(k);
                 } else {
+                    lru.classify(next); // before the index publishes it to dumps
                     index.put(k, next);
                 }
                 if (old != null) {

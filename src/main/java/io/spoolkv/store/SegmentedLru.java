@@ -116,6 +116,14 @@ final class SegmentedLru {
         return Math.max(item.footprint(), classes.chunkBytes(item.key().length(), item.valueLength(), item.flags()));
     }
 
+    /**
+     * Sets the item's slab class (a function of its key, value and flags); the store calls it before it publishes
+     * the item in its index, so that dumps and stats never see an item without its class.
+     */
+    void classify(Item item) {
+        item.slabClass = (byte) classes.itemClass(item.key().length(), item.valueLength(), item.flags());
+    }
+
     synchronized void limit(long maxBytes) {
         this.maxBytes = maxBytes;
         peakBytes = Math.min(peakBytes, maxBytes);
@@ -179,7 +187,7 @@ final class SegmentedLru {
 
     /** Adds a newly stored item at HOT's head, then lets HOT and WARM overflow towards COLD. */
     synchronized void link(Item item) {
-        item.slabClass = (byte) classes.itemClass(item.key().length(), item.valueLength(), item.flags());
+        classify(item);
         hot.addFirst(item);
         count(item, 1);
         balance();
