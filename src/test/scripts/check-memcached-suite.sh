@@ -29,7 +29,7 @@ EXPECTED_PASS=(
   binary.t binary-get.t bogus-commands.t cas.t flags.t getset.t getandtouch.t incrdecr.t issue_104.t issue_108.t issue_152.t
   issue_183.t issue_192.t issue_29.t issue_3.t issue_41.t issue_68.t issue_70.t malicious-commands.t
   metaget.t multiversioning.t noreply.t quit.t touch.t stats-detail.t strtol-testing.t evictions.t chunked-items.t
-  watcher_connid.t idle-timeout.t ascii-auth.t lru-crawler.t lru.t
+  watcher_connid.t idle-timeout.t ascii-auth.t lru-crawler.t lru.t issue_22.t
 )
 
 # Files patched before they run against spoolkv, only where a documented, deliberate difference would shift the
@@ -52,7 +52,6 @@ declare -A ALLOWED_FAILURES=(
   [64bit.t]="3 5: they need memcached's debug allocator (T_MEMD_INITIAL_MALLOC) and -M; they fail against memcached too"
   [flush-all.t]="25 26 27: they want second servers started with -F (flush_all disabled) and -C (no CAS); they fail against memcached too"
   [shutdown.t]="2: it wants a second server started with -A (shutdown enabled); it fails against memcached too"
-  [dyn-maxbytes.t]="41: deliberate difference: memory is counted per byte, not in slab chunks, so 40 items of 66 KB fit -m 3 (3 MB) here and evict nothing"
   [stats-conns.t]="3 4: they want a server listening on 0.0.0.0 (-l 0.0.0.0); they fail against memcached too"
   [stats.t]="106: difference: an item set with an exptime already in the past is not stored, so its read is a plain miss, not get_expired (docs/compatibility.md, Differences)"
   [watcher.t]="26 28 29 30: 26, 28 and 29 count log_watchers while the file's earlier watcher is still open on the same server (T_MEMD_USE_DAEMON), so they read 2, 3 and 1 where a fresh server has 1, 2 and 0: against memcached they fail with the same values; 30 wants a server started with -W (watch disabled)"
@@ -60,7 +59,6 @@ declare -A ALLOWED_FAILURES=(
 
 # In scope but not passing yet, or not passing by design; run with --all, reported, never fail CI.
 declare -A KNOWN_FAILING=(
-  [issue_22.t]="43 and 84 read items:31:evicted: memcached's slab class of a 66,560-byte item, and exactly 40 evictions from 40 more such sets at -m 3; the store reports one class and counts memory per byte, so 47 such items fit 3 MB (see docs/compatibility.md, issue_22.t: what it needs)"
 )
 
 # Out of scope, one reason each (also listed in docs/compatibility.md, "memcached's test suite"); run with --all.
@@ -132,16 +130,16 @@ declare -A SPOOLKV_ARGS=(
   [getset.t]="--spoolkv.store.max-memory=128MB"
   [binary.t]="--spoolkv.server.max-connections=1024"
   [issue_22.t]="--spoolkv.store.max-memory=3MB"
-  [issue_42.t]="--spoolkv.store.lru-crawler=false"
-  [issue_183.t]="--spoolkv.store.lru-crawler=false"
+  [issue_42.t]="--spoolkv.store.lru-crawler=false --spoolkv.store.slab-chunk-max=1MB"
+  [issue_183.t]="--spoolkv.store.lru-crawler=false --spoolkv.store.slab-chunk-max=1MB"
   [evictions.t]="--spoolkv.store.max-memory=3MB"
   [dyn-maxbytes.t]="--spoolkv.store.max-memory=3MB"
   [64bit.t]="--spoolkv.store.max-memory=4098MB"
-  [lru-crawler.t]="--spoolkv.store.max-memory=32MB --spoolkv.store.lru-crawler=false"
-  [lru.t]="--spoolkv.store.lru-crawler=false"
-  [stats.t]="--spoolkv.store.max-item-size=1KB --spoolkv.store.lru-crawler=false --spoolkv.server.max-connections=1024"
+  [lru-crawler.t]="--spoolkv.store.max-memory=32MB --spoolkv.store.lru-crawler=false --spoolkv.store.slab-chunk-max=1MB"
+  [lru.t]="--spoolkv.store.lru-crawler=false --spoolkv.store.slab-chunk-max=1MB"
+  [stats.t]="--spoolkv.store.max-item-size=1KB --spoolkv.store.lru-crawler=false --spoolkv.server.max-connections=1024 --spoolkv.store.slab-chunk-max=1KB"
   [watcher.t]="--spoolkv.store.max-memory=60MB"
-  [chunked-items.t]="--spoolkv.store.max-memory=48MB"
+  [chunked-items.t]="--spoolkv.store.max-memory=48MB --spoolkv.store.slab-chunk-max=16KB"
   [watcher_connid.t]="--spoolkv.store.max-memory=60MB"
   [maxconns.t]="--spoolkv.server.max-connections=1024"
 )

@@ -4,6 +4,7 @@ import io.spoolkv.config.BackgroundProperties;
 import io.spoolkv.config.ServerProperties;
 import io.spoolkv.config.SpoolProperties;
 import io.spoolkv.store.Item;
+import io.spoolkv.store.SlabClassStats;
 import io.spoolkv.store.StoreStats;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
@@ -23,15 +24,13 @@ import org.springframework.stereotype.Component;
  * as name/value pairs, in memcached's names and order so that tools written for it parse them.
  * Fields spoolkv has a meaning for carry real values; fields of memcached features spoolkv does not
  * have (slab rebalancing, its hash table, read buffers, auth) carry what memcached reports when the
- * feature is idle or absent, which is 0 or its default setting. The store has no slabs: it reports
- * one class holding everything, which keeps the format valid.
+ * feature is idle or absent, which is 0 or its default setting. Items are reported in memcached's
+ * slab classes (io.spoolkv.store.SlabClasses), though the store allocates no slabs.
  */
 @Component
 public class StatsReporter {
 
     public static final String VERSION = Versions.REPORTED;
-    /** The one pseudo slab class every item is reported in. */
-    public static final int SLAB_CLASS = 1;
     /** memcached's largest slab class id; cachedump refuses ids above it. */
     public static final int MAX_SLAB_CLASS = 63;
     /** memcached stops a cachedump at 2 MB of output. */
@@ -57,6 +56,8 @@ public class StatsReporter {
     private final long pid = ProcessHandle.current().pid();
     /** Values of the resettable counters at the last "stats reset"; reports subtract them. */
     private volatile Map<String, Long> baseline = Map.of();
+    /** The per-class counters at the last "stats reset", by class id. */
+    private volatile Map<Integer, SlabClassStats> slabBaseline = Map.of();
 
     public StatsReporter(CacheCommands commands, ConnectionCounts connections, ServerProperties server,
                          SpoolProperties spool, BackgroundProperties background, RuntimeSettings settings,
@@ -98,6 +99,11 @@ public class StatsReporter {
             }
         }
         baseline = Map.copyOf(now);
+        Map<Integer, SlabClassStats> classes = new HashMap<>();
+        for (SlabClassStats c : commands.store().slabStats()) {
+            classes.put(c.id(), c);
+        }
+        slabBaseline = Map.copyOf(classes);
         commands.prefixStats().reset();
     }
 
@@ -125,17 +131,17 @@ public class StatsReporter {
 
     /**
      * "stats cachedump class limit": up to {@code limit} items (0: no limit) of the class as
-     * "ITEM key [bytes b; exptime s]" lines, stopping at 2 MB as memcached does. Only the one
-     * pseudo class holds items.
+     * "ITEM key [bytes b; exptime s]" lines, stopping at 2 MB as memcached does; the items of that slab
+     * class, in key order (a walk of the store's index: memcached walks the class's LRU).
      */
     public List<String> cachedump(int slabClass, int limit) {
         List<String> lines = new ArrayList<>();
-        if (slabClass != SLAB_CLASS) {
-            return lines;
-        }
         int bytes = 0;
         for (Iterator<Item> it = commands.store().itemsFrom(null); it.hasNext() && (limit == 0 || lines.size() < limit); ) {
             Item item = it.next();
+            if (item.slabClass() != slabClass) {
+                continue;
+            }
             String line = "ITEM " + new String(item.key().bytes(), StandardCharsets.ISO_8859_1)
                     + " [" + item.valueLength() + " b; " + item.expiresAt() + " s]";
             bytes += line.length() + 2;
@@ -307,7 +313,7 @@ public class StatsReporter {
         out.add(Stat.of("slab_automove", settings.slabAutomove()));
         out.add(Stat.of("slab_automove_ratio", "0.80"));
         out.add(Stat.of("slab_automove_window", 30));
-        out.add(Stat.of("slab_chunk_max", itemSizeMax / 2));
+        out.add(Stat.of("slab_chunk_max", commands.store().slabClasses().chunkMax()));
         out.add(Stat.of("lru_crawler", settings.crawlerEnabled() ? "yes" : "no"));
         out.add(Stat.of("lru_crawler_sleep", settings.crawlerSleep()));
         out.add(Stat.of("lru_crawler_tocrawl", settings.crawlerToCrawl()));
@@ -350,61 +356,81 @@ public class StatsReporter {
         return server.port();
     }
 
+    /**
+     * "stats items": one block per slab class that holds items, in id order, as memcached prints it (without its
+     * LRU maintainer's fields). The counters are the store's per class, less the baseline of the last "stats
+     * reset" (memcached clears its per-class counters there too). {@code age} is 0: the LRU is one list for all
+     * classes, so a class has no tail of its own to age.
+     */
     private List<Stat> items() {
-        StoreStats s = commands.store().stats();
-        if (s.currItems() == 0) {
-            return List.of();
-        }
-        String p = "items:" + SLAB_CLASS + ":";
-        // memcached's stats reset clears the per-class counters too: they follow the general block's baseline
-        Map<String, Long> base = baseline;
-        return List.of(
-                Stat.of(p + "number", s.currItems()),
-                Stat.of(p + "number_hot", s.hotItems()),
-                Stat.of(p + "number_warm", s.warmItems()),
-                Stat.of(p + "number_cold", s.coldItems()),
-                Stat.of(p + "age", 0),
-                Stat.of(p + "mem_requested", s.bytes()),
-                Stat.of(p + "evicted", sinceReset(base, "evictions", s.evictions())),
-                Stat.of(p + "evicted_nonzero", 0),
-                Stat.of(p + "evicted_time", 0),
-                Stat.of(p + "outofmemory", s.outOfMemory()),
-                Stat.of(p + "tailrepairs", 0),
-                Stat.of(p + "reclaimed", sinceReset(base, "reclaimed", s.reclaimed())),
-                Stat.of(p + "expired_unfetched", sinceReset(base, "expired_unfetched", s.expiredUnfetched())),
-                Stat.of(p + "evicted_unfetched", sinceReset(base, "evicted_unfetched", s.evictedUnfetched())),
-                Stat.of(p + "crawler_reclaimed", sinceReset(base, "crawler_reclaimed", settings.crawlerReclaimed())),
-                Stat.of(p + "crawler_items_checked",
-                        sinceReset(base, "crawler_items_checked", settings.crawlerItemsChecked())),
-                Stat.of(p + "lrutail_reflocked", 0));
-    }
-
-    private List<Stat> slabs() {
-        StoreStats s = commands.store().stats();
+        commands.store().stats(); // its sweep drops the dead items first, as before
+        Map<Integer, SlabClassStats> base = slabBaseline;
         List<Stat> out = new ArrayList<>();
-        if (s.currItems() > 0) {
-            String p = SLAB_CLASS + ":";
-            long chunk = Math.max(1, s.bytes() / Math.max(1, s.currItems()));
-            out.add(Stat.of(p + "chunk_size", chunk));
-            out.add(Stat.of(p + "chunks_per_page", Math.max(1, (1024 * 1024) / chunk)));
-            out.add(Stat.of(p + "total_pages", (s.bytes() + (1024 * 1024) - 1) / (1024 * 1024)));
-            out.add(Stat.of(p + "total_chunks", s.currItems()));
-            out.add(Stat.of(p + "used_chunks", s.currItems()));
-            out.add(Stat.of(p + "free_chunks", 0));
-            out.add(Stat.of(p + "free_chunks_end", 0));
-            out.add(Stat.of(p + "get_hits", commands.stats().getHits()));
-            out.add(Stat.of(p + "cmd_set", commands.stats().cmdSet()));
-            out.add(Stat.of(p + "delete_hits", commands.stats().deleteHits()));
-            out.add(Stat.of(p + "incr_hits", commands.stats().incrHits()));
-            out.add(Stat.of(p + "decr_hits", commands.stats().decrHits()));
-            out.add(Stat.of(p + "cas_hits", commands.stats().casHits()));
-            out.add(Stat.of(p + "cas_badval", commands.stats().casBadval()));
-            out.add(Stat.of(p + "touch_hits", commands.stats().touchHits()));
+        for (SlabClassStats c : commands.store().slabStats()) {
+            SlabClassStats b = base.get(c.id());
+            if (c.number() == 0 && c.outOfMemory() == (b == null ? 0 : b.outOfMemory())) {
+                continue; // memcached lists the classes that hold items; a refusal shows its class too
+            }
+            long evicted = c.evicted() - (b == null ? 0 : b.evicted());
+            String p = "items:" + c.id() + ":";
+            out.add(Stat.of(p + "number", c.number()));
+            out.add(Stat.of(p + "number_hot", c.hot()));
+            out.add(Stat.of(p + "number_warm", c.warm()));
+            out.add(Stat.of(p + "number_cold", c.cold()));
+            out.add(Stat.of(p + "age", 0));
+            out.add(Stat.of(p + "mem_requested", c.requested()));
+            out.add(Stat.of(p + "evicted", evicted));
+            out.add(Stat.of(p + "evicted_nonzero", c.evictedNonzero() - (b == null ? 0 : b.evictedNonzero())));
+            out.add(Stat.of(p + "evicted_time", evicted == 0 ? 0 : c.evictedTime()));
+            out.add(Stat.of(p + "outofmemory", c.outOfMemory() - (b == null ? 0 : b.outOfMemory())));
+            out.add(Stat.of(p + "tailrepairs", 0));
+            out.add(Stat.of(p + "reclaimed", c.reclaimed() - (b == null ? 0 : b.reclaimed())));
+            out.add(Stat.of(p + "expired_unfetched", c.expiredUnfetched() - (b == null ? 0 : b.expiredUnfetched())));
+            out.add(Stat.of(p + "evicted_unfetched", c.evictedUnfetched() - (b == null ? 0 : b.evictedUnfetched())));
+            out.add(Stat.of(p + "crawler_reclaimed", c.crawlerReclaimed() - (b == null ? 0 : b.crawlerReclaimed())));
+            out.add(Stat.of(p + "crawler_items_checked",
+                    c.crawlerItemsChecked() - (b == null ? 0 : b.crawlerItemsChecked())));
+            out.add(Stat.of(p + "lrutail_reflocked", 0));
         }
-        out.add(Stat.of("active_slabs", s.currItems() > 0 ? 1 : 0));
-        out.add(Stat.of("total_malloced", s.bytes()));
         return out;
     }
+
+    /**
+     * "stats slabs": one block per class whose chunks hold items, in memcached's names and order, then
+     * active_slabs and total_malloced. spoolkv allocates no pages: total_pages is the pages memcached would need
+     * for the used chunks, total_chunks those pages' chunks, and total_malloced the most bytes charged since the
+     * bound was last lowered (memcached keeps its pages until then; docs/store.md). The per-class command counters (get_hits, cmd_set...) are not kept per class: 0.
+     */
+    private List<Stat> slabs() {
+        commands.store().stats(); // its sweep drops the dead items first, as before
+        List<Stat> out = new ArrayList<>();
+        int active = 0;
+        for (SlabClassStats c : commands.store().slabStats()) {
+            if (c.usedChunks() == 0) {
+                continue;
+            }
+            active++;
+            String p = c.id() + ":";
+            long totalChunks = c.pages() * c.perPage();
+            out.add(Stat.of(p + "chunk_size", c.chunkSize()));
+            out.add(Stat.of(p + "chunks_per_page", c.perPage()));
+            out.add(Stat.of(p + "total_pages", c.pages()));
+            out.add(Stat.of(p + "total_chunks", totalChunks));
+            out.add(Stat.of(p + "used_chunks", c.usedChunks()));
+            out.add(Stat.of(p + "free_chunks", totalChunks - c.usedChunks()));
+            out.add(Stat.of(p + "free_chunks_end", 0));
+            for (String counter : SLAB_COMMAND_COUNTERS) {
+                out.add(Stat.of(p + counter, 0));
+            }
+        }
+        out.add(Stat.of("active_slabs", active));
+        out.add(Stat.of("total_malloced", commands.store().mallocedBytes()));
+        return out;
+    }
+
+    /** memcached's per-class command counters in stats slabs, in its order. */
+    private static final List<String> SLAB_COMMAND_COUNTERS = List.of(
+            "get_hits", "cmd_set", "delete_hits", "incr_hits", "decr_hits", "cas_hits", "cas_badval", "touch_hits");
 
     /** The process's user and system CPU time, as memcached's getrusage() reports them. */
     static final class CpuTime {

@@ -2,6 +2,7 @@ package io.spoolkv.config;
 
 import jakarta.validation.constraints.NotNull;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.ConstructorBinding;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.util.unit.DataSize;
 import org.springframework.validation.Errors;
@@ -16,13 +17,29 @@ import org.springframework.validation.annotation.Validated;
  * @param lruCrawler whether the {@code lru_crawler} starts enabled (memcached {@code -o no_lru_crawler} is
  *        {@code false}); clients switch it with {@code lru_crawler enable|disable}, and a disabled crawler refuses
  *        {@code crawl} and key dumps as memcached's does
+ * @param slabChunkMax memcached's {@code -o slab_chunk_max}: the largest slab class; items past it are counted
+ *        as memcached's chunked items (docs/store.md). Between 1KB and 1MB, dividing 1 MiB evenly; memcached's
+ *        {@code -o no_modern} is {@code 1MB}
  */
 @Validated
 @ConfigurationProperties("spoolkv.store")
 public record StoreProperties(
         @DefaultValue("64MB") @NotNull DataSize maxMemory,
         @DefaultValue("1MB") @NotNull DataSize maxItemSize,
-        @DefaultValue("true") boolean lruCrawler) implements Validator {
+        @DefaultValue("true") boolean lruCrawler,
+        @DefaultValue("512KB") @NotNull DataSize slabChunkMax) implements Validator {
+
+    /** memcached's slab page (io.spoolkv.store.SlabClasses.PAGE_SIZE). */
+    private static final long SLAB_PAGE = 1024 * 1024;
+
+    @ConstructorBinding
+    public StoreProperties {
+    }
+
+    /** With memcached's default slab_chunk_max. */
+    public StoreProperties(DataSize maxMemory, DataSize maxItemSize, boolean lruCrawler) {
+        this(maxMemory, maxItemSize, lruCrawler, DataSize.ofKilobytes(512));
+    }
 
     @Override
     public boolean supports(Class<?> type) {
@@ -33,8 +50,13 @@ public record StoreProperties(
     @Override
     public void validate(Object target, Errors errors) {
         StoreProperties p = (StoreProperties) target;
-        if (p.maxMemory == null || p.maxItemSize == null) {
+        if (p.maxMemory == null || p.maxItemSize == null || p.slabChunkMax == null) {
             return; // @NotNull reports it
+        }
+        long chunkMax = p.slabChunkMax.toBytes();
+        if (chunkMax < 1024 || chunkMax > SLAB_PAGE || SLAB_PAGE % chunkMax != 0) {
+            errors.rejectValue("slab-chunk-max", "notPageDivisor",
+                    "must be between 1KB and 1MB and divide the 1 MiB slab page evenly (memcached's rule)");
         }
         boolean memoryValid = Sizes.requirePositive(errors, "max-memory", p.maxMemory);
         if (Sizes.requirePositive(errors, "max-item-size", p.maxItemSize) && memoryValid

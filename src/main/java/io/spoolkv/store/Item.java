@@ -55,6 +55,8 @@ public final class Item {
     Item lruPrev;
     Item lruNext;
     byte lruSegment = SegmentedLru.NONE;
+    /** The item's slab class, set by the LRU when it links the item (reported by stats and dumps). */
+    byte slabClass;
 
     /**
      * @param expiresAt absolute unix time in seconds; 0 for never
@@ -215,7 +217,15 @@ public final class Item {
         lastAccess = now;
     }
 
-    /** Bytes this item is charged against the memory bound. */
+    /** memcached's slab class for this item (0 before it is stored). */
+    public int slabClass() {
+        return slabClass;
+    }
+
+    /**
+     * What the item really costs spoolkv (heap and direct memory, as measured); the store charges at least this
+     * and at least memcached's chunks ({@link SegmentedLru#charge}).
+     */
     public long footprint() {
         return footprintOf(key.length(), valueLength);
     }

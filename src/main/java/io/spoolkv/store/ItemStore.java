@@ -92,6 +92,18 @@ public interface ItemStore {
      */
     CrawlResult crawl();
 
+    /**
+     * Every slab class of {@link #slabClasses()}, in id order (1 first), with what the store holds in it and its
+     * counters since start; memcached's per-class {@code stats items} and {@code stats slabs}.
+     */
+    java.util.List<SlabClassStats> slabStats();
+
+    /** memcached's slab class table the store reports items in. */
+    SlabClasses slabClasses();
+
+    /** stats slabs' total_malloced: the most bytes held since the bound was last lowered, at most the bound. */
+    long mallocedBytes();
+
     /** The largest value accepted (memcached -I). */
     long maxItemSize();
 

@@ -72,6 +72,7 @@ public class MemoryItemStore implements ItemStore, AutoCloseable {
     private final LongAdder getFlushed = new LongAdder();
     /** Writes refused because their value could not be allocated, even after evicting (memcached's outofmemory). */
     private final LongAdder outOfMemory = new LongAdder();
+    private final SlabCounters slabCounters = new SlabCounters();
     /** Eviction listeners that threw; the eviction itself stands. */
     private final LongAdder listenerFailures = new LongAdder();
 
@@ -119,7 +120,8 @@ public class MemoryItemStore implements ItemStore, AutoCloseable {
         this.evictionListener = evictionListener;
         this.maxItemSize = properties.maxItemSize().toBytes();
         this.startMillis = clock.millis();
-        this.lru = new SegmentedLru(properties.maxMemory().toBytes());
+        this.lru = new SegmentedLru(properties.maxMemory().toBytes(),
+                new SlabClasses(Math.toIntExact(properties.slabChunkMax().toBytes())));
     }
 
     /**
@@ -138,6 +140,7 @@ public class MemoryItemStore implements ItemStore, AutoCloseable {
                 if (next == null) {
                     index.remove(k);
                 } else {
+                    lru.classify(next); // before the index publishes it to dumps
                     index.put(k, next);
                 }
                 if (old != null) {
@@ -222,6 +225,7 @@ public class MemoryItemStore implements ItemStore, AutoCloseable {
                 if (!victim.fetched()) {
                     evictedUnfetched.increment();
                 }
+                slabCounters.evicted(victim, now);
                 evicted[0] = true;
             } else {
                 countReclaimed(victim); // memcached reclaims a dead tail item rather than evict
@@ -254,6 +258,7 @@ public class MemoryItemStore implements ItemStore, AutoCloseable {
         if (!item.fetched()) {
             expiredUnfetched.increment();
         }
+        slabCounters.reclaimed(item);
     }
 
     @Override
@@ -504,6 +509,7 @@ public class MemoryItemStore implements ItemStore, AutoCloseable {
             return result;
         }
         outOfMemory.increment();
+        slabCounters.outOfMemory(lru.classOf(request.key().length(), request.value().length, request.flags()));
         StoreMode mode = request.mode();
         if (mode == StoreMode.APPEND || mode == StoreMode.PREPEND) {
             return StoreResult.NOT_STORED;
@@ -633,6 +639,7 @@ public class MemoryItemStore implements ItemStore, AutoCloseable {
             result = arithmeticOnce(request);
             if (result.outcome() == ArithmeticResult.Outcome.NO_MEMORY) {
                 outOfMemory.increment();
+                slabCounters.outOfMemory(lru.classOf(request.key().length(), MAX_NUMBER_LENGTH, 0));
             }
         }
         return result;
@@ -845,6 +852,27 @@ public class MemoryItemStore implements ItemStore, AutoCloseable {
     }
 
     @Override
+    public java.util.List<SlabClassStats> slabStats() {
+        long[][] held = lru.classSnapshot();
+        SlabClasses classes = lru.classes();
+        java.util.List<SlabClassStats> out = new java.util.ArrayList<>(classes.largest());
+        for (int id = 1; id <= classes.largest(); id++) {
+            out.add(slabCounters.of(classes, id, held[id]));
+        }
+        return out;
+    }
+
+    @Override
+    public SlabClasses slabClasses() {
+        return lru.classes();
+    }
+
+    @Override
+    public long mallocedBytes() {
+        return lru.malloced();
+    }
+
+    @Override
     public CrawlResult crawl() {
         // The index holds every stored item, expired and flushed ones too until a read, an eviction or a
         // sweep drops them: the walk sees them all, and counts only the removals it made itself.
@@ -853,8 +881,10 @@ public class MemoryItemStore implements ItemStore, AutoCloseable {
         long now = nowSeconds();
         for (var entry : index.entrySet()) {
             checked++;
+            slabCounters.crawlerChecked(entry.getValue());
             if (!live(entry.getValue(), now) && removeDead(entry.getKey(), entry.getValue(), false)) {
                 reclaims++;
+                slabCounters.crawlerReclaimed(entry.getValue());
             }
         }
         return new CrawlResult(checked, reclaims);
@@ -907,6 +937,11 @@ public class MemoryItemStore implements ItemStore, AutoCloseable {
             }
         }
         index.clear();
+    }
+
+    /** What the item is charged against the bound; for tests. */
+    long charge(Item item) {
+        return lru.charge(item);
     }
 
     /** Number of keys in the sorted index; for consistency checks in tests. */

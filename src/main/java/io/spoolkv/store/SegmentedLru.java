@@ -27,13 +27,15 @@ final class SegmentedLru {
     static final byte COLD = 3;
 
     /** One list: head is the most recently entered item, tail the next to leave. */
-    private static final class Segment {
+    private final class Segment {
         final byte id;
         Item head;
         Item tail;
         long bytes;
         /** Items in this list; read without the lock by stats (a snapshot, like memcached's). */
         volatile int items;
+        /** Items in this list by slab class (memcached's number_hot/warm/cold per class); under the lock. */
+        final long[] classItems = new long[SlabClasses.MAX_CLASS_ID + 1];
 
         Segment(byte id) {
             this.id = id;
@@ -49,8 +51,9 @@ final class SegmentedLru {
                 tail = item;
             }
             head = item;
-            bytes += item.footprint();
+            bytes += charge(item);
             items++;
+            classItems[item.slabClass]++;
         }
 
         void remove(Item item) {
@@ -67,8 +70,9 @@ final class SegmentedLru {
             item.lruPrev = null;
             item.lruNext = null;
             item.lruSegment = NONE;
-            bytes -= item.footprint();
+            bytes -= charge(item);
             items--;
+            classItems[item.slabClass]--;
         }
     }
 
@@ -83,13 +87,51 @@ final class SegmentedLru {
     private volatile long bytes;
     /** Linked items with an expiry, so that stats() skips the expiry sweep when there are none. */
     private volatile long itemsWithExpiry;
+    /** The most bytes held since the bound was last lowered: stats slabs' total_malloced (see {@link #malloced}). */
+    private volatile long peakBytes;
+    private final SlabClasses classes;
+    /** By slab class, under the lock: the linked items' memcached totals (mem_requested) and their chunks. */
+    private final long[] requested = new long[SlabClasses.MAX_CLASS_ID + 1];
+    private final long[] chunks = new long[SlabClasses.MAX_CLASS_ID + 1];
 
     SegmentedLru(long maxBytes) {
+        this(maxBytes, SlabClasses.defaults());
+    }
+
+    SegmentedLru(long maxBytes, SlabClasses classes) {
+        this.classes = classes;
         limit(maxBytes);
+    }
+
+    SlabClasses classes() {
+        return classes;
+    }
+
+    /**
+     * What an item is charged against the bound: its memcached chunks, or its real cost on the heap and in
+     * direct memory ({@link Item#footprint()}) when that is more (small items), so that the store holds no more
+     * than memcached would in the same memory and never more than the memory it is given (docs/store.md).
+     */
+    long charge(Item item) {
+        return Math.max(item.footprint(), classes.chunkBytes(item.key().length(), item.valueLength(), item.flags()));
+    }
+
+    /**
+     * Sets the item's slab class (a function of its key, value and flags); the store calls it before it publishes
+     * the item in its index, so that dumps and stats never see an item without its class.
+     */
+    /** The class an item of these sizes would have (for counting a write that stored nothing). */
+    int classOf(int keyLength, int valueLength, int flags) {
+        return classes.itemClass(keyLength, valueLength, flags);
+    }
+
+    void classify(Item item) {
+        item.slabClass = (byte) classes.itemClass(item.key().length(), item.valueLength(), item.flags());
     }
 
     synchronized void limit(long maxBytes) {
         this.maxBytes = maxBytes;
+        peakBytes = Math.min(peakBytes, maxBytes);
         hotLimit = maxBytes * HOT_PERCENT / 100;
         warmLimit = maxBytes * WARM_PERCENT / 100;
     }
@@ -100,6 +142,15 @@ final class SegmentedLru {
 
     long maxBytes() {
         return maxBytes;
+    }
+
+    /**
+     * What memcached would have malloced for these items: it keeps the pages it took until the limit is lowered
+     * (then its rebalancer frees those above it), so this is the most bytes held since the bound last went down,
+     * at most the bound. Derived: spoolkv takes no pages (docs/store.md).
+     */
+    long malloced() {
+        return Math.min(peakBytes, maxBytes);
     }
 
     /** Whether more than the bound is held; read without the lock (the eviction loop's cheap check). */
@@ -125,7 +176,15 @@ final class SegmentedLru {
     }
 
     private void count(Item item, int sign) {
-        bytes += sign * (long) item.footprint();
+        int keyLength = item.key().length();
+        long chunkBytes = classes.chunks(keyLength, item.valueLength(), item.flags(), chunks, sign);
+        requested[item.slabClass] += sign * SlabClasses.itemTotal(keyLength, item.valueLength(), item.flags());
+        bytes += sign * Math.max(item.footprint(), chunkBytes);
+        // capped at the bound: a write links before it evicts, and that moment's excess is never malloced
+        long held = Math.min(bytes, maxBytes);
+        if (held > peakBytes) {
+            peakBytes = held;
+        }
         if (item.expiresAt() != 0) {
             itemsWithExpiry += sign;
         }
@@ -133,6 +192,7 @@ final class SegmentedLru {
 
     /** Adds a newly stored item at HOT's head, then lets HOT and WARM overflow towards COLD. */
     synchronized void link(Item item) {
+        classify(item);
         hot.addFirst(item);
         count(item, 1);
         balance();
@@ -254,7 +314,7 @@ final class SegmentedLru {
                 if (item.lruPrev != previous || item.lruSegment != segment.id) {
                     throw new IllegalStateException("broken links at " + item.key());
                 }
-                segmentBytes += item.footprint();
+                segmentBytes += charge(item);
                 all.add(item);
                 previous = item;
             }
@@ -267,6 +327,23 @@ final class SegmentedLru {
             throw new IllegalStateException("bytes " + bytes + " but items hold " + total);
         }
         return all;
+    }
+
+    /**
+     * Per slab class, one consistent snapshot: {@code [class][0..4]} = items in HOT, WARM, COLD, the items'
+     * memcached totals (mem_requested) and the chunks memcached would hold them in (a chunked item's header and
+     * value chunks each in their own class).
+     */
+    synchronized long[][] classSnapshot() {
+        long[][] out = new long[classes.largest() + 1][5];
+        for (int id = 1; id <= classes.largest(); id++) {
+            out[id][0] = hot.classItems[id];
+            out[id][1] = warm.classItems[id];
+            out[id][2] = cold.classItems[id];
+            out[id][3] = requested[id];
+            out[id][4] = chunks[id];
+        }
+        return out;
     }
 
     /** The segment an item sits in (NONE once unlinked); for tests. */

@@ -92,7 +92,7 @@ public class WatchHub implements MutationListener, EvictionListener, ConnectionL
         if (watchers.isEmpty()) {
             return;
         }
-        String tail = " status=" + FOUND[item == null ? 0 : 1] + " clsid=" + (item == null ? 0 : 1)
+        String tail = " status=" + FOUND[item == null ? 0 : 1] + " clsid=" + (item == null ? 0 : item.slabClass())
                 + " cfd=" + clientId + " size=" + (item == null ? 0 : item.valueLength()) + "\n";
         publish(WatchStream.FETCHERS, "item_get", key, tail);
     }
@@ -103,7 +103,7 @@ public class WatchHub implements MutationListener, EvictionListener, ConnectionL
             return;
         }
         String tail = " fetch=" + (item.fetched() ? "yes" : "no") + " ttl=" + (item.expiresAt() == 0 ? -1 : item.expiresAt() - now)
-                + " la=" + (now - item.lastAccess()) + " clsid=1 size=" + item.valueLength() + "\n";
+                + " la=" + (now - item.lastAccess()) + " clsid=" + item.slabClass() + " size=" + item.valueLength() + "\n";
         publish(WatchStream.EVICTIONS, "eviction", item.key(), tail);
     }
 

@@ -51,6 +51,12 @@ class ConfigurationValidationTest {
                 Arguments.of("spoolkv.store.max-memory=-64MB", "spoolkv.store.max-memory", "must be positive"),
                 Arguments.of("spoolkv.store.max-item-size=128MB", "spoolkv.store.max-item-size",
                         "must not be above spoolkv.store.max-memory (64MB)"),
+                Arguments.of("spoolkv.store.slab-chunk-max=1000B", "spoolkv.store.slab-chunk-max",
+                        "must be between 1KB and 1MB and divide the 1 MiB slab page evenly (memcached's rule)"),
+                Arguments.of("spoolkv.store.slab-chunk-max=2MB", "spoolkv.store.slab-chunk-max",
+                        "must be between 1KB and 1MB and divide the 1 MiB slab page evenly (memcached's rule)"),
+                Arguments.of("spoolkv.store.slab-chunk-max=512B", "spoolkv.store.slab-chunk-max",
+                        "must be between 1KB and 1MB and divide the 1 MiB slab page evenly (memcached's rule)"),
                 Arguments.of("spoolkv.server.port=70000", "spoolkv.server.port",
                         "must be less than or equal to 65535"),
                 Arguments.of("spoolkv.server.port=-1", "spoolkv.server.port",
@@ -124,6 +130,9 @@ class ConfigurationValidationTest {
                     assertThat(context).hasNotFailed();
                     assertThat(context.getBean(ServerProperties.class).shutdownTimeout())
                             .isEqualTo(Duration.ofSeconds(10));
+                    // memcached's default slab_chunk_max (half its 1 MiB page), bound through the record
+                    assertThat(context.getBean(StoreProperties.class).slabChunkMax())
+                            .isEqualTo(DataSize.ofKilobytes(512));
                 });
     }
 

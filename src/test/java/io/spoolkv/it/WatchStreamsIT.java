@@ -128,8 +128,9 @@ class WatchStreamsIT {
             }
             client.send(batch.append("mn\r\n").toString());
             assertThat(client.line()).isEqualTo("MN");
+            // clsid: the slab class of a 10,000-byte value (11,104-byte chunks), as memcached reports it
             assertThat(watcher.line())
-                    .matches(HEAD + "type=eviction key=ev\\d+ fetch=no ttl=(99|100) la=\\d+ clsid=1 size=10000");
+                    .matches(HEAD + "type=eviction key=ev\\d+ fetch=no ttl=(99|100) la=\\d+ clsid=22 size=10000");
         }
     }
 

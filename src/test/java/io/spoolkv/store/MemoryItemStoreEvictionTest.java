@@ -160,7 +160,7 @@ class MemoryItemStoreEvictionTest {
     /**
      * Proves: with writers racing (sets of mixed sizes, appends, deletes, touches, incr, meta
      * invalidations, reads, expiries, flushes), the bytes held stay within the bound at rest, the
-     * count is exact (it equals the footprints of the items the store still holds), and the LRU
+     * count is exact (it equals the charges of the items the store still holds), and the LRU
      * links exactly the stored items, each once: no evicted or replaced item left behind, none lost.
      */
     @Test
@@ -208,7 +208,7 @@ class MemoryItemStoreEvictionTest {
         long held = 0;
         long items = 0;
         for (Iterator<Item> it = store.itemsFrom(null); it.hasNext(); ) {
-            held += it.next().footprint();
+            held += store.charge(it.next());
             items++;
         }
         assertThat(stats.evictions()).isPositive();

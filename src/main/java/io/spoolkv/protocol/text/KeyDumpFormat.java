@@ -4,8 +4,8 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.spoolkv.background.ItemFrames;
 import io.spoolkv.background.ItemStream;
-import io.spoolkv.command.StatsReporter;
 import io.spoolkv.store.Item;
+import io.spoolkv.store.SlabClasses;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 
@@ -32,9 +32,10 @@ enum KeyDumpFormat implements ItemFrames {
             out.writeBytes(CAS);
             Ascii.writeUnsigned(out, item.cas());
             out.writeBytes(item.fetched() ? FETCH_YES : FETCH_NO);
-            Ascii.writeUnsigned(out, StatsReporter.SLAB_CLASS);
+            Ascii.writeUnsigned(out, item.slabClass());
             out.writeBytes(SIZE);
-            Ascii.writeUnsigned(out, item.footprint());
+            // memcached's size= is the item's total (ITEM_ntotal)
+            Ascii.writeUnsigned(out, SlabClasses.itemTotal(item.key().length(), item.valueLength(), item.flags()));
             out.writeBytes(FLAGS);
             Ascii.writeUnsigned(out, Integer.toUnsignedLong(item.flags()));
             out.writeByte('\n');

@@ -1,7 +1,6 @@
 package io.spoolkv.protocol.text;
 
 import io.spoolkv.command.CacheCommands;
-import io.spoolkv.command.StatsReporter;
 import io.spoolkv.protocol.text.MetaCommand.MetaFlag;
 import io.spoolkv.store.Arithmetic;
 import io.spoolkv.store.ArithmeticResult;
@@ -10,6 +9,7 @@ import io.spoolkv.store.DeleteRequest;
 import io.spoolkv.store.Item;
 import io.spoolkv.store.ReadRequest;
 import io.spoolkv.store.ReadResult;
+import io.spoolkv.store.SlabClasses;
 import io.spoolkv.store.StoreMode;
 import io.spoolkv.store.StoreRequest;
 import io.spoolkv.store.StoreResult;
@@ -193,8 +193,8 @@ final class MetaCommandExecutor {
                 + " la=" + Math.max(0, now - item.lastAccess())
                 + " cas=" + Long.toUnsignedString(item.cas())
                 + " fetch=" + (item.fetched() ? "yes" : "no")
-                + " cls=" + StatsReporter.SLAB_CLASS
-                + " size=" + item.footprint(), null);
+                + " cls=" + item.slabClass()
+                + " size=" + SlabClasses.itemTotal(item.key().length(), item.valueLength(), item.flags()), null);
     }
 
     /** A reply with only the echoed flags (O, k) and, for ms with c, the CAS (0 when nothing was stored). */

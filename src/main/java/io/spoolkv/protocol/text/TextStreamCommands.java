@@ -15,10 +15,15 @@ import io.spoolkv.command.RuntimeSettings;
 import io.spoolkv.config.BackgroundProperties;
 import io.spoolkv.spool.ConnectionSpool;
 import io.spoolkv.spool.SpoolService;
+import io.spoolkv.store.Item;
 import io.spoolkv.watch.WatchHub;
 import io.spoolkv.watch.WatchStream;
+import java.util.Iterator;
 import java.util.Set;
+import java.util.Spliterator;
+import java.util.Spliterators;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.StreamSupport;
 import org.springframework.stereotype.Component;
 
 /**
@@ -101,14 +106,16 @@ public class TextStreamCommands implements StreamCommands {
         if (!settings.crawlerEnabled()) {
             return Started.reply(DISABLED);
         }
-        Boolean includesItems = classesInclude(classes);
-        if (includesItems == null) {
+        Long named = classesNamed(classes);
+        if (named == null) {
             return Started.reply(BAD_CLASS);
         }
         if (!settings.tryCrawlStarted()) {
             return Started.reply(BUSY); // single flight, as memcached's one crawler thread
         }
-        if (!includesItems) {
+        // The store keeps one LRU for all classes: a crawl that names any class walks them all
+        // (docs/compatibility.md); class 0 holds nothing, as in memcached.
+        if ((named & ~1L) == 0) {
             settings.crawlFinished();
             return Started.reply(TextResponse.Line.OK);
         }
@@ -196,18 +203,28 @@ public class TextStreamCommands implements StreamCommands {
         if (!settings.crawlerEnabled()) {
             return Started.reply(DISABLED);
         }
-        Boolean includesItems = classesInclude(crawler.argument());
-        if (includesItems == null) {
+        Long named = classesNamed(crawler.argument());
+        if (named == null) {
             return Started.reply(BAD_CLASS);
         }
-        if (!includesItems) {
+        if ((named & ~1L) == 0) {
             // Valid classes that hold nothing here: an empty dump.
             return Started.reply(format == KeyDumpFormat.METADUMP ? TextResponse.Line.END : TextResponse.Line.of("EN"));
         }
         String command = "lru_crawler " + crawler.subcommand();
         settings.crawlStarted();
         CrawlEnd end = new CrawlEnd(spool.channel());
-        ItemStream stream = new ItemStream(ItemCursor.of(commands.itemsFrom(null), commands::peek), ItemLimits.NONE, format);
+        Iterator<Item> items = commands.itemsFrom(null);
+        java.util.function.Function<io.spoolkv.store.Key, Item> reread = commands::peek;
+        if (named != ALL_CLASSES) {
+            items = StreamSupport.stream(Spliterators.spliteratorUnknownSize(items, Spliterator.ORDERED), false)
+                    .filter(item -> (named >>> item.slabClass() & 1) != 0).iterator();
+            reread = key -> {
+                Item item = commands.peek(key);
+                return item != null && (named >>> item.slabClass() & 1) != 0 ? item : null;
+            };
+        }
+        ItemStream stream = new ItemStream(ItemCursor.of(items, reread), ItemLimits.NONE, format);
         Runnable done = finished(end, onFinished);
         ItemStreamTask task = new ItemStreamTask(spool, executor, chunkBytes, command, stream, how -> done.run(), end);
         if (task.start()) {
@@ -217,15 +234,18 @@ public class TextStreamCommands implements StreamCommands {
         return Started.reply(BUSY);
     }
 
+    /** Every slab class, as "all" and "hash" name them. */
+    private static final long ALL_CLASSES = -1L;
+
     /**
-     * Whether a crawler class argument covers the items: "all" and "hash" do, as does a list of
-     * class ids that names the one class spoolkv reports; null for an invalid argument.
+     * The slab classes a crawler class argument names, one bit per class id: every class for "all" and
+     * "hash"; null for an invalid argument.
      */
-    private static Boolean classesInclude(String argument) {
+    private static Long classesNamed(String argument) {
         if (argument.equals("all") || argument.equals("hash")) {
-            return true;
+            return ALL_CLASSES;
         }
-        boolean includes = false;
+        long named = 0;
         for (String id : argument.split(",")) {
             int cls;
             try {
@@ -236,8 +256,8 @@ public class TextStreamCommands implements StreamCommands {
             if (cls < 0 || cls > MAX_CLASS_ID) {
                 return null;
             }
-            includes |= cls == io.spoolkv.command.StatsReporter.SLAB_CLASS;
+            named |= 1L << cls;
         }
-        return includes;
+        return named;
     }
 }

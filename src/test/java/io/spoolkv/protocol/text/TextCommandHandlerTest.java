@@ -251,6 +251,57 @@ class TextCommandHandlerTest {
             assertThat(send("stats settings\r\n")).contains("STAT lru_segmented yes\r\n");
         }
 
+        /**
+         * Proves stats items and stats slabs list one block per slab class that holds items, in class order, with
+         * memcached 1.6.18's field names in its order, and that stats reset zeroes a class's eviction count
+         * (issue_22.t's items:31:evicted) while the class keeps its items.
+         */
+        @Test
+        void statsItemsAndSlabsArePerClassInMemcachedsOrder() {
+            store.maxMemory(DataSize.ofMegabytes(3).toBytes());
+            String value = "B".repeat(66560);
+            for (int i = 0; i < 40; i++) {
+                assertThat(send("set key" + i + " 0 0 66560\r\n" + value + "\r\n")).isEqualTo("STORED\r\n");
+            }
+            send("set a 0 0 1\r\nx\r\n");
+            String items = send("stats items\r\n");
+            String[] fields = {"number", "number_hot", "number_warm", "number_cold", "age", "mem_requested", "evicted",
+                    "evicted_nonzero", "evicted_time", "outofmemory", "tailrepairs", "reclaimed", "expired_unfetched",
+                    "evicted_unfetched", "crawler_reclaimed", "crawler_items_checked", "lrutail_reflocked"};
+            StringBuilder names = new StringBuilder();
+            for (int cls : new int[] {1, 31}) {
+                for (String field : fields) {
+                    names.append("items:").append(cls).append(':').append(field).append('\n');
+                }
+            }
+            assertThat(statNames(items)).isEqualTo(names.toString());
+            // 3 MB holds 37 chunks of 82,792 bytes (3 evicted); the small item fits in what is left
+            assertThat(items).contains("STAT items:1:number 1\r\n", "STAT items:31:number 37\r\n",
+                    "STAT items:31:evicted 3\r\n", "STAT items:1:evicted 0\r\n");
+            String slabs = send("stats slabs\r\n");
+            assertThat(slabs).contains("STAT 31:chunk_size 82792\r\nSTAT 31:chunks_per_page 12\r\n"
+                    + "STAT 31:total_pages 4\r\nSTAT 31:total_chunks 48\r\nSTAT 31:used_chunks 37\r\n"
+                    + "STAT 31:free_chunks 11\r\nSTAT 31:free_chunks_end 0\r\nSTAT 31:get_hits 0\r\n",
+                    "STAT 1:chunk_size 96\r\n", "STAT active_slabs 2\r\n").endsWith("STAT total_malloced "
+                    + DataSize.ofMegabytes(3).toBytes() + "\r\nEND\r\n");
+            assertThat(slabs.indexOf("STAT 1:chunk_size")).isLessThan(slabs.indexOf("STAT 31:chunk_size"));
+            assertThat(send("stats reset\r\n")).isEqualTo("RESET\r\n");
+            assertThat(send("stats items\r\n")).contains("STAT items:31:evicted 0\r\n", "STAT items:31:number 37\r\n",
+                    "STAT items:31:evicted_time 0\r\n");
+            send("set key40 0 0 66560\r\n" + value + "\r\n");
+            assertThat(send("stats items\r\n")).contains("STAT items:31:evicted 1\r\n");
+        }
+
+        private static String statNames(String reply) {
+            StringBuilder names = new StringBuilder();
+            for (String line : reply.split("\r\n")) {
+                if (line.startsWith("STAT ")) {
+                    names.append(line, 5, line.indexOf(' ', 5)).append('\n');
+                }
+            }
+            return names.toString();
+        }
+
         /** Proves (S2): stats reset sets stats items' counters back to zero, as it does the general block's. */
         @Test
         void statsResetAlsoResetsItemsCounters() {
