@@ -5,6 +5,7 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.util.internal.OutOfDirectMemoryError;
+import java.util.Locale;
 
 /**
  * Where item values live: Netty's pooled direct memory, outside the heap the GC traces and copies. One job:
@@ -67,7 +68,7 @@ final class ValueMemory {
      */
     static boolean isDirectMemoryExhausted(OutOfMemoryError e) {
         return e instanceof OutOfDirectMemoryError
-                || (e.getMessage() != null && e.getMessage().contains("direct buffer memory"));
+                || (e.getMessage() != null && e.getMessage().toLowerCase(Locale.ROOT).contains("direct buffer memory"));
     }
 
     /**

@@ -156,7 +156,7 @@ class StoreOutOfMemoryIT {
             BinaryPackets.Response refused = BinaryPackets.read(c.input());
             assertThat(refused.status()).isEqualTo(BinaryMemcacheResponseStatus.ENOMEM & 0xffff);
             assertThat(refused.opaque()).isEqualTo(7);
-            assertThat(refused.valueText()).isEqualTo("out of memory storing object");
+            assertThat(refused.valueText()).isEqualTo("Out of memory allocating item");
             c.send(new String(BinaryPackets.store(BinaryMemcacheOpcodes.SET, 8, 0, "b", BinaryPackets.ascii("v"), 0, 0),
                     java.nio.charset.StandardCharsets.ISO_8859_1));
             BinaryPackets.Response stored = BinaryPackets.read(c.input());

@@ -30,8 +30,11 @@ public final class BinaryCommandExecutor implements BinaryRequestRunner {
 
     /** memcached's "fail if missing" expiry for increment and decrement: never create the item. */
     private static final long NO_AUTO_CREATE = 0xffffffffL;
-    /** A store's out-of-memory message: memcached's text error without its "SERVER_ERROR " prefix. */
-    private static final byte[] OUT_OF_MEMORY_STORING = "out of memory storing object".getBytes(StandardCharsets.US_ASCII);
+    /**
+     * A store's out-of-memory message: memcached's binary update answers "SERVER_ERROR Out of memory allocating
+     * item" without its "SERVER_ERROR " prefix (not the text protocol's "out of memory storing object").
+     */
+    static final byte[] OUT_OF_MEMORY_STORING = "Out of memory allocating item".getBytes(StandardCharsets.US_ASCII);
 
     private final CacheCommands commands;
     private final StatsGroups groups;
