@@ -11,6 +11,7 @@ import java.util.Iterator;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -491,8 +492,8 @@ public class MemoryItemStore implements ItemStore, AutoCloseable {
     /**
      * A value the pool could not allocate: the LRU's tail makes room and the write runs once more; a second
      * refusal is counted and answered as memcached does: out of memory, except append and prepend, whose
-     * combined value memcached fails to allocate as "not stored"; a failed set also drops the key's old value,
-     * so that it does not outlive the write (memcached unlinks it too).
+     * combined value memcached fails to allocate as "not stored". The key's old value stays: which failed writes
+     * drop it is each protocol's rule in memcached, so the protocol's executor applies it (CacheCommands).
      */
     @Override
     public StoreResult store(StoreRequest request) {
@@ -513,9 +514,6 @@ public class MemoryItemStore implements ItemStore, AutoCloseable {
         StoreMode mode = request.mode();
         if (mode == StoreMode.APPEND || mode == StoreMode.PREPEND) {
             return StoreResult.NOT_STORED;
-        }
-        if (mode == StoreMode.SET && request.compareCas() == 0) {
-            delete(request.key(), 0, false);
         }
         return result;
     }
@@ -765,17 +763,26 @@ public class MemoryItemStore implements ItemStore, AutoCloseable {
             return;
         }
         boolean started = false;
+        boolean flushDue = false;
         try {
             long now = nowSeconds();
-            boolean flushDue = sweepPending.getAndSet(false) | horizon.get().delayedDue(now);
+            flushDue = sweepPending.getAndSet(false) | horizon.get().delayedDue(now);
             long last = lastExpirySweep.get();
             boolean expiryDue = lru.itemsWithExpiry() > 0 && last != now && lastExpirySweep.compareAndSet(last, now);
             if (!flushDue && !expiryDue) {
                 return;
             }
             FlushHorizon settled = flushDue ? horizon.updateAndGet(h -> h.settled(now)) : horizon.get();
+            // execute(), not the admission of a new command: the single flight above keeps at most one step
+            // queued, so the sweep cannot flood the pool's queue
             sweeps.execute(() -> sweepStep(null, now, settled, 0, 0));
             started = true;
+        } catch (RejectedExecutionException e) {
+            // the pool is shut down (or full): stats() still answers, and a flush's sweep waits for the next one
+            if (flushDue) {
+                sweepPending.set(true);
+            }
+            log.debug("sweep not started: {}", e.toString());
         } finally {
             if (!started) {
                 sweeping.set(false);

@@ -4,8 +4,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.Unpooled;
-import io.netty.util.internal.OutOfDirectMemoryError;
-import java.util.Locale;
 
 /**
  * Where item values live: Netty's pooled direct memory, outside the heap the GC traces and copies. One job:
@@ -55,20 +53,11 @@ final class ValueMemory {
         try {
             return allocator.directBuffer(length, length);
         } catch (OutOfMemoryError e) {
-            if (isDirectMemoryExhausted(e)) {
+            if (DirectMemoryRefusal.is(e)) {
                 return null;
             }
             throw e; // the heap itself: nothing the store can free helps
         }
-    }
-
-    /**
-     * Netty's own limit ({@link OutOfDirectMemoryError}) or the JVM's ({@code -XX:MaxDirectMemorySize}, which
-     * {@code java.nio.Bits} reports as "Cannot reserve ... direct buffer memory").
-     */
-    static boolean isDirectMemoryExhausted(OutOfMemoryError e) {
-        return e instanceof OutOfDirectMemoryError
-                || (e.getMessage() != null && e.getMessage().toLowerCase(Locale.ROOT).contains("direct buffer memory"));
     }
 
     /**

@@ -27,9 +27,9 @@ class ValueMemoryTest {
     /** Proves: the JVM's refusal is recognised whatever the case of its message ("Direct buffer memory" on JDK 17). */
     @org.junit.jupiter.api.Test
     void theJvmsDirectMemoryRefusalIsRecognisedInAnyCase() {
-        assertThat(ValueMemory.isDirectMemoryExhausted(new OutOfMemoryError("Direct buffer memory"))).isTrue();
-        assertThat(ValueMemory.isDirectMemoryExhausted(
+        assertThat(DirectMemoryRefusal.is(new OutOfMemoryError("Direct buffer memory"))).isTrue();
+        assertThat(DirectMemoryRefusal.is(
                 new OutOfMemoryError("Cannot reserve 1024 bytes of direct buffer memory"))).isTrue();
-        assertThat(ValueMemory.isDirectMemoryExhausted(new OutOfMemoryError("Java heap space"))).isFalse();
+        assertThat(DirectMemoryRefusal.is(new OutOfMemoryError("Java heap space"))).isFalse();
     }
 }

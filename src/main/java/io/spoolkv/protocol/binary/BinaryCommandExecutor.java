@@ -148,6 +148,12 @@ public final class BinaryCommandExecutor implements BinaryRequestRunner {
         } else {
             result = commands.store(clientId, new StoreRequest(mode, key, c.value(), flags, exptime, c.cas(), 0, false));
         }
+        if (result.outcome() == StoreResult.Outcome.NO_MEMORY) {
+            // memcached's binary protocol drops the old value of a failed SET, with or without a CAS, and
+            // counts no store_no_memory (as it counts no store_too_large)
+            boolean set = c.opcode() == SET || c.opcode() == SETQ;
+            commands.refuseNoMemory(set ? key : null, false);
+        }
         return switch (result.outcome()) {
             case STORED -> BinaryResponse.ok(c, result.cas());
             case EXISTS -> BinaryResponse.error(c, KEY_EEXISTS);
