@@ -187,17 +187,21 @@ public class MemoryItemStore implements ItemStore, AutoCloseable {
      * more. The pool may still refuse (the memory it lacks may be held outside the store); the caller then answers
      * out of memory.
      */
-    private void freeFor(Key key, int valueLength) {
+    private void freeFor(Key key, int valueLength, boolean combines) {
         Item spared = map.get(key); // memcached's tail pull skips the item the write holds
-        long needed = Math.max(1, ValueMemory.allocatedBytes(valueLength));
+        // append/prepend allocate the combined value, not the request's part of it
+        int length = combines && spared != null ? (int) Math.min(Integer.MAX_VALUE, (long) valueLength + spared.valueLength())
+                : valueLength;
+        long needed = Math.max(1, ValueMemory.allocatedBytes(length));
         long freed = 0;
         while (freed < needed) {
             long footprint = evictOne(lru.pollVictimForRoom(spared));
             if (footprint < 0) {
-                return;
+                break;
             }
             freed += footprint;
         }
+        values.trimThreadCache(); // what was freed goes back to the arena, for any size class
     }
 
     /**
@@ -504,14 +508,14 @@ public class MemoryItemStore implements ItemStore, AutoCloseable {
         if (result.outcome() != StoreResult.Outcome.NO_MEMORY) {
             return result;
         }
-        freeFor(request.key(), request.value().length);
+        StoreMode mode = request.mode();
+        freeFor(request.key(), request.value().length, mode == StoreMode.APPEND || mode == StoreMode.PREPEND);
         result = storeOnce(request);
         if (result.outcome() != StoreResult.Outcome.NO_MEMORY) {
             return result;
         }
         outOfMemory.increment();
         slabCounters.outOfMemory(lru.classOf(request.key().length(), request.value().length, request.flags()));
-        StoreMode mode = request.mode();
         if (mode == StoreMode.APPEND || mode == StoreMode.PREPEND) {
             return StoreResult.NOT_STORED;
         }
@@ -633,7 +637,7 @@ public class MemoryItemStore implements ItemStore, AutoCloseable {
     public ArithmeticResult arithmetic(Arithmetic request) {
         ArithmeticResult result = arithmeticOnce(request);
         if (result.outcome() == ArithmeticResult.Outcome.NO_MEMORY) {
-            freeFor(request.key(), MAX_NUMBER_LENGTH);
+            freeFor(request.key(), MAX_NUMBER_LENGTH, false);
             result = arithmeticOnce(request);
             if (result.outcome() == ArithmeticResult.Outcome.NO_MEMORY) {
                 outOfMemory.increment();

@@ -32,6 +32,17 @@ final class ValueMemory {
         return Unpooled.EMPTY_BUFFER;
     }
 
+    /**
+     * Hands the calling thread's cached buffers back to the pool's arenas. On an event loop, freed buffers up to
+     * the pool's cache limit stay in that thread's cache, where only the same size class on the same thread can
+     * reuse them: before retrying a refused allocation, what the eviction freed must be back in the arena.
+     */
+    void trimThreadCache() {
+        if (allocator instanceof PooledByteBufAllocator pooled) {
+            pooled.trimCurrentThreadCache();
+        }
+    }
+
     /** A value buffer holding {@code bytes}, with one reference for the item that takes it; null when out of memory. */
     ByteBuf copyOf(byte[] bytes) {
         ByteBuf value = allocate(bytes.length);

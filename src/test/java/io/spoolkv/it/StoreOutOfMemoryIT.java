@@ -162,11 +162,14 @@ class StoreOutOfMemoryIT {
         };
     }
 
-    static Write binary(byte opcode, long cas) {
-        return c -> {
-            c.send(new String(BinaryPackets.store(opcode, 9, cas, "k", BinaryPackets.ascii("v"), 0, 0),
-                    java.nio.charset.StandardCharsets.ISO_8859_1));
-            return BinaryPackets.read(c.input()).valueText();
+    /** A binary store on a connection of its own (a connection's first byte decides its protocol). */
+    Write binary(byte opcode, long cas) {
+        return text -> {
+            try (TextClient c = new TextClient(server.port())) {
+                c.send(new String(BinaryPackets.store(opcode, 9, cas, "k", BinaryPackets.ascii("v"), 0, 0),
+                        java.nio.charset.StandardCharsets.ISO_8859_1));
+                return BinaryPackets.read(c.input()).valueText();
+            }
         };
     }
 
