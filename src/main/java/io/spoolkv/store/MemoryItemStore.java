@@ -142,7 +142,14 @@ public class MemoryItemStore implements ItemStore, AutoCloseable {
                     index.remove(k);
                 } else {
                     lru.classify(next); // before the index publishes it to dumps
-                    index.put(k, next);
+                    try {
+                        index.put(k, next);
+                    } catch (Throwable t) {
+                        // out of memory in the skip list: the compute aborts and the map keeps old; next was
+                        // never published, so its (store's) reference goes back here
+                        next.release();
+                        throw t;
+                    }
                 }
                 if (old != null) {
                     lru.unlink(old);
@@ -543,9 +550,11 @@ public class MemoryItemStore implements ItemStore, AutoCloseable {
                 if (next == null) {
                     return cur;
                 }
-                totalItems.increment();
                 return keep(next, now);
             });
+            if (result[0].outcome() == StoreResult.Outcome.STORED) {
+                totalItems.increment(); // counted once the item is in: a compute that threw took no count
+            }
         } finally {
             if (fresh[0] != null) {
                 fresh[0].release(); // allocated for a write that did not store it
