@@ -217,6 +217,21 @@ public class CacheCommands {
         }
     }
 
+    /**
+     * A store the store refused because its value's memory could not be allocated even after evicting
+     * ({@link StoreResult.Outcome#NO_MEMORY}): as {@link #refuseTooLarge}, memcached unlinks the key's old value
+     * for the commands its protocol names ({@code unlink}, null to keep it) and counts store_no_memory only for
+     * its text and meta protocols ({@code counted}).
+     */
+    public void refuseNoMemory(Key unlink, boolean counted) {
+        if (counted) {
+            stats.storeNoMemory.increment();
+        }
+        if (unlink != null) {
+            unlink(unlink);
+        }
+    }
+
     /** A store refused for another reason than size that still drops the key's old value. */
     public void unlink(Key key) {
         store.delete(key, 0, false);

@@ -28,6 +28,7 @@ public final class CommandStats {
     final LongAdder touchHits = new LongAdder();
     final LongAdder touchMisses = new LongAdder();
     final LongAdder storeTooLarge = new LongAdder();
+    final LongAdder storeNoMemory = new LongAdder();
 
     public long cmdGet() { return cmdGet.sum(); }
     public long cmdSet() { return cmdSet.sum(); }
@@ -49,5 +50,6 @@ public final class CommandStats {
     public long touchHits() { return touchHits.sum(); }
     public long touchMisses() { return touchMisses.sum(); }
     public long storeTooLarge() { return storeTooLarge.sum(); }
+    public long storeNoMemory() { return storeNoMemory.sum(); }
 
 }

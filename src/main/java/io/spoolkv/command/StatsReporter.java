@@ -221,8 +221,7 @@ public class StatsReporter {
         out.add(Stat.of("touch_hits", c.touchHits()));
         out.add(Stat.of("touch_misses", c.touchMisses()));
         out.add(Stat.of("store_too_large", c.storeTooLarge()));
-        // The store admits every item that fits max-item-size; there is no slab allocation to fail.
-        out.add(Stat.of("store_no_memory", 0));
+        out.add(Stat.of("store_no_memory", c.storeNoMemory()));
         out.add(Stat.of("auth_cmds", logins.attempts()));
         out.add(Stat.of("auth_errors", logins.failures()));
         if (!server.idleTimeout().isZero()) {

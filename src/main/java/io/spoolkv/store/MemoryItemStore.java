@@ -11,6 +11,7 @@ import java.util.Iterator;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -141,7 +142,14 @@ public class MemoryItemStore implements ItemStore, AutoCloseable {
                     index.remove(k);
                 } else {
                     lru.classify(next); // before the index publishes it to dumps
-                    index.put(k, next);
+                    try {
+                        index.put(k, next);
+                    } catch (Throwable t) {
+                        // out of memory in the skip list: the compute aborts and the map keeps old; next was
+                        // never published, so its (store's) reference goes back here
+                        next.release();
+                        throw t;
+                    }
                 }
                 if (old != null) {
                     lru.unlink(old);
@@ -186,17 +194,21 @@ public class MemoryItemStore implements ItemStore, AutoCloseable {
      * more. The pool may still refuse (the memory it lacks may be held outside the store); the caller then answers
      * out of memory.
      */
-    private void freeFor(Key key, int valueLength) {
+    private void freeFor(Key key, int valueLength, boolean combines) {
         Item spared = map.get(key); // memcached's tail pull skips the item the write holds
-        long needed = Math.max(1, ValueMemory.allocatedBytes(valueLength));
+        // append/prepend allocate the combined value, not the request's part of it
+        int length = combines && spared != null ? (int) Math.min(Integer.MAX_VALUE, (long) valueLength + spared.valueLength())
+                : valueLength;
+        long needed = Math.max(1, ValueMemory.allocatedBytes(length));
         long freed = 0;
         while (freed < needed) {
             long footprint = evictOne(lru.pollVictimForRoom(spared));
             if (footprint < 0) {
-                return;
+                break;
             }
             freed += footprint;
         }
+        values.trimThreadCache(); // what was freed goes back to the arena, for any size class
     }
 
     /**
@@ -491,8 +503,8 @@ public class MemoryItemStore implements ItemStore, AutoCloseable {
     /**
      * A value the pool could not allocate: the LRU's tail makes room and the write runs once more; a second
      * refusal is counted and answered as memcached does: out of memory, except append and prepend, whose
-     * combined value memcached fails to allocate as "not stored"; a failed set also drops the key's old value,
-     * so that it does not outlive the write (memcached unlinks it too).
+     * combined value memcached fails to allocate as "not stored". The key's old value stays: which failed writes
+     * drop it is each protocol's rule in memcached, so the protocol's executor applies it (CacheCommands).
      */
     @Override
     public StoreResult store(StoreRequest request) {
@@ -503,19 +515,16 @@ public class MemoryItemStore implements ItemStore, AutoCloseable {
         if (result.outcome() != StoreResult.Outcome.NO_MEMORY) {
             return result;
         }
-        freeFor(request.key(), request.value().length);
+        StoreMode mode = request.mode();
+        freeFor(request.key(), request.value().length, mode == StoreMode.APPEND || mode == StoreMode.PREPEND);
         result = storeOnce(request);
         if (result.outcome() != StoreResult.Outcome.NO_MEMORY) {
             return result;
         }
         outOfMemory.increment();
         slabCounters.outOfMemory(lru.classOf(request.key().length(), request.value().length, request.flags()));
-        StoreMode mode = request.mode();
         if (mode == StoreMode.APPEND || mode == StoreMode.PREPEND) {
             return StoreResult.NOT_STORED;
-        }
-        if (mode == StoreMode.SET && request.compareCas() == 0) {
-            delete(request.key(), 0, false);
         }
         return result;
     }
@@ -541,9 +550,11 @@ public class MemoryItemStore implements ItemStore, AutoCloseable {
                 if (next == null) {
                     return cur;
                 }
-                totalItems.increment();
                 return keep(next, now);
             });
+            if (result[0].outcome() == StoreResult.Outcome.STORED) {
+                totalItems.increment(); // counted once the item is in: a compute that threw took no count
+            }
         } finally {
             if (fresh[0] != null) {
                 fresh[0].release(); // allocated for a write that did not store it
@@ -635,7 +646,7 @@ public class MemoryItemStore implements ItemStore, AutoCloseable {
     public ArithmeticResult arithmetic(Arithmetic request) {
         ArithmeticResult result = arithmeticOnce(request);
         if (result.outcome() == ArithmeticResult.Outcome.NO_MEMORY) {
-            freeFor(request.key(), MAX_NUMBER_LENGTH);
+            freeFor(request.key(), MAX_NUMBER_LENGTH, false);
             result = arithmeticOnce(request);
             if (result.outcome() == ArithmeticResult.Outcome.NO_MEMORY) {
                 outOfMemory.increment();
@@ -765,17 +776,26 @@ public class MemoryItemStore implements ItemStore, AutoCloseable {
             return;
         }
         boolean started = false;
+        boolean flushDue = false;
         try {
             long now = nowSeconds();
-            boolean flushDue = sweepPending.getAndSet(false) | horizon.get().delayedDue(now);
+            flushDue = sweepPending.getAndSet(false) | horizon.get().delayedDue(now);
             long last = lastExpirySweep.get();
             boolean expiryDue = lru.itemsWithExpiry() > 0 && last != now && lastExpirySweep.compareAndSet(last, now);
             if (!flushDue && !expiryDue) {
                 return;
             }
             FlushHorizon settled = flushDue ? horizon.updateAndGet(h -> h.settled(now)) : horizon.get();
+            // execute(), not the admission of a new command: the single flight above keeps at most one step
+            // queued, so the sweep cannot flood the pool's queue
             sweeps.execute(() -> sweepStep(null, now, settled, 0, 0));
             started = true;
+        } catch (RejectedExecutionException e) {
+            // the pool is shut down (or full): stats() still answers, and a flush's sweep waits for the next one
+            if (flushDue) {
+                sweepPending.set(true);
+            }
+            log.debug("sweep not started: {}", e.toString());
         } finally {
             if (!started) {
                 sweeping.set(false);

@@ -4,7 +4,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.Unpooled;
-import io.netty.util.internal.OutOfDirectMemoryError;
 
 /**
  * Where item values live: Netty's pooled direct memory, outside the heap the GC traces and copies. One job:
@@ -33,6 +32,17 @@ final class ValueMemory {
         return Unpooled.EMPTY_BUFFER;
     }
 
+    /**
+     * Hands the calling thread's cached buffers back to the pool's arenas. On an event loop, freed buffers up to
+     * the pool's cache limit stay in that thread's cache, where only the same size class on the same thread can
+     * reuse them: before retrying a refused allocation, what the eviction freed must be back in the arena.
+     */
+    void trimThreadCache() {
+        if (allocator instanceof PooledByteBufAllocator pooled) {
+            pooled.trimCurrentThreadCache();
+        }
+    }
+
     /** A value buffer holding {@code bytes}, with one reference for the item that takes it; null when out of memory. */
     ByteBuf copyOf(byte[] bytes) {
         ByteBuf value = allocate(bytes.length);
@@ -54,20 +64,11 @@ final class ValueMemory {
         try {
             return allocator.directBuffer(length, length);
         } catch (OutOfMemoryError e) {
-            if (isDirectMemoryExhausted(e)) {
+            if (DirectMemoryRefusal.is(e)) {
                 return null;
             }
             throw e; // the heap itself: nothing the store can free helps
         }
-    }
-
-    /**
-     * Netty's own limit ({@link OutOfDirectMemoryError}) or the JVM's ({@code -XX:MaxDirectMemorySize}, which
-     * {@code java.nio.Bits} reports as "Cannot reserve ... direct buffer memory").
-     */
-    static boolean isDirectMemoryExhausted(OutOfMemoryError e) {
-        return e instanceof OutOfDirectMemoryError
-                || (e.getMessage() != null && e.getMessage().contains("direct buffer memory"));
     }
 
     /**

@@ -7,6 +7,7 @@ import io.spoolkv.command.WatchCounts;
 import io.spoolkv.protocol.text.UriEncoding;
 import io.spoolkv.spool.ConnectionSpool;
 import io.spoolkv.spool.OfferResult;
+import io.spoolkv.store.DirectMemoryRefusal;
 import io.spoolkv.store.EvictionListener;
 import io.spoolkv.store.Item;
 import io.spoolkv.store.Key;
@@ -153,7 +154,16 @@ public class WatchHub implements MutationListener, EvictionListener, ConnectionL
             }
             wanted = true;
             int keyBytes = key == null ? 0 : key.length() * 3;
-            ByteBuf line = w.spool().alloc().buffer(head.length() + keyBytes + tail.length());
+            ByteBuf line;
+            try {
+                line = w.spool().alloc().buffer(head.length() + keyBytes + tail.length());
+            } catch (OutOfMemoryError e) {
+                if (!DirectMemoryRefusal.is(e)) {
+                    throw e;
+                }
+                skipped.increment(); // as a line the watcher's spool had no room for: a read never fails for a watcher
+                continue;
+            }
             line.writeCharSequence(head, StandardCharsets.US_ASCII);
             if (key != null) {
                 UriEncoding.write(line, key.bytes());

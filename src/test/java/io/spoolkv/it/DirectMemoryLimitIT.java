@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.netty.util.internal.PlatformDependent;
 import io.spoolkv.SpoolkvApplication;
+import io.spoolkv.config.SpoolProperties;
 import io.spoolkv.server.MemcachedServer;
 import io.spoolkv.testsupport.TextClient;
 import org.junit.jupiter.api.Test;
@@ -14,7 +15,7 @@ import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.test.context.SpringBootTest;
 
 /**
- * The store's bound and the JVM's direct memory: a max-memory that, with the spool's budget (64 MB by default),
+ * The store's bound and the JVM's direct memory: a max-memory that, with the spool's budget (SpoolProperties' default),
  * does not fit -XX:MaxDirectMemorySize stops the server at startup; a cache_memlimit that does not fit is refused
  * with memcached's reply and the bound stays.
  */
@@ -22,10 +23,14 @@ import org.springframework.boot.test.context.SpringBootTest;
         webEnvironment = SpringBootTest.WebEnvironment.NONE)
 class DirectMemoryLimitIT {
 
-    static final long SPOOL_MB = 64;
-
     @Autowired
     MemcachedServer server;
+    @Autowired
+    SpoolProperties spool; // the defaults: the started server and the one the startup test builds share them
+
+    long spoolMb() {
+        return spool.maxTotalBytes().toMegabytes();
+    }
 
     static long directLimitMb() {
         return PlatformDependent.maxDirectMemory() >> 20;
@@ -36,7 +41,7 @@ class DirectMemoryLimitIT {
     void aMemlimitBeyondTheDirectMemoryIsRefused() throws Exception {
         try (TextClient c = new TextClient(server.port())) {
             String before = c.stats(null).get("limit_maxbytes");
-            c.send("cache_memlimit " + (directLimitMb() - SPOOL_MB + 1) + "\r\n");
+            c.send("cache_memlimit " + (directLimitMb() - spoolMb() + 1) + "\r\n");
             assertThat(c.line()).isEqualTo("MEMLIMIT_ADJUST_FAILED out of bounds or unable to adjust");
             assertThat(c.stats(null).get("limit_maxbytes")).isEqualTo(before);
             c.send("cache_memlimit 100\r\n");
@@ -50,7 +55,7 @@ class DirectMemoryLimitIT {
     /** Proves: the server refuses to start with a max-memory the direct memory cannot hold, and says why. */
     @Test
     void aMaxMemoryBeyondTheDirectMemoryStopsTheStart() {
-        long tooMuch = directLimitMb() - SPOOL_MB + 1;
+        long tooMuch = directLimitMb() - spoolMb() + 1;
         assertThatThrownBy(() -> new SpringApplicationBuilder(SpoolkvApplication.class)
                 .web(WebApplicationType.NONE)
                 .run("--spoolkv.server.port=0", "--spoolkv.server.host=127.0.0.1",

@@ -146,6 +146,79 @@ class StoreOutOfMemoryIT {
         }
     }
 
+    long noMemory(TextClient c) throws Exception {
+        return Long.parseLong(c.stats(null).get("store_no_memory"));
+    }
+
+    /** A write that answers one reply line (text) or one binary response (its message). */
+    interface Write {
+        String send(TextClient c) throws Exception;
+    }
+
+    static Write text(String command) {
+        return c -> {
+            c.send(command);
+            return c.line();
+        };
+    }
+
+    /** A binary store on a connection of its own (a connection's first byte decides its protocol). */
+    Write binary(byte opcode, long cas) {
+        return text -> {
+            try (TextClient c = new TextClient(server.port())) {
+                c.send(new String(BinaryPackets.store(opcode, 9, cas, "k", BinaryPackets.ascii("v"), 0, 0),
+                        java.nio.charset.StandardCharsets.ISO_8859_1));
+                return BinaryPackets.read(c.input()).valueText();
+            }
+        };
+    }
+
+    /**
+     * Whether key k's old value outlives {@code write} refused twice for memory. k is the store's only item, so
+     * the retry's eviction (which spares the written key) takes nothing and only the refusal's rule decides.
+     */
+    boolean oldValueKept(TextClient c, Write write, String reply) throws Exception {
+        store.close();
+        c.send("set k 0 0 3\r\nold\r\n");
+        assertThat(c.line()).isEqualTo("STORED");
+        allocator.failNext(2, FailingAllocator.Kind.NETTY);
+        assertThat(write.send(c)).isEqualTo(reply);
+        assertThat(allocator.pendingFailures()).isZero();
+        c.send("mg k v\r\n");
+        String line = c.line();
+        if (line.equals("EN")) {
+            return false;
+        }
+        assertThat(line).isEqualTo("VA 3");
+        assertThat(c.line()).isEqualTo("old");
+        return true;
+    }
+
+    /**
+     * Proves: which refused write drops the key's old value is memcached's rule per protocol: a text set does, a
+     * text cas, add and replace do not; every ms does (add mode included); a binary SET does with or without a
+     * CAS, a binary ADD does not. store_no_memory in stats counts the text and meta refusals, not the binary ones.
+     */
+    @Test
+    void eachProtocolDropsTheOldValueOnlyWhereMemcachedDoes() throws Exception {
+        String storing = "SERVER_ERROR out of memory storing object";
+        String binary = "Out of memory allocating item";
+        try (TextClient c = new TextClient(server.port())) {
+            long before = noMemory(c);
+            assertThat(oldValueKept(c, text("set k 0 0 3\r\nnew\r\n"), storing)).as("text set").isFalse();
+            assertThat(oldValueKept(c, text("cas k 0 0 3 1\r\nnew\r\n"), storing)).as("text cas").isTrue();
+            assertThat(oldValueKept(c, text("replace k 0 0 3\r\nnew\r\n"), storing)).as("text replace").isTrue();
+            assertThat(oldValueKept(c, text("add k 0 0 3\r\nnew\r\n"), storing)).as("text add").isTrue();
+            assertThat(oldValueKept(c, text("ms k 3 ME\r\nnew\r\n"), storing)).as("ms in add mode").isFalse();
+            assertThat(oldValueKept(c, text("ms k 3 C1\r\nnew\r\n"), storing)).as("ms with a CAS").isFalse();
+            assertThat(noMemory(c)).as("six text and meta refusals").isEqualTo(before + 6);
+            assertThat(oldValueKept(c, binary(BinaryMemcacheOpcodes.SET, 12345), binary)).as("binary SET, CAS").isFalse();
+            assertThat(oldValueKept(c, binary(BinaryMemcacheOpcodes.SET, 0), binary)).as("binary SET").isFalse();
+            assertThat(oldValueKept(c, binary(BinaryMemcacheOpcodes.ADD, 0), binary)).as("binary ADD").isTrue();
+            assertThat(noMemory(c)).as("binary refusals are not counted").isEqualTo(before + 6);
+        }
+    }
+
     /** Proves: the binary protocol answers ENOMEM (0x82) with memcached's message, and the connection stays. */
     @Test
     void aBinarySetRefusedAnswersEnomem() throws Exception {
@@ -156,7 +229,7 @@ class StoreOutOfMemoryIT {
             BinaryPackets.Response refused = BinaryPackets.read(c.input());
             assertThat(refused.status()).isEqualTo(BinaryMemcacheResponseStatus.ENOMEM & 0xffff);
             assertThat(refused.opaque()).isEqualTo(7);
-            assertThat(refused.valueText()).isEqualTo("out of memory storing object");
+            assertThat(refused.valueText()).isEqualTo("Out of memory allocating item");
             c.send(new String(BinaryPackets.store(BinaryMemcacheOpcodes.SET, 8, 0, "b", BinaryPackets.ascii("v"), 0, 0),
                     java.nio.charset.StandardCharsets.ISO_8859_1));
             BinaryPackets.Response stored = BinaryPackets.read(c.input());

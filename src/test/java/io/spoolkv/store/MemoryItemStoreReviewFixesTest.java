@@ -124,4 +124,29 @@ class MemoryItemStoreReviewFixesTest {
         assertThat(store.get(Key.of("mg"))).isNull();
         assertThat(store.stats().getExpired()).isEqualTo(3);
     }
+
+    /**
+     * Proves (R2): when an append's combined value is refused, the retry's eviction is sized from the combined
+     * length (2 KB here), not from the appended byte: every small tail item goes, not only the first.
+     */
+    @Test
+    void anAppendRefusedFreesRoomForTheCombinedValue() {
+        io.spoolkv.testsupport.FailingAllocator allocator = new io.spoolkv.testsupport.FailingAllocator();
+        MemoryItemStore store = new MemoryItemStore(
+                new StoreProperties(DataSize.ofMegabytes(8), DataSize.ofMegabytes(1), true), clock,
+                EvictionListener.NONE, allocator);
+        try {
+            assertThat(set(store, Key.of("n"), new byte[2000], 0)).isTrue();
+            for (String k : new String[] {"a", "b", "c", "d"}) {
+                assertThat(set(store, Key.of(k), new byte[] {'v'}, 0)).isTrue();
+            }
+            allocator.failNext(1, io.spoolkv.testsupport.FailingAllocator.Kind.NETTY);
+            StoreResult appended = store.store(StoreRequest.of(StoreMode.APPEND, Key.of("n"), new byte[] {'x'}, 0, 0));
+            assertThat(appended.outcome()).isEqualTo(StoreResult.Outcome.STORED);
+            assertThat(store.stats().evictions()).as("four small items for a 2 KB value").isEqualTo(4);
+            assertThat(store.peek(Key.of("n")).valueLength()).isEqualTo(2001);
+        } finally {
+            store.close();
+        }
+    }
 }

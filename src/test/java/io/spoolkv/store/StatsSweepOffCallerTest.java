@@ -76,4 +76,34 @@ class StatsSweepOffCallerTest {
         assertThat(store.stats().reclaimed()).isEqualTo(items);
         assertThat(queued).as("nothing due after the flush was swept").isEmpty();
     }
+
+    /**
+     * Proves (R5): once the sweep executor refuses (shut down), stats() still answers, and a flush's pending sweep
+     * is not forgotten: the next stats() with a working executor sweeps the flushed items.
+     */
+    @Test
+    void aRefusedSweepNeitherEscapesStatsNorForgetsTheFlush() throws Exception {
+        boolean[] refusing = {true};
+        MemoryItemStore refused = new MemoryItemStore(
+                new StoreProperties(DataSize.ofMegabytes(64), DataSize.ofMegabytes(1), true), clock,
+                EvictionListener.NONE, task -> {
+                    if (refusing[0]) {
+                        throw new java.util.concurrent.RejectedExecutionException("shut down (test)");
+                    }
+                    queued.add(task);
+                });
+        try {
+            refused.store(StoreRequest.of(StoreMode.SET, Key.of("k"), new byte[] {'v'}, 0, 0));
+            refused.flushAll(0);
+            assertThat(refused.stats().currItems()).as("stats() answers; nothing swept").isEqualTo(1);
+            refusing[0] = false;
+            clock.advanceSeconds(1);
+            refused.stats();
+            assertThat(queued).as("the flush's sweep, still pending").hasSize(1);
+            runQueuedSteps();
+            assertThat(refused.stats().currItems()).isZero();
+        } finally {
+            refused.close();
+        }
+    }
 }

@@ -23,4 +23,13 @@ class ValueMemoryTest {
         int chunk = PooledByteBufAllocator.DEFAULT.metric().chunkSize();
         assertThat(ValueMemory.allocatedBytes(chunk + 1)).isEqualTo(chunk + 1L);
     }
+
+    /** Proves: the JVM's refusal is recognised whatever the case of its message ("Direct buffer memory" on JDK 17). */
+    @org.junit.jupiter.api.Test
+    void theJvmsDirectMemoryRefusalIsRecognisedInAnyCase() {
+        assertThat(DirectMemoryRefusal.is(new OutOfMemoryError("Direct buffer memory"))).isTrue();
+        assertThat(DirectMemoryRefusal.is(
+                new OutOfMemoryError("Cannot reserve 1024 bytes of direct buffer memory"))).isTrue();
+        assertThat(DirectMemoryRefusal.is(new OutOfMemoryError("Java heap space"))).isFalse();
+    }
 }

@@ -30,8 +30,11 @@ public final class BinaryCommandExecutor implements BinaryRequestRunner {
 
     /** memcached's "fail if missing" expiry for increment and decrement: never create the item. */
     private static final long NO_AUTO_CREATE = 0xffffffffL;
-    /** A store's out-of-memory message: memcached's text error without its "SERVER_ERROR " prefix. */
-    private static final byte[] OUT_OF_MEMORY_STORING = "out of memory storing object".getBytes(StandardCharsets.US_ASCII);
+    /**
+     * A store's out-of-memory message: memcached's binary update answers "SERVER_ERROR Out of memory allocating
+     * item" without its "SERVER_ERROR " prefix (not the text protocol's "out of memory storing object").
+     */
+    static final byte[] OUT_OF_MEMORY_STORING = "Out of memory allocating item".getBytes(StandardCharsets.US_ASCII);
 
     private final CacheCommands commands;
     private final StatsGroups groups;
@@ -144,6 +147,12 @@ public final class BinaryCommandExecutor implements BinaryRequestRunner {
                     new StoreRequest(StoreMode.SET, key, c.value(), flags, exptime, c.cas(), 0, false));
         } else {
             result = commands.store(clientId, new StoreRequest(mode, key, c.value(), flags, exptime, c.cas(), 0, false));
+        }
+        if (result.outcome() == StoreResult.Outcome.NO_MEMORY) {
+            // memcached's binary protocol drops the old value of a failed SET, with or without a CAS, and
+            // counts no store_no_memory (as it counts no store_too_large)
+            boolean set = c.opcode() == SET || c.opcode() == SETQ;
+            commands.refuseNoMemory(set ? key : null, false);
         }
         return switch (result.outcome()) {
             case STORED -> BinaryResponse.ok(c, result.cas());

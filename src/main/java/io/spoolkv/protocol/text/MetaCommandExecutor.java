@@ -121,6 +121,9 @@ final class MetaCommandExecutor {
         // append/prepend (which treat 0 as "no CAS") compare only once the key exists
         boolean compare = m.has('C') && (mode == StoreMode.SET || mode == StoreMode.REPLACE);
         StoreResult result = commands.metaSet(clientId, request, compare);
+        if (result.outcome() == StoreResult.Outcome.NO_MEMORY) {
+            commands.refuseNoMemory(m.key(), true); // memcached's ms drops the old value whatever its mode
+        }
         return switch (result.outcome()) {
             case STORED -> m.has('q') ? null : reply("HD", m, result.cas());
             case NOT_STORED -> reply("NS", m, 0L);

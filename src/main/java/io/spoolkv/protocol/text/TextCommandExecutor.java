@@ -7,6 +7,7 @@ import io.spoolkv.store.ArithmeticResult;
 import io.spoolkv.store.DeleteOutcome;
 import io.spoolkv.store.Item;
 import io.spoolkv.store.Key;
+import io.spoolkv.store.StoreMode;
 import io.spoolkv.store.StoreResult;
 import java.util.List;
 
@@ -102,6 +103,11 @@ public final class TextCommandExecutor {
 
     private TextResponse store(int clientId, TextRequest.Storage s) {
         StoreResult result = s.cas() ? commands.compareAndStore(clientId, s.request()) : commands.store(clientId, s.request());
+        if (result.outcome() == StoreResult.Outcome.NO_MEMORY) {
+            // memcached's text protocol drops the old value of a failed set, not of a cas, add or replace
+            boolean unlinks = s.request().mode() == StoreMode.SET && !s.cas();
+            commands.refuseNoMemory(unlinks ? s.request().key() : null, true);
+        }
         return switch (result.outcome()) {
             case STORED -> TextResponse.Line.STORED;
             case NOT_STORED -> TextResponse.Line.NOT_STORED;

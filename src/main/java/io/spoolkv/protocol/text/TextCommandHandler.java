@@ -80,7 +80,7 @@ public final class TextCommandHandler extends OrderedRequestHandler<TextRequest>
             Item item;
             try {
                 item = executor.retrieve(clientId, r, r.keys().get(nextKey++)); // retained for the reply
-            } catch (RuntimeException e) {
+            } catch (Throwable e) { // an Error too: a watch line's buffer can meet OutOfDirectMemoryError
                 if (batch != null) {
                     batch.forEach(Item::release);
                 }

@@ -34,7 +34,12 @@ final class TextChannelFixture {
     final EmbeddedChannel channel;
 
     TextChannelFixture(ItemStore store) {
-        commands = new CacheCommands(store, MutationListener.NONE);
+        this(store, MutationListener.NONE);
+    }
+
+    /** As above, with {@code watch} hearing the command layer's stores and fetches. */
+    TextChannelFixture(ItemStore store, MutationListener watch) {
+        commands = new CacheCommands(store, watch);
         ConnectionCounts counts = new ConnectionCounts() {
             @Override
             public long currentConnections() {

@@ -6,12 +6,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
+import io.spoolkv.command.MutationListener;
 import io.spoolkv.command.Versions;
 import io.spoolkv.config.StoreProperties;
 import io.spoolkv.protocol.DrainConnection;
+import io.spoolkv.store.Item;
 import io.spoolkv.store.Key;
 import io.spoolkv.store.MemoryItemStore;
 import io.spoolkv.store.MutableClock;
+import io.spoolkv.store.StoreRequest;
+import io.spoolkv.store.StoreResult;
 import io.spoolkv.testsupport.FailingStore;
 import java.util.ArrayList;
 import java.util.List;
@@ -76,6 +80,48 @@ class TextCommandHandlerTest {
             assertThat(failing.channel.isOpen()).isFalse();
         } finally {
             failing.close();
+        }
+    }
+
+    /**
+     * Proves (B1): a multi-key get whose watch log fails with an Error (a watch line's buffer meeting the pool's
+     * OutOfDirectMemoryError) on its second key gives back the first key's item, already batched for the reply:
+     * once the store drops it, its count reaches 0.
+     */
+    @Test
+    void aMultiGetGivesBackItsBatchWhenTheWatchLogFailsWithAnError() {
+        MutationListener failingOnB = new MutationListener() {
+            @Override
+            public void stored(int clientId, StoreRequest request, StoreResult result) {
+            }
+
+            @Override
+            public void fetched(int clientId, Key key, Item item) {
+                if (key.equals(Key.of("b"))) {
+                    throw new OutOfMemoryError("Cannot reserve 64 bytes of direct buffer memory (test)");
+                }
+            }
+        };
+        send("set a 0 0 1\r\n1\r\nset b 0 0 1\r\n2\r\n");
+        output();
+        TextChannelFixture watched = new TextChannelFixture(store, failingOnB);
+        try {
+            try {
+                watched.send("get a b\r\n");
+                watched.channel.checkException();
+            } catch (OutOfMemoryError expected) {
+                // the failure travels on to the pipeline; what matters is the batch's reference
+            }
+            Item a = store.peek(Key.of("a"));
+            store.delete(Key.of("a"), 0, false);
+            boolean leaked = a.tryRetain();
+            if (leaked) {
+                a.release(); // the probe's
+                a.release(); // the leaked one, so that only this assertion reports it
+            }
+            assertThat(leaked).as("a's batched reference was given back").isFalse();
+        } finally {
+            watched.close();
         }
     }
 
