@@ -29,9 +29,10 @@ public final class Item {
      * the key's and value's bytes, measured with {@code jcmd GC.class_histogram} on a full 1 GB store
      * of 1 KB values (docs/store.md): this Item 72, its Key 24, the two arrays' headers 32 and
      * alignment (7 on average), the hash map's node 32 and table slot ~9, the sorted index's node 24
-     * and index nodes ~12; 212 measured, rounded up to a multiple of 8.
+     * and index nodes ~12; 212 measured, plus the key's {@link IndexSlot} (16, and the item's reference to
+     * it in what was alignment), rounded up to a multiple of 8.
      */
-    public static final int OVERHEAD_BYTES = 216;
+    public static final int OVERHEAD_BYTES = 232;
 
     private final Key key;
     private final ByteBuf value;
@@ -57,6 +58,8 @@ public final class Item {
     byte lruSegment = SegmentedLru.NONE;
     /** The item's slab class, set by the LRU when it links the item (reported by stats and dumps). */
     byte slabClass;
+    /** The key's place in the store's ordered index while this is the key's item; written in the key's compute. */
+    IndexSlot indexSlot;
 
     /**
      * @param expiresAt absolute unix time in seconds; 0 for never

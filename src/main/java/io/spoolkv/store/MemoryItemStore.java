@@ -51,7 +51,7 @@ public class MemoryItemStore implements ItemStore, AutoCloseable {
     private final DirectMemoryBudget budget;
 
     private final ConcurrentHashMap<Key, Item> map = new ConcurrentHashMap<>();
-    private final ConcurrentSkipListMap<Key, Item> index = new ConcurrentSkipListMap<>();
+    private final ConcurrentSkipListMap<Key, IndexSlot> index = new ConcurrentSkipListMap<>();
     private final SegmentedLru lru;
     private final AtomicLong casCounter = new AtomicLong();
     private final AtomicReference<FlushHorizon> horizon = new AtomicReference<>(FlushHorizon.NONE);
@@ -142,14 +142,21 @@ public class MemoryItemStore implements ItemStore, AutoCloseable {
                     index.remove(k);
                 } else {
                     lru.classify(next); // before the index publishes it to dumps
-                    try {
-                        index.put(k, next);
-                    } catch (Throwable t) {
-                        // out of memory in the skip list: the compute aborts and the map keeps old; next was
-                        // never published, so its (store's) reference goes back here
-                        next.release();
-                        throw t;
+                    IndexSlot slot = old == null ? null : old.indexSlot;
+                    if (slot == null) {
+                        try {
+                            slot = new IndexSlot(next);
+                            index.put(k, slot);
+                        } catch (Throwable t) {
+                            // out of memory in the skip list: the compute aborts and the map keeps old; next was
+                            // never published, so its (store's) reference goes back here
+                            next.release();
+                            throw t;
+                        }
+                    } else {
+                        slot.item = next; // an overwrite: same place in the key order, no skip-list walk
                     }
+                    next.indexSlot = slot;
                 }
                 if (old != null) {
                     lru.unlink(old);
@@ -810,7 +817,7 @@ public class MemoryItemStore implements ItemStore, AutoCloseable {
     private void sweepStep(Key after, long now, FlushHorizon settled, long checkedBefore, long removedBefore) {
         boolean queuedNext = false;
         try {
-            Iterator<java.util.Map.Entry<Key, Item>> items =
+            Iterator<java.util.Map.Entry<Key, IndexSlot>> items =
                     (after == null ? index : index.tailMap(after, false)).entrySet().iterator();
             long checked = checkedBefore;
             long removed = removedBefore;
@@ -818,7 +825,7 @@ public class MemoryItemStore implements ItemStore, AutoCloseable {
             for (int n = 0; n < SWEEP_STEP && items.hasNext(); n++) {
                 var entry = items.next();
                 last = entry.getKey();
-                Item item = entry.getValue();
+                Item item = entry.getValue().item;
                 checked++;
                 if ((item.expiredAt(now) || settled.flushed(item, now)) && removeDead(last, item, false)) {
                     removed++;
@@ -842,7 +849,18 @@ public class MemoryItemStore implements ItemStore, AutoCloseable {
 
     @Override
     public Iterator<Item> itemsFrom(Key from) {
-        Iterator<Item> items = (from == null ? index : index.tailMap(from, true)).values().iterator();
+        Iterator<IndexSlot> slots = (from == null ? index : index.tailMap(from, true)).values().iterator();
+        Iterator<Item> items = new Iterator<>() {
+            @Override
+            public boolean hasNext() {
+                return slots.hasNext();
+            }
+
+            @Override
+            public Item next() {
+                return slots.next().item;
+            }
+        };
         return new KeyOrderIterator(items, item -> live(item, nowSeconds()));
     }
 
@@ -900,11 +918,12 @@ public class MemoryItemStore implements ItemStore, AutoCloseable {
         long reclaims = 0;
         long now = nowSeconds();
         for (var entry : index.entrySet()) {
+            Item item = entry.getValue().item;
             checked++;
-            slabCounters.crawlerChecked(entry.getValue());
-            if (!live(entry.getValue(), now) && removeDead(entry.getKey(), entry.getValue(), false)) {
+            slabCounters.crawlerChecked(item);
+            if (!live(item, now) && removeDead(entry.getKey(), item, false)) {
                 reclaims++;
-                slabCounters.crawlerReclaimed(entry.getValue());
+                slabCounters.crawlerReclaimed(item);
             }
         }
         return new CrawlResult(checked, reclaims);

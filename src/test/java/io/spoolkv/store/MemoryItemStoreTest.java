@@ -74,6 +74,24 @@ class MemoryItemStoreTest {
         assertThat(store.lruMatchesMap()).isTrue();
     }
 
+    /**
+     * Property: an overwrite hands the key's index slot to the new item (the skip list is not written again) and
+     * the key-order iterator sees the new item; the index still holds each key once.
+     */
+    @Test
+    void anOverwriteKeepsTheKeysIndexSlot() {
+        set("a", "1");
+        set("b", "1");
+        IndexSlot slot = store.peek(Key.of("a")).indexSlot;
+        set("a", "2");
+        Item second = store.peek(Key.of("a"));
+        assertThat(second.indexSlot).isSameAs(slot);
+        assertThat(slot.item).isSameAs(second);
+        assertThat(str(store.itemsFrom(null).next())).isEqualTo("2");
+        assertThat(store.indexSize()).isEqualTo(2);
+        assertThat(store.indexMatchesCache()).isTrue();
+    }
+
     @Nested
     class Modes {
 
