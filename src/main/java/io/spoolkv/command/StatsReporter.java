@@ -1,5 +1,6 @@
 package io.spoolkv.command;
 
+import io.spoolkv.command.CommandStats.SlabCommand;
 import io.spoolkv.config.BackgroundProperties;
 import io.spoolkv.config.ServerProperties;
 import io.spoolkv.config.SpoolProperties;
@@ -58,6 +59,8 @@ public class StatsReporter {
     private volatile Map<String, Long> baseline = Map.of();
     /** The per-class counters at the last "stats reset", by class id. */
     private volatile Map<Integer, SlabClassStats> slabBaseline = Map.of();
+    /** The per-class command counters at the last "stats reset", by counter then class id. */
+    private volatile long[][] slabCommandBaseline = new long[SlabCommand.values().length][MAX_SLAB_CLASS + 1];
 
     public StatsReporter(CacheCommands commands, ConnectionCounts connections, ServerProperties server,
                          SpoolProperties spool, BackgroundProperties background, RuntimeSettings settings,
@@ -104,6 +107,13 @@ public class StatsReporter {
             classes.put(c.id(), c);
         }
         slabBaseline = Map.copyOf(classes);
+        long[][] commandCounts = new long[SlabCommand.values().length][MAX_SLAB_CLASS + 1];
+        for (SlabCommand command : SlabCommand.values()) {
+            for (int id = 1; id <= MAX_SLAB_CLASS; id++) {
+                commandCounts[command.ordinal()][id] = commands.stats().inClass(command, id);
+            }
+        }
+        slabCommandBaseline = commandCounts;
         commands.prefixStats().reset();
     }
 
@@ -399,10 +409,14 @@ public class StatsReporter {
      * "stats slabs": one block per class whose chunks hold items, in memcached's names and order, then
      * active_slabs and total_malloced. spoolkv allocates no pages: total_pages is the pages memcached would need
      * for the used chunks, total_chunks those pages' chunks, and total_malloced the most bytes charged since the
-     * bound was last lowered (memcached keeps its pages until then; docs/store.md). The per-class command counters (get_hits, cmd_set...) are not kept per class: 0.
+     * bound was last lowered (memcached keeps its pages until then; docs/store.md). The per-class command counters
+     * (get_hits, cmd_set...) are counted in the class of the item they hit (cmd_set: of the item stored), less the
+     * baseline of the last "stats reset".
      */
     private List<Stat> slabs() {
         commands.store().stats(); // its sweep drops the dead items first, as before
+        CommandStats counts = commands.stats();
+        long[][] commandBase = slabCommandBaseline;
         List<Stat> out = new ArrayList<>();
         int active = 0;
         for (SlabClassStats c : commands.store().slabStats()) {
@@ -419,18 +433,15 @@ public class StatsReporter {
             out.add(Stat.of(p + "used_chunks", c.usedChunks()));
             out.add(Stat.of(p + "free_chunks", totalChunks - c.usedChunks()));
             out.add(Stat.of(p + "free_chunks_end", 0));
-            for (String counter : SLAB_COMMAND_COUNTERS) {
-                out.add(Stat.of(p + counter, 0));
+            for (SlabCommand command : SlabCommand.values()) {
+                out.add(Stat.of(p + command.stat(),
+                        counts.inClass(command, c.id()) - commandBase[command.ordinal()][c.id()]));
             }
         }
         out.add(Stat.of("active_slabs", active));
         out.add(Stat.of("total_malloced", commands.store().mallocedBytes()));
         return out;
     }
-
-    /** memcached's per-class command counters in stats slabs, in its order. */
-    private static final List<String> SLAB_COMMAND_COUNTERS = List.of(
-            "get_hits", "cmd_set", "delete_hits", "incr_hits", "decr_hits", "cas_hits", "cas_badval", "touch_hits");
 
     /** The process's user and system CPU time, as memcached's getrusage() reports them. */
     static final class CpuTime {
