@@ -273,7 +273,7 @@ public class StatsReporter {
         out.add(Stat.of("log_watchers", watches.watchers()));
         out.add(Stat.of("unexpected_napi_ids", 0));
         out.add(Stat.of("round_robin_fallback", 0));
-        out.add(Stat.of("bytes", s.bytes()));
+        out.add(Stat.of("bytes", commands.store().requestedBytes())); // memcached's: item totals, not the charge
         out.add(Stat.of("curr_items", s.currItems()));
         out.add(Stat.of("total_items", s.totalItems()));
         out.add(Stat.of("slab_global_page_pool", 0));

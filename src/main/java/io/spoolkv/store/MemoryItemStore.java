@@ -873,6 +873,11 @@ public class MemoryItemStore implements ItemStore, AutoCloseable {
     }
 
     @Override
+    public long requestedBytes() {
+        return lru.requestedBytes();
+    }
+
+    @Override
     public CrawlResult crawl() {
         // The index holds every stored item, expired and flushed ones too until a read, an eviction or a
         // sweep drops them: the walk sees them all, and counts only the removals it made itself.

@@ -85,6 +85,8 @@ final class SegmentedLru {
     private long warmLimit;
     /** Bytes of all linked items; read without the lock by stats and the eviction loop. */
     private volatile long bytes;
+    /** The linked items' memcached totals (the sum of requested[]): memcached's curr bytes, stats' "bytes". */
+    private volatile long requestedBytes;
     /** Linked items with an expiry, so that stats() skips the expiry sweep when there are none. */
     private volatile long itemsWithExpiry;
     /** The most bytes held since the bound was last lowered: stats slabs' total_malloced (see {@link #malloced}). */
@@ -140,6 +142,11 @@ final class SegmentedLru {
         return bytes;
     }
 
+    /** The linked items' memcached totals (what memcached reports as bytes); the bound counts {@link #bytes}. */
+    long requestedBytes() {
+        return requestedBytes;
+    }
+
     long maxBytes() {
         return maxBytes;
     }
@@ -178,7 +185,9 @@ final class SegmentedLru {
     private void count(Item item, int sign) {
         int keyLength = item.key().length();
         long chunkBytes = classes.chunks(keyLength, item.valueLength(), item.flags(), chunks, sign);
-        requested[item.slabClass] += sign * SlabClasses.itemTotal(keyLength, item.valueLength(), item.flags());
+        long total = SlabClasses.itemTotal(keyLength, item.valueLength(), item.flags());
+        requested[item.slabClass] += sign * total;
+        requestedBytes += sign * total;
         bytes += sign * Math.max(item.footprint(), chunkBytes);
         // capped at the bound: a write links before it evicts, and that moment's excess is never malloced
         long held = Math.min(bytes, maxBytes);

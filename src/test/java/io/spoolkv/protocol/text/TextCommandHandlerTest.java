@@ -328,6 +328,27 @@ class TextCommandHandlerTest {
                     "STAT 1:get_hits 0\r\nSTAT 1:cmd_set 0\r\n");
         }
 
+        /**
+         * Proves STAT bytes is memcached's: the items' totals, the sum of stats items' mem_requested over the
+         * classes, not what they are charged against the bound (a small item's charge is its real cost, a large
+         * one's its chunks).
+         */
+        @Test
+        void statsBytesIsTheSumOfMemRequested() {
+            assertThat(send("set a 0 0 1\r\nx\r\n")).isEqualTo("STORED\r\n");
+            assertThat(send("set big 5 0 66560\r\n" + "B".repeat(66560) + "\r\n")).isEqualTo("STORED\r\n");
+            long requested = 0;
+            for (String line : send("stats items\r\n").split("\r\n")) {
+                if (line.startsWith("STAT items:") && line.contains(":mem_requested ")) {
+                    requested += Long.parseLong(line.substring(line.lastIndexOf(' ') + 1));
+                }
+            }
+            // 48 + key + 1 + value + 2 + 8 (+ 4 for flags): memcached's ITEM_ntotal
+            assertThat(requested).isEqualTo((48 + 1 + 1 + 1 + 2 + 8) + (48 + 3 + 1 + 66560 + 2 + 8 + 4));
+            assertThat(send("stats\r\n")).contains("STAT bytes " + requested + "\r\n");
+            assertThat(store.stats().bytes()).isNotEqualTo(requested); // the charge, kept for the bound
+        }
+
         private static String statNames(String reply) {
             StringBuilder names = new StringBuilder();
             for (String line : reply.split("\r\n")) {
