@@ -36,6 +36,13 @@ public class StatsReporter {
     public static final int MAX_SLAB_CLASS = 63;
     /** memcached stops a cachedump at 2 MB of output. */
     private static final int CACHEDUMP_MAX_BYTES = 2 * 1024 * 1024;
+    /**
+     * Items a cachedump looks at before it stops, whatever their class: it runs on the event loop and walks the
+     * whole index (not the class's own list, as memcached does), so a class holding few of many items must not
+     * stall the loop on a full scan. memcached's cachedump is bounded too (its limit and 2 MB); 100,000 index
+     * steps take a few milliseconds.
+     */
+    static final int CACHEDUMP_MAX_EXAMINED = 100_000;
 
     /** General counters "stats reset" sets back to zero (memcached's resettable stats). */
     private static final Set<String> RESETTABLE = Set.of(
@@ -142,12 +149,20 @@ public class StatsReporter {
     /**
      * "stats cachedump class limit": up to {@code limit} items (0: no limit) of the class as
      * "ITEM key [bytes b; exptime s]" lines, stopping at 2 MB as memcached does; the items of that slab
-     * class, in key order (a walk of the store's index: memcached walks the class's LRU).
+     * class, in key order (a walk of the store's index: memcached walks the class's LRU), among the first
+     * {@link #CACHEDUMP_MAX_EXAMINED} items of the index.
      */
     public List<String> cachedump(int slabClass, int limit) {
+        return cachedump(commands.store().itemsFrom(null), slabClass, limit, CACHEDUMP_MAX_EXAMINED);
+    }
+
+    /** The cachedump lines of {@code items}, looking at no more than {@code maxExamined} of them. */
+    static List<String> cachedump(Iterator<Item> items, int slabClass, int limit, int maxExamined) {
         List<String> lines = new ArrayList<>();
         int bytes = 0;
-        for (Iterator<Item> it = commands.store().itemsFrom(null); it.hasNext() && (limit == 0 || lines.size() < limit); ) {
+        int examined = 0;
+        for (Iterator<Item> it = items;
+                it.hasNext() && examined < maxExamined && (limit == 0 || lines.size() < limit); examined++) {
             Item item = it.next();
             if (item.slabClass() != slabClass) {
                 continue;
