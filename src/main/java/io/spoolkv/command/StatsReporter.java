@@ -6,6 +6,7 @@ import io.spoolkv.config.ServerProperties;
 import io.spoolkv.config.SpoolProperties;
 import io.spoolkv.store.Item;
 import io.spoolkv.store.SlabClassStats;
+import io.spoolkv.store.SlabClasses;
 import io.spoolkv.store.StoreStats;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
@@ -33,7 +34,7 @@ public class StatsReporter {
 
     public static final String VERSION = Versions.REPORTED;
     /** memcached's largest slab class id; cachedump refuses ids above it. */
-    public static final int MAX_SLAB_CLASS = 63;
+    public static final int MAX_SLAB_CLASS = SlabClasses.MAX_CLASS_ID;
     /** memcached stops a cachedump at 2 MB of output. */
     private static final int CACHEDUMP_MAX_BYTES = 2 * 1024 * 1024;
     /**

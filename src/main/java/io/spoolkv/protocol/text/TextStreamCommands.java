@@ -16,6 +16,7 @@ import io.spoolkv.config.BackgroundProperties;
 import io.spoolkv.spool.ConnectionSpool;
 import io.spoolkv.spool.SpoolService;
 import io.spoolkv.store.Item;
+import io.spoolkv.store.SlabClasses;
 import io.spoolkv.watch.WatchHub;
 import io.spoolkv.watch.WatchStream;
 import java.util.Iterator;
@@ -38,7 +39,7 @@ public class TextStreamCommands implements StreamCommands {
     private static final TextResponse BAD_FORMAT = TextResponse.Line.of("CLIENT_ERROR bad command line format");
     private static final TextResponse SLEEP_TOO_LONG = TextResponse.Line.of("CLIENT_ERROR sleep must be one second or less");
     /** memcached numbers slab classes below this; any other id is a bad class. */
-    private static final int MAX_CLASS_ID = 63;
+    private static final int MAX_CLASS_ID = SlabClasses.MAX_CLASS_ID;
 
     private final CacheCommands commands;
     private final SpoolService spools;
