@@ -980,6 +980,30 @@ public class MemoryItemStore implements ItemStore, AutoCloseable {
         return distinct.size() == linked.size() && distinct.equals(held);
     }
 
+    /** What the LRU keeps per slab class as items come and go ({@link SegmentedLru#classSnapshot}); for tests. */
+    long[][] slabCountsKept() {
+        return lru.classSnapshot();
+    }
+
+    /**
+     * The same per-class numbers recounted from the linked items, in {@link SegmentedLru#classSnapshot}'s layout
+     * ([class][hot, warm, cold, mem_requested, chunks]); for tests, at rest.
+     */
+    long[][] slabCountsRecounted() {
+        SlabClasses classes = lru.classes();
+        long[][] out = new long[classes.largest() + 1][5];
+        long[] chunks = new long[SlabClasses.MAX_CLASS_ID + 1];
+        for (Item item : lru.linkedItems()) {
+            out[item.slabClass][item.lruSegment - SegmentedLru.HOT]++;
+            out[item.slabClass][3] += item.total();
+            classes.chunks(item.key().length(), item.valueLength(), item.flags(), chunks, 1);
+        }
+        for (int id = 1; id <= classes.largest(); id++) {
+            out[id][4] = chunks[id];
+        }
+        return out;
+    }
+
     /** The LRU segment an item sits in ({@link SegmentedLru#NONE} once unlinked); for tests. */
     byte lruSegment(Key key) {
         Item item = map.get(key);
