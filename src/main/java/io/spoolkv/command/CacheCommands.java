@@ -233,7 +233,7 @@ public class CacheCommands {
         StoreResult result = present != null ? StoreResult.EXISTS : StoreResult.NOT_FOUND;
         (result == StoreResult.EXISTS ? stats.casBadval : stats.casMisses).increment();
         stats.count(SlabCommand.CAS_BADVAL, present);
-        mutations.stored(clientId, request, result);
+        mutations.stored(clientId, request, result, requestClass(request));
         return result;
     }
 
@@ -268,7 +268,7 @@ public class CacheCommands {
                 default -> { }
             }
         }
-        mutations.stored(clientId, request, result);
+        mutations.stored(clientId, request, result, requestClass(request));
     }
 
     /** A meta arithmetic (ma), counted as a meta command; touch and vivify happen in the same store step. */

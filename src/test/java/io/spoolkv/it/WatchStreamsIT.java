@@ -115,6 +115,24 @@ class WatchStreamsIT {
         }
     }
 
+    /**
+     * Proves the item_store line carries the stored item's slab class (memcached's clsid), here a 2,000-byte value:
+     * total 48 + 4 + 1 + 2,000 + 2 + 8 = 2,063 bytes, class 15 (2,320-byte chunks), as is the item_get after it.
+     */
+    @Test
+    void mutationsCarryTheStoredItemsClass() throws Exception {
+        try (TextClient watcher = new TextClient(server.port()); TextClient client = new TextClient(server.port())) {
+            watcher.send("watch mutations fetchers\r\n");
+            assertThat(watcher.line()).isEqualTo("OK");
+            client.send("set wbig 0 0 2000\r\n" + "v".repeat(2000) + "\r\nget wbig\r\n");
+            assertThat(client.line()).isEqualTo("STORED");
+            assertThat(watcher.line()).matches(HEAD + "type=item_get key=wbig status=not_found clsid=0 cfd=\\d+ size=0");
+            assertThat(watcher.line())
+                    .matches(HEAD + "type=item_store key=wbig status=stored cmd=set ttl=0 clsid=15 cfd=\\d+ size=2000");
+            assertThat(watcher.line()).matches(HEAD + "type=item_get key=wbig status=found clsid=15 cfd=\\d+ size=2000");
+        }
+    }
+
     /** Items evicted for memory are logged with memcached's eviction line. */
     @Test
     void evictionsAreLogged() throws Exception {
