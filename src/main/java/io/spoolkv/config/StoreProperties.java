@@ -12,7 +12,8 @@ import org.springframework.validation.annotation.Validated;
 /**
  * The in-memory item store.
  *
- * @param maxMemory bytes of keys, values and per-item overhead kept before eviction (memcached {@code -m})
+ * @param maxMemory bytes charged for items before eviction (memcached {@code -m}): each item is charged its memcached
+ *        slab chunk(s), or its real cost of key, value and per-item overhead when that is more
  * @param maxItemSize largest value accepted (memcached {@code -I}); at most {@code max-memory}
  * @param lruCrawler whether the {@code lru_crawler} starts enabled (memcached {@code -o no_lru_crawler} is
  *        {@code false}); clients switch it with {@code lru_crawler enable|disable}, and a disabled crawler refuses
