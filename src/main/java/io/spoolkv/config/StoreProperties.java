@@ -19,8 +19,8 @@ import org.springframework.validation.annotation.Validated;
  *        {@code false}); clients switch it with {@code lru_crawler enable|disable}, and a disabled crawler refuses
  *        {@code crawl} and key dumps as memcached's does
  * @param slabChunkMax memcached's {@code -o slab_chunk_max}: the largest slab class; items past it are counted
- *        as memcached's chunked items (docs/store.md). Between 1KB and 1MB, dividing 1 MiB evenly; memcached's
- *        {@code -o no_modern} is {@code 1MB}
+ *        as memcached's chunked items (docs/store.md). Between 1KB and 1MB, dividing 1 MiB evenly, at most
+ *        {@code max-item-size} and dividing it evenly; memcached's {@code -o no_modern} is {@code 1MB}
  */
 @Validated
 @ConfigurationProperties("spoolkv.store")
@@ -55,9 +55,15 @@ public record StoreProperties(
             return; // @NotNull reports it
         }
         long chunkMax = p.slabChunkMax.toBytes();
+        long itemMax = p.maxItemSize.toBytes();
         if (chunkMax < 1024 || chunkMax > SLAB_PAGE || SLAB_PAGE % chunkMax != 0) {
             errors.rejectValue("slab-chunk-max", "notPageDivisor",
                     "must be between 1KB and 1MB and divide the 1 MiB slab page evenly (memcached's rule)");
+        } else if (itemMax > 0 && (chunkMax > itemMax || itemMax % chunkMax != 0)) {
+            // memcached 1.6.18 refuses to start the same way (-I 64k with its default 512k slab_chunk_max)
+            errors.rejectValue("slab-chunk-max", "notItemSizeDivisor",
+                    "must be at most spoolkv.store.max-item-size (" + Sizes.format(p.maxItemSize)
+                            + ") and divide it evenly (memcached's rule)");
         }
         boolean memoryValid = Sizes.requirePositive(errors, "max-memory", p.maxMemory);
         if (Sizes.requirePositive(errors, "max-item-size", p.maxItemSize) && memoryValid

@@ -16,7 +16,8 @@ import org.springframework.boot.test.context.SpringBootTest;
  * (fetchers only), evictions and connection events, each line in memcached's format.
  */
 @SpringBootTest(properties = {"spoolkv.server.port=0", "spoolkv.server.host=127.0.0.1",
-        "spoolkv.store.max-memory=1MB", "spoolkv.store.max-item-size=64KB"},
+        "spoolkv.store.max-memory=1MB", "spoolkv.store.max-item-size=64KB",
+        "spoolkv.store.slab-chunk-max=64KB"},
         webEnvironment = SpringBootTest.WebEnvironment.NONE)
 class WatchStreamsIT {
 
