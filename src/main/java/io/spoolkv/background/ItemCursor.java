@@ -4,6 +4,7 @@ import io.spoolkv.store.Item;
 import io.spoolkv.store.Key;
 import java.util.Iterator;
 import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * Where an {@link ItemStream} reads: items in the store's key order from some position, with the source's own
@@ -24,6 +25,14 @@ public interface ItemCursor {
     default void reread() {
     }
 
+    /**
+     * Whether the last {@link #peek} answered null because this chunk's budget of items examined ran out rather
+     * than at the end: the chunk then goes out as it is, and the next chunk goes on from here.
+     */
+    default boolean paused() {
+        return false;
+    }
+
     /** Whether the stream was cancelled: it then ends with its protocol's "cancelled" frame. */
     default boolean cancelled() {
         return false;
@@ -35,15 +44,42 @@ public interface ItemCursor {
      * so a dump paused for a slow reader does not list an item deleted, expired or flushed during the pause.
      */
     static ItemCursor of(Iterator<Item> items, Function<Key, Item> reader) {
+        return of(items, reader, item -> true, Integer.MAX_VALUE);
+    }
+
+    /**
+     * As {@link #of(Iterator, Function)}, over the items {@code belongs} accepts (the reader applies the same
+     * rule), looking at no more than {@code maxExamined} items per chunk: a filter that skips millions of items
+     * (a dump of one slab class) returns between chunks, so the task checks on its connection and gives its
+     * thread back instead of scanning inside one step.
+     */
+    static ItemCursor of(Iterator<Item> items, Function<Key, Item> reader, Predicate<Item> belongs, int maxExamined) {
         return new ItemCursor() {
+            private int examined;
+            private boolean paused;
+
             private Item next;
 
             @Override
             public Item peek() {
-                if (next == null && items.hasNext()) {
-                    next = items.next();
+                paused = false;
+                while (next == null && items.hasNext()) {
+                    if (examined >= maxExamined) {
+                        paused = true;
+                        return null;
+                    }
+                    examined++;
+                    Item item = items.next();
+                    if (belongs.test(item)) {
+                        next = item;
+                    }
                 }
                 return next;
+            }
+
+            @Override
+            public boolean paused() {
+                return paused;
             }
 
             @Override
@@ -55,6 +91,7 @@ public interface ItemCursor {
 
             @Override
             public void reread() {
+                examined = 0;
                 if (next != null) {
                     next = reader.apply(next.key());
                 }

@@ -61,6 +61,16 @@ public final class ItemStream {
                 return end(chunk, start, End.CANCELLED);
             }
             Item next = cursor.peek();
+            if (next == null && cursor.paused()) {
+                // the cursor's budget of items examined ran out: this chunk goes out as it is (nothing at all when
+                // it holds no item: its reserved framing is dropped) and the next one goes on from here
+                if (chunk.writerIndex() == first) {
+                    chunk.writerIndex(start);
+                } else {
+                    frames.closeChunk(chunk, start);
+                }
+                return true;
+            }
             if (next == null) {
                 return end(chunk, start, cursor.cancelled() ? End.CANCELLED : End.COMPLETE);
             }

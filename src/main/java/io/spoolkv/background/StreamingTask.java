@@ -134,9 +134,16 @@ public abstract class StreamingTask implements ResumeCallback {
                 more = fill(chunk);
                 pending = null;
             }
-            OfferResult result = chunk.isReadable() ? spool.offer(chunk) : releaseEmpty(chunk);
+            boolean empty = !chunk.isReadable();
+            OfferResult result = empty ? releaseEmpty(chunk) : spool.offer(chunk);
             if (result == OfferResult.CLOSED) {
                 stopClosed();
+                return;
+            }
+            if (more && empty) {
+                // a fill that found nothing to send (a filtered dump skipping other items): give the thread back
+                // to the queued commands and go on later, so no step of the task runs unbounded
+                executor.execute(this);
                 return;
             }
             if (result == OfferResult.WOULD_BLOCK) {

@@ -1,5 +1,6 @@
 package io.spoolkv.command;
 
+import io.spoolkv.command.CommandStats.SlabCommand;
 import io.spoolkv.store.Arithmetic;
 import io.spoolkv.store.ArithmeticResult;
 import io.spoolkv.store.CrawlResult;
@@ -110,6 +111,7 @@ public class CacheCommands {
         stats.cmdTouch.increment();
         Item item = store.getAndTouch(key, exptime);
         (item != null ? stats.touchHits : stats.touchMisses).increment();
+        stats.count(SlabCommand.TOUCH_HITS, item);
         try {
             countGet(clientId, key, item);
             prefixes.get(key, item != null);
@@ -131,9 +133,11 @@ public class CacheCommands {
         if (request.touchExptime() != null) {
             stats.cmdTouch.increment();
             (hit ? stats.touchHits : stats.touchMisses).increment();
+            stats.count(SlabCommand.TOUCH_HITS, result.item());
         } else {
             stats.cmdGet.increment();
             (hit ? stats.getHits : stats.getMisses).increment();
+            stats.count(SlabCommand.GET_HITS, result.item());
         }
         // the lookup missed when the read created the item, and memcached logs it so
         try {
@@ -157,6 +161,7 @@ public class CacheCommands {
 
     private void countGet(int clientId, Key key, Item item) {
         (item != null ? stats.getHits : stats.getMisses).increment();
+        stats.count(SlabCommand.GET_HITS, item);
         mutations.fetched(clientId, key, item);
     }
 
@@ -168,7 +173,7 @@ public class CacheCommands {
     }
 
     private StoreResult storeItem(int clientId, StoreRequest request) {
-        stats.cmdSet.increment();
+        countSet(request);
         if (mutations.watchingFetches()) {
             // memcached's store looks the key up first, and watch fetchers sees that lookup
             mutations.fetched(clientId, request.key(), store.peek(request.key()));
@@ -238,11 +243,27 @@ public class CacheCommands {
     }
 
     private StoreResult storeComparingZero(int clientId, StoreRequest request) {
-        stats.cmdSet.increment();
-        StoreResult result = store.peek(request.key()) != null ? StoreResult.EXISTS : StoreResult.NOT_FOUND;
+        countSet(request);
+        Item present = store.peek(request.key());
+        StoreResult result = present != null ? StoreResult.EXISTS : StoreResult.NOT_FOUND;
         (result == StoreResult.EXISTS ? stats.casBadval : stats.casMisses).increment();
-        mutations.stored(clientId, request, result);
+        stats.count(SlabCommand.CAS_BADVAL, present);
+        mutations.stored(clientId, request, result, requestClass(request));
         return result;
+    }
+
+    /** cmd_set, in total and in the class of the item the request stores (memcached counts the new item's). */
+    private void countSet(StoreRequest request) {
+        stats.cmdSet.increment();
+        stats.count(SlabCommand.CMD_SET, requestClass(request));
+    }
+
+    /**
+     * The slab class of the item a store request writes. memcached counts cas_hits and cas_badval in the replaced
+     * item's class; the store does not hand that item back, and a CAS swap usually keeps the value's size class.
+     */
+    private int requestClass(StoreRequest request) {
+        return store.slabClasses().itemClass(request.key().length(), request.value().length, request.flags());
     }
 
     private void countStore(int clientId, StoreRequest request, StoreResult result) {
@@ -250,13 +271,19 @@ public class CacheCommands {
         boolean swap = request.mode() == StoreMode.SET || request.mode() == StoreMode.REPLACE;
         if (request.compareCas() != 0 && swap) {
             switch (result.outcome()) {
-                case STORED -> stats.casHits.increment();
-                case EXISTS -> stats.casBadval.increment();
+                case STORED -> {
+                    stats.casHits.increment();
+                    stats.count(SlabCommand.CAS_HITS, requestClass(request));
+                }
+                case EXISTS -> {
+                    stats.casBadval.increment();
+                    stats.count(SlabCommand.CAS_BADVAL, requestClass(request));
+                }
                 case NOT_FOUND -> stats.casMisses.increment();
                 default -> { }
             }
         }
-        mutations.stored(clientId, request, result);
+        mutations.stored(clientId, request, result, requestClass(request));
     }
 
     /** A meta arithmetic (ma), counted as a meta command; touch and vivify happen in the same store step. */
@@ -274,17 +301,23 @@ public class CacheCommands {
                 || result.outcome() == ArithmeticResult.Outcome.NON_NUMERIC;
         if (request.increment()) {
             (hit ? stats.incrHits : stats.incrMisses).increment();
+            stats.count(SlabCommand.INCR_HITS, result.item()); // null for NON_NUMERIC, which memcached does not count
         } else {
             (hit ? stats.decrHits : stats.decrMisses).increment();
+            stats.count(SlabCommand.DECR_HITS, result.item());
         }
         return result;
     }
 
     /** A classic delete (text delete, binary DELETE), counted in stats detail whatever its outcome. */
     public DeleteOutcome delete(Key key, long compareCas, boolean invalidate) {
+        Item deleting = store.peek(key); // the store answers an outcome only: its class for delete_hits
         DeleteOutcome outcome = store.delete(key, compareCas, invalidate);
         switch (outcome) {
-            case DELETED -> stats.deleteHits.increment();
+            case DELETED -> {
+                stats.deleteHits.increment();
+                stats.count(SlabCommand.DELETE_HITS, deleting);
+            }
             case NOT_FOUND -> stats.deleteMisses.increment();
             case EXISTS -> { } // memcached counts a delete refused for its CAS neither as a hit nor as a miss
         }
@@ -295,11 +328,13 @@ public class CacheCommands {
     /** A meta delete (md); memcached counts a hit only when the item goes, a miss on NF and EX. */
     public DeleteOutcome metaDelete(DeleteRequest request) {
         stats.cmdMeta.increment();
+        Item deleting = store.peek(request.key()); // the store answers an outcome only: its class for delete_hits
         DeleteOutcome outcome = store.delete(request);
         if (outcome != DeleteOutcome.DELETED) {
             stats.deleteMisses.increment();
         } else if (!request.invalidate() && !request.dropValue()) {
             stats.deleteHits.increment();
+            stats.count(SlabCommand.DELETE_HITS, deleting);
         }
         return outcome;
     }
@@ -338,6 +373,7 @@ public class CacheCommands {
         stats.cmdTouch.increment();
         Item item = store.getAndTouch(key, exptime);
         (item != null ? stats.touchHits : stats.touchMisses).increment();
+        stats.count(SlabCommand.TOUCH_HITS, item);
         return item;
     }
 
@@ -345,6 +381,9 @@ public class CacheCommands {
         stats.cmdTouch.increment();
         boolean found = store.touch(key, exptime);
         (found ? stats.touchHits : stats.touchMisses).increment();
+        if (found) {
+            stats.count(SlabCommand.TOUCH_HITS, store.peek(key)); // the store answers found only: its class
+        }
         return found;
     }
 

@@ -1,5 +1,8 @@
 package io.spoolkv.command;
 
+import io.spoolkv.store.Item;
+import io.spoolkv.store.SlabClasses;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -29,6 +32,47 @@ public final class CommandStats {
     final LongAdder touchMisses = new LongAdder();
     final LongAdder storeTooLarge = new LongAdder();
     final LongAdder storeNoMemory = new LongAdder();
+    /** memcached's per-class command counters (stats slabs), one array per counter indexed by slab class id. */
+    private final AtomicLongArray[] byClass = new AtomicLongArray[SlabCommand.values().length];
+
+    /** The counters stats slabs reports for each class, in memcached's order and names. */
+    public enum SlabCommand {
+        GET_HITS("get_hits"), CMD_SET("cmd_set"), DELETE_HITS("delete_hits"), INCR_HITS("incr_hits"),
+        DECR_HITS("decr_hits"), CAS_HITS("cas_hits"), CAS_BADVAL("cas_badval"), TOUCH_HITS("touch_hits");
+
+        private final String stat;
+
+        SlabCommand(String stat) {
+            this.stat = stat;
+        }
+
+        public String stat() {
+            return stat;
+        }
+    }
+
+    public CommandStats() {
+        for (int i = 0; i < byClass.length; i++) {
+            byClass[i] = new AtomicLongArray(SlabClasses.MAX_CLASS_ID + 1);
+        }
+    }
+
+    /** Counts {@code command} in {@code slabClass}. */
+    void count(SlabCommand command, int slabClass) {
+        byClass[command.ordinal()].incrementAndGet(slabClass);
+    }
+
+    /** Counts {@code command} in the item's class; null (no item: a miss) counts nothing. */
+    void count(SlabCommand command, Item item) {
+        if (item != null) {
+            count(command, item.slabClass());
+        }
+    }
+
+    /** {@code command}'s count in {@code slabClass} since start. */
+    public long inClass(SlabCommand command, int slabClass) {
+        return byClass[command.ordinal()].get(slabClass);
+    }
 
     public long cmdGet() { return cmdGet.sum(); }
     public long cmdSet() { return cmdSet.sum(); }

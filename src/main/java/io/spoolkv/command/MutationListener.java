@@ -12,8 +12,11 @@ import io.spoolkv.store.StoreResult;
  */
 public interface MutationListener {
 
-    /** A storage command finished with {@code result}; {@code clientId} names the connection. */
-    void stored(int clientId, StoreRequest request, StoreResult result);
+    /**
+     * A storage command finished with {@code result}; {@code clientId} names the connection, {@code slabClass} the
+     * slab class of the item the request stores (memcached's item_store line carries it).
+     */
+    void stored(int clientId, StoreRequest request, StoreResult result, int slabClass);
 
     /** A retrieval; {@code item} is null on a miss. */
     void fetched(int clientId, Key key, Item item);
@@ -28,7 +31,7 @@ public interface MutationListener {
 
     MutationListener NONE = new MutationListener() {
         @Override
-        public void stored(int clientId, StoreRequest request, StoreResult result) {
+        public void stored(int clientId, StoreRequest request, StoreResult result, int slabClass) {
         }
 
         @Override

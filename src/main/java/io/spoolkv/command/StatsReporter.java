@@ -1,10 +1,12 @@
 package io.spoolkv.command;
 
+import io.spoolkv.command.CommandStats.SlabCommand;
 import io.spoolkv.config.BackgroundProperties;
 import io.spoolkv.config.ServerProperties;
 import io.spoolkv.config.SpoolProperties;
 import io.spoolkv.store.Item;
 import io.spoolkv.store.SlabClassStats;
+import io.spoolkv.store.SlabClasses;
 import io.spoolkv.store.StoreStats;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
@@ -32,9 +34,16 @@ public class StatsReporter {
 
     public static final String VERSION = Versions.REPORTED;
     /** memcached's largest slab class id; cachedump refuses ids above it. */
-    public static final int MAX_SLAB_CLASS = 63;
+    public static final int MAX_SLAB_CLASS = SlabClasses.MAX_CLASS_ID;
     /** memcached stops a cachedump at 2 MB of output. */
     private static final int CACHEDUMP_MAX_BYTES = 2 * 1024 * 1024;
+    /**
+     * Items a cachedump looks at before it stops, whatever their class: it runs on the event loop and walks the
+     * whole index (not the class's own list, as memcached does), so a class holding few of many items must not
+     * stall the loop on a full scan. memcached's cachedump is bounded too (its limit and 2 MB); 100,000 index
+     * steps take a few milliseconds.
+     */
+    static final int CACHEDUMP_MAX_EXAMINED = 100_000;
 
     /** General counters "stats reset" sets back to zero (memcached's resettable stats). */
     private static final Set<String> RESETTABLE = Set.of(
@@ -58,6 +67,8 @@ public class StatsReporter {
     private volatile Map<String, Long> baseline = Map.of();
     /** The per-class counters at the last "stats reset", by class id. */
     private volatile Map<Integer, SlabClassStats> slabBaseline = Map.of();
+    /** The per-class command counters at the last "stats reset", by counter then class id. */
+    private volatile long[][] slabCommandBaseline = new long[SlabCommand.values().length][MAX_SLAB_CLASS + 1];
 
     public StatsReporter(CacheCommands commands, ConnectionCounts connections, ServerProperties server,
                          SpoolProperties spool, BackgroundProperties background, RuntimeSettings settings,
@@ -104,6 +115,13 @@ public class StatsReporter {
             classes.put(c.id(), c);
         }
         slabBaseline = Map.copyOf(classes);
+        long[][] commandCounts = new long[SlabCommand.values().length][MAX_SLAB_CLASS + 1];
+        for (SlabCommand command : SlabCommand.values()) {
+            for (int id = 1; id <= MAX_SLAB_CLASS; id++) {
+                commandCounts[command.ordinal()][id] = commands.stats().inClass(command, id);
+            }
+        }
+        slabCommandBaseline = commandCounts;
         commands.prefixStats().reset();
     }
 
@@ -132,12 +150,20 @@ public class StatsReporter {
     /**
      * "stats cachedump class limit": up to {@code limit} items (0: no limit) of the class as
      * "ITEM key [bytes b; exptime s]" lines, stopping at 2 MB as memcached does; the items of that slab
-     * class, in key order (a walk of the store's index: memcached walks the class's LRU).
+     * class, in key order (a walk of the store's index: memcached walks the class's LRU), among the first
+     * {@link #CACHEDUMP_MAX_EXAMINED} items of the index.
      */
     public List<String> cachedump(int slabClass, int limit) {
+        return cachedump(commands.store().itemsFrom(null), slabClass, limit, CACHEDUMP_MAX_EXAMINED);
+    }
+
+    /** The cachedump lines of {@code items}, looking at no more than {@code maxExamined} of them. */
+    static List<String> cachedump(Iterator<Item> items, int slabClass, int limit, int maxExamined) {
         List<String> lines = new ArrayList<>();
         int bytes = 0;
-        for (Iterator<Item> it = commands.store().itemsFrom(null); it.hasNext() && (limit == 0 || lines.size() < limit); ) {
+        int examined = 0;
+        for (Iterator<Item> it = items;
+                it.hasNext() && examined < maxExamined && (limit == 0 || lines.size() < limit); examined++) {
             Item item = it.next();
             if (item.slabClass() != slabClass) {
                 continue;
@@ -262,7 +288,7 @@ public class StatsReporter {
         out.add(Stat.of("log_watchers", watches.watchers()));
         out.add(Stat.of("unexpected_napi_ids", 0));
         out.add(Stat.of("round_robin_fallback", 0));
-        out.add(Stat.of("bytes", s.bytes()));
+        out.add(Stat.of("bytes", commands.store().requestedBytes())); // memcached's: item totals, not the charge
         out.add(Stat.of("curr_items", s.currItems()));
         out.add(Stat.of("total_items", s.totalItems()));
         out.add(Stat.of("slab_global_page_pool", 0));
@@ -398,10 +424,14 @@ public class StatsReporter {
      * "stats slabs": one block per class whose chunks hold items, in memcached's names and order, then
      * active_slabs and total_malloced. spoolkv allocates no pages: total_pages is the pages memcached would need
      * for the used chunks, total_chunks those pages' chunks, and total_malloced the most bytes charged since the
-     * bound was last lowered (memcached keeps its pages until then; docs/store.md). The per-class command counters (get_hits, cmd_set...) are not kept per class: 0.
+     * bound was last lowered (memcached keeps its pages until then; docs/store.md). The per-class command counters
+     * (get_hits, cmd_set...) are counted in the class of the item they hit (cmd_set: of the item stored), less the
+     * baseline of the last "stats reset".
      */
     private List<Stat> slabs() {
         commands.store().stats(); // its sweep drops the dead items first, as before
+        CommandStats counts = commands.stats();
+        long[][] commandBase = slabCommandBaseline;
         List<Stat> out = new ArrayList<>();
         int active = 0;
         for (SlabClassStats c : commands.store().slabStats()) {
@@ -418,18 +448,15 @@ public class StatsReporter {
             out.add(Stat.of(p + "used_chunks", c.usedChunks()));
             out.add(Stat.of(p + "free_chunks", totalChunks - c.usedChunks()));
             out.add(Stat.of(p + "free_chunks_end", 0));
-            for (String counter : SLAB_COMMAND_COUNTERS) {
-                out.add(Stat.of(p + counter, 0));
+            for (SlabCommand command : SlabCommand.values()) {
+                out.add(Stat.of(p + command.stat(),
+                        counts.inClass(command, c.id()) - commandBase[command.ordinal()][c.id()]));
             }
         }
         out.add(Stat.of("active_slabs", active));
         out.add(Stat.of("total_malloced", commands.store().mallocedBytes()));
         return out;
     }
-
-    /** memcached's per-class command counters in stats slabs, in its order. */
-    private static final List<String> SLAB_COMMAND_COUNTERS = List.of(
-            "get_hits", "cmd_set", "delete_hits", "incr_hits", "decr_hits", "cas_hits", "cas_badval", "touch_hits");
 
     /** The process's user and system CPU time, as memcached's getrusage() reports them. */
     static final class CpuTime {

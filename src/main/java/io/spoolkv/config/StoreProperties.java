@@ -12,14 +12,15 @@ import org.springframework.validation.annotation.Validated;
 /**
  * The in-memory item store.
  *
- * @param maxMemory bytes of keys, values and per-item overhead kept before eviction (memcached {@code -m})
+ * @param maxMemory bytes charged for items before eviction (memcached {@code -m}): each item is charged its memcached
+ *        slab chunk(s), or its real cost of key, value and per-item overhead when that is more
  * @param maxItemSize largest value accepted (memcached {@code -I}); at most {@code max-memory}
  * @param lruCrawler whether the {@code lru_crawler} starts enabled (memcached {@code -o no_lru_crawler} is
  *        {@code false}); clients switch it with {@code lru_crawler enable|disable}, and a disabled crawler refuses
  *        {@code crawl} and key dumps as memcached's does
  * @param slabChunkMax memcached's {@code -o slab_chunk_max}: the largest slab class; items past it are counted
- *        as memcached's chunked items (docs/store.md). Between 1KB and 1MB, dividing 1 MiB evenly; memcached's
- *        {@code -o no_modern} is {@code 1MB}
+ *        as memcached's chunked items (docs/store.md). Between 1KB and 1MB, dividing 1 MiB evenly, at most
+ *        {@code max-item-size} and dividing it evenly; memcached's {@code -o no_modern} is {@code 1MB}
  */
 @Validated
 @ConfigurationProperties("spoolkv.store")
@@ -54,9 +55,15 @@ public record StoreProperties(
             return; // @NotNull reports it
         }
         long chunkMax = p.slabChunkMax.toBytes();
+        long itemMax = p.maxItemSize.toBytes();
         if (chunkMax < 1024 || chunkMax > SLAB_PAGE || SLAB_PAGE % chunkMax != 0) {
             errors.rejectValue("slab-chunk-max", "notPageDivisor",
                     "must be between 1KB and 1MB and divide the 1 MiB slab page evenly (memcached's rule)");
+        } else if (itemMax > 0 && (chunkMax > itemMax || itemMax % chunkMax != 0)) {
+            // memcached 1.6.18 refuses to start the same way (-I 64k with its default 512k slab_chunk_max)
+            errors.rejectValue("slab-chunk-max", "notItemSizeDivisor",
+                    "must be at most spoolkv.store.max-item-size (" + Sizes.format(p.maxItemSize)
+                            + ") and divide it evenly (memcached's rule)");
         }
         boolean memoryValid = Sizes.requirePositive(errors, "max-memory", p.maxMemory);
         if (Sizes.requirePositive(errors, "max-item-size", p.maxItemSize) && memoryValid

@@ -56,8 +56,13 @@ public final class Item {
     Item lruPrev;
     Item lruNext;
     byte lruSegment = SegmentedLru.NONE;
-    /** The item's slab class, set by the LRU when it links the item (reported by stats and dumps). */
+    /**
+     * The item's slab class (reported by stats and dumps) and what it is charged against the bound, both set once
+     * by {@link SegmentedLru#classify} before the store publishes the item (0 until then), so that the LRU's moves
+     * under its lock never recompute the chunks.
+     */
     byte slabClass;
+    long charge;
     /** The key's place in the store's ordered index while this is the key's item; written in the key's compute. */
     IndexSlot indexSlot;
 
@@ -229,6 +234,11 @@ public final class Item {
      * What the item really costs spoolkv (heap and direct memory, as measured); the store charges at least this
      * and at least memcached's chunks ({@link SegmentedLru#charge}).
      */
+    /** memcached's ITEM_ntotal for this item ({@link SlabClasses#itemTotal}): what mem_requested and dumps' size count. */
+    public long total() {
+        return SlabClasses.itemTotal(key.length(), valueLength, flags);
+    }
+
     public long footprint() {
         return footprintOf(key.length(), valueLength);
     }

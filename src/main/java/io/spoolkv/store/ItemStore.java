@@ -104,6 +104,12 @@ public interface ItemStore {
     /** stats slabs' total_malloced: the most bytes held since the bound was last lowered, at most the bound. */
     long mallocedBytes();
 
+    /**
+     * stats' bytes, as memcached counts it: the live items' totals (the sum of stats items' mem_requested), not
+     * what they are charged against the bound ({@link StoreStats#bytes}).
+     */
+    long requestedBytes();
+
     /** The largest value accepted (memcached -I). */
     long maxItemSize();
 

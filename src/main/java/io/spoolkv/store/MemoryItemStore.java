@@ -911,6 +911,11 @@ public class MemoryItemStore implements ItemStore, AutoCloseable {
     }
 
     @Override
+    public long requestedBytes() {
+        return lru.requestedBytes();
+    }
+
+    @Override
     public CrawlResult crawl() {
         // The index holds every stored item, expired and flushed ones too until a read, an eviction or a
         // sweep drops them: the walk sees them all, and counts only the removals it made itself.
@@ -1012,6 +1017,30 @@ public class MemoryItemStore implements ItemStore, AutoCloseable {
         java.util.Set<Item> held = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         held.addAll(map.values());
         return distinct.size() == linked.size() && distinct.equals(held);
+    }
+
+    /** What the LRU keeps per slab class as items come and go ({@link SegmentedLru#classSnapshot}); for tests. */
+    long[][] slabCountsKept() {
+        return lru.classSnapshot();
+    }
+
+    /**
+     * The same per-class numbers recounted from the linked items, in {@link SegmentedLru#classSnapshot}'s layout
+     * ([class][hot, warm, cold, mem_requested, chunks]); for tests, at rest.
+     */
+    long[][] slabCountsRecounted() {
+        SlabClasses classes = lru.classes();
+        long[][] out = new long[classes.largest() + 1][5];
+        long[] chunks = new long[SlabClasses.MAX_CLASS_ID + 1];
+        for (Item item : lru.linkedItems()) {
+            out[item.slabClass][item.lruSegment - SegmentedLru.HOT]++;
+            out[item.slabClass][3] += item.total();
+            classes.chunks(item.key().length(), item.valueLength(), item.flags(), chunks, 1);
+        }
+        for (int id = 1; id <= classes.largest(); id++) {
+            out[id][4] = chunks[id];
+        }
+        return out;
     }
 
     /** The LRU segment an item sits in ({@link SegmentedLru#NONE} once unlinked); for tests. */

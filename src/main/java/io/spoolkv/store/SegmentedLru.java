@@ -85,6 +85,8 @@ final class SegmentedLru {
     private long warmLimit;
     /** Bytes of all linked items; read without the lock by stats and the eviction loop. */
     private volatile long bytes;
+    /** The linked items' memcached totals (the sum of requested[]): memcached's curr bytes, stats' "bytes". */
+    private volatile long requestedBytes;
     /** Linked items with an expiry, so that stats() skips the expiry sweep when there are none. */
     private volatile long itemsWithExpiry;
     /** The most bytes held since the bound was last lowered: stats slabs' total_malloced (see {@link #malloced}). */
@@ -113,20 +115,26 @@ final class SegmentedLru {
      * than memcached would in the same memory and never more than the memory it is given (docs/store.md).
      */
     long charge(Item item) {
-        return Math.max(item.footprint(), classes.chunkBytes(item.key().length(), item.valueLength(), item.flags()));
+        return item.charge;
     }
 
-    /**
-     * Sets the item's slab class (a function of its key, value and flags); the store calls it before it publishes
-     * the item in its index, so that dumps and stats never see an item without its class.
-     */
     /** The class an item of these sizes would have (for counting a write that stored nothing). */
     int classOf(int keyLength, int valueLength, int flags) {
         return classes.itemClass(keyLength, valueLength, flags);
     }
 
+    /**
+     * Sets the item's slab class and its charge (functions of its key, value and flags), once: the store calls it
+     * before it publishes the item in its index, so that dumps and stats never see an item without its class;
+     * {@link #link} classifies an item nobody classified yet (0 is no class).
+     */
     void classify(Item item) {
-        item.slabClass = (byte) classes.itemClass(item.key().length(), item.valueLength(), item.flags());
+        if (item.slabClass != 0) {
+            return;
+        }
+        int keyLength = item.key().length();
+        item.charge = Math.max(item.footprint(), classes.chunkBytes(keyLength, item.valueLength(), item.flags()));
+        item.slabClass = (byte) classes.itemClass(keyLength, item.valueLength(), item.flags());
     }
 
     synchronized void limit(long maxBytes) {
@@ -138,6 +146,11 @@ final class SegmentedLru {
 
     long bytes() {
         return bytes;
+    }
+
+    /** The linked items' memcached totals (what memcached reports as bytes); the bound counts {@link #bytes}. */
+    long requestedBytes() {
+        return requestedBytes;
     }
 
     long maxBytes() {
@@ -177,9 +190,11 @@ final class SegmentedLru {
 
     private void count(Item item, int sign) {
         int keyLength = item.key().length();
-        long chunkBytes = classes.chunks(keyLength, item.valueLength(), item.flags(), chunks, sign);
-        requested[item.slabClass] += sign * SlabClasses.itemTotal(keyLength, item.valueLength(), item.flags());
-        bytes += sign * Math.max(item.footprint(), chunkBytes);
+        classes.chunks(keyLength, item.valueLength(), item.flags(), chunks, sign); // on link and unlink only
+        long total = item.total();
+        requested[item.slabClass] += sign * total;
+        requestedBytes += sign * total;
+        bytes += sign * item.charge;
         // capped at the bound: a write links before it evicts, and that moment's excess is never malloced
         long held = Math.min(bytes, maxBytes);
         if (held > peakBytes) {

@@ -132,12 +132,12 @@ public class WatchHub implements MutationListener, EvictionListener, ConnectionL
     }
 
     @Override
-    public void stored(int clientId, StoreRequest request, StoreResult result) {
+    public void stored(int clientId, StoreRequest request, StoreResult result, int slabClass) {
         if (watchers.isEmpty()) {
             return;
         }
         String tail = " status=" + result.outcome().name().toLowerCase() + " cmd=" + command(request)
-                + " ttl=" + ttl(request.exptime()) + " clsid=1 cfd=" + clientId
+                + " ttl=" + ttl(request.exptime()) + " clsid=" + slabClass + " cfd=" + clientId
                 + " size=" + request.value().length + "\n";
         publish(WatchStream.MUTATIONS, "item_store", key(request), tail);
     }

@@ -62,6 +62,43 @@ class ItemStreamTest {
         assertThat(stream.end()).isEqualTo(ItemStream.End.COMPLETE);
     }
 
+    /**
+     * Property: a filtered cursor looks at no more than its budget of items per chunk: a dump whose filter skips
+     * everything comes back empty-handed after each budget (the chunk empty, more to follow) instead of scanning
+     * the whole source in one fill, and still lists the matching items once each, in order, then the end.
+     */
+    @Test
+    void aFilteredCursorExaminesAtMostItsBudgetPerChunk() {
+        int[] examined = {0};
+        Iterator<Item> source = new Iterator<>() {
+            @Override
+            public boolean hasNext() {
+                return examined[0] < 100;
+            }
+
+            @Override
+            public Item next() {
+                return item(String.format("k%02d", examined[0]++));
+            }
+        };
+        java.util.function.Predicate<Item> matches = it -> it.key().equals(Key.of("k95"));
+        ItemCursor cursor = ItemCursor.of(source, key -> item(new String(key.bytes(), StandardCharsets.US_ASCII)),
+                matches, 10);
+        ItemStream stream = new ItemStream(cursor, ItemLimits.NONE, LINES);
+        ByteBuf first = Unpooled.buffer(64);
+        try {
+            assertThat(stream.fill(first)).isTrue();
+            assertThat(first.readableBytes()).isZero();
+            assertThat(examined[0]).isEqualTo(10);
+        } finally {
+            first.release();
+        }
+        List<String> rest = chunks(stream, 64);
+        assertThat(rest).hasSize(9);
+        assertThat(String.join("", rest)).isEqualTo("k95\nEND COMPLETE\n");
+        assertThat(examined[0]).isEqualTo(100);
+    }
+
     /** Property: an item larger than a whole chunk still goes out, alone, by growing that one chunk. */
     @Test
     void anItemLargerThanAChunkGoesOutAlone() {

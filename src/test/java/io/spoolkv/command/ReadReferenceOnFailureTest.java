@@ -30,7 +30,7 @@ class ReadReferenceOnFailureTest {
     /** A watch hook that fails on every fetch, as WatchHub can (its buffers come from the same pool). */
     private final MutationListener failingWatch = new MutationListener() {
         @Override
-        public void stored(int clientId, StoreRequest request, StoreResult result) {
+        public void stored(int clientId, StoreRequest request, StoreResult result, int slabClass) {
         }
 
         @Override

@@ -55,6 +55,11 @@ class ConfigurationValidationTest {
                         "must be between 1KB and 1MB and divide the 1 MiB slab page evenly (memcached's rule)"),
                 Arguments.of("spoolkv.store.slab-chunk-max=2MB", "spoolkv.store.slab-chunk-max",
                         "must be between 1KB and 1MB and divide the 1 MiB slab page evenly (memcached's rule)"),
+                // memcached 1.6.18 refuses -I 64k with its default slab_chunk_max, and an -I its chunk max does not divide
+                Arguments.of("spoolkv.store.max-item-size=64KB", "spoolkv.store.slab-chunk-max",
+                        "must be at most spoolkv.store.max-item-size (64KB) and divide it evenly (memcached's rule)"),
+                Arguments.of("spoolkv.store.max-item-size=1100KB", "spoolkv.store.slab-chunk-max",
+                        "must be at most spoolkv.store.max-item-size (1100KB) and divide it evenly (memcached's rule)"),
                 Arguments.of("spoolkv.store.slab-chunk-max=512B", "spoolkv.store.slab-chunk-max",
                         "must be between 1KB and 1MB and divide the 1 MiB slab page evenly (memcached's rule)"),
                 Arguments.of("spoolkv.server.port=70000", "spoolkv.server.port",

@@ -13,7 +13,7 @@ import org.springframework.boot.test.context.SpringBootTest;
 
 /** Protocol behaviour over a real loopback socket, where client libraries cannot reach. */
 @SpringBootTest(properties = {"spoolkv.server.port=0", "spoolkv.server.host=127.0.0.1",
-        "spoolkv.store.max-item-size=1KB"}, webEnvironment = SpringBootTest.WebEnvironment.NONE)
+        "spoolkv.store.max-item-size=1KB", "spoolkv.store.slab-chunk-max=1KB"}, webEnvironment = SpringBootTest.WebEnvironment.NONE)
 class TextProtocolIT {
 
     @Autowired

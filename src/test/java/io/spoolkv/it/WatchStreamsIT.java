@@ -16,7 +16,8 @@ import org.springframework.boot.test.context.SpringBootTest;
  * (fetchers only), evictions and connection events, each line in memcached's format.
  */
 @SpringBootTest(properties = {"spoolkv.server.port=0", "spoolkv.server.host=127.0.0.1",
-        "spoolkv.store.max-memory=1MB", "spoolkv.store.max-item-size=64KB"},
+        "spoolkv.store.max-memory=1MB", "spoolkv.store.max-item-size=64KB",
+        "spoolkv.store.slab-chunk-max=64KB"},
         webEnvironment = SpringBootTest.WebEnvironment.NONE)
 class WatchStreamsIT {
 
@@ -112,6 +113,24 @@ class WatchStreamsIT {
             assertThat(watcher.line())
                     .matches(HEAD + "type=item_store key=vfoo status=stored cmd=set ttl=0 clsid=1 cfd=\\d+ size=4");
             assertThat(watcher.line()).matches(HEAD + "type=item_get key=vfoo status=found clsid=1 cfd=\\d+ size=4");
+        }
+    }
+
+    /**
+     * Proves the item_store line carries the stored item's slab class (memcached's clsid), here a 2,000-byte value:
+     * total 48 + 4 + 1 + 2,000 + 2 + 8 = 2,063 bytes, class 15 (2,320-byte chunks), as is the item_get after it.
+     */
+    @Test
+    void mutationsCarryTheStoredItemsClass() throws Exception {
+        try (TextClient watcher = new TextClient(server.port()); TextClient client = new TextClient(server.port())) {
+            watcher.send("watch mutations fetchers\r\n");
+            assertThat(watcher.line()).isEqualTo("OK");
+            client.send("set wbig 0 0 2000\r\n" + "v".repeat(2000) + "\r\nget wbig\r\n");
+            assertThat(client.line()).isEqualTo("STORED");
+            assertThat(watcher.line()).matches(HEAD + "type=item_get key=wbig status=not_found clsid=0 cfd=\\d+ size=0");
+            assertThat(watcher.line())
+                    .matches(HEAD + "type=item_store key=wbig status=stored cmd=set ttl=0 clsid=15 cfd=\\d+ size=2000");
+            assertThat(watcher.line()).matches(HEAD + "type=item_get key=wbig status=found clsid=15 cfd=\\d+ size=2000");
         }
     }
 

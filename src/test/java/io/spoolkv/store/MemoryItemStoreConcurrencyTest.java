@@ -291,6 +291,10 @@ class MemoryItemStoreConcurrencyTest {
         store.stats();
         assertThat((long) store.indexSize()).isEqualTo(store.stats().currItems());
         assertThat(store.lruMatchesMap()).isTrue();
+        // the per-class numbers the LRU kept through the races (stats items/slabs) equal a recount of its items
+        assertThat(store.slabCountsKept()).isDeepEqualTo(store.slabCountsRecounted());
+        long recounted = java.util.Arrays.stream(store.slabCountsRecounted()).mapToLong(c -> c[0] + c[1] + c[2]).sum();
+        assertThat(recounted).isPositive().isEqualTo(store.stats().currItems());
         List<Key> scanned = new ArrayList<>();
         store.itemsFrom(null).forEachRemaining(item -> scanned.add(item.key()));
         assertThat((long) scanned.size()).isEqualTo(store.stats().currItems());

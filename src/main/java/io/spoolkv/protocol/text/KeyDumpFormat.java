@@ -5,7 +5,6 @@ import io.netty.buffer.Unpooled;
 import io.spoolkv.background.ItemFrames;
 import io.spoolkv.background.ItemStream;
 import io.spoolkv.store.Item;
-import io.spoolkv.store.SlabClasses;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 
@@ -35,7 +34,7 @@ enum KeyDumpFormat implements ItemFrames {
             Ascii.writeUnsigned(out, item.slabClass());
             out.writeBytes(SIZE);
             // memcached's size= is the item's total (ITEM_ntotal)
-            Ascii.writeUnsigned(out, SlabClasses.itemTotal(item.key().length(), item.valueLength(), item.flags()));
+            Ascii.writeUnsigned(out, item.total());
             out.writeBytes(FLAGS);
             Ascii.writeUnsigned(out, Integer.toUnsignedLong(item.flags()));
             out.writeByte('\n');

@@ -9,7 +9,6 @@ import io.spoolkv.store.DeleteRequest;
 import io.spoolkv.store.Item;
 import io.spoolkv.store.ReadRequest;
 import io.spoolkv.store.ReadResult;
-import io.spoolkv.store.SlabClasses;
 import io.spoolkv.store.StoreMode;
 import io.spoolkv.store.StoreRequest;
 import io.spoolkv.store.StoreResult;
@@ -197,7 +196,7 @@ final class MetaCommandExecutor {
                 + " cas=" + Long.toUnsignedString(item.cas())
                 + " fetch=" + (item.fetched() ? "yes" : "no")
                 + " cls=" + item.slabClass()
-                + " size=" + SlabClasses.itemTotal(item.key().length(), item.valueLength(), item.flags()), null);
+                + " size=" + item.total(), null);
     }
 
     /** A reply with only the echoed flags (O, k) and, for ms with c, the CAS (0 when nothing was stored). */

@@ -3,6 +3,7 @@ package io.spoolkv.protocol.text;
 import io.netty.buffer.ByteBuf;
 import io.spoolkv.store.Arithmetic;
 import io.spoolkv.store.Key;
+import io.spoolkv.store.SlabClasses;
 import io.spoolkv.store.StoreMode;
 import io.spoolkv.store.StoreRequest;
 import java.util.ArrayList;
@@ -25,7 +26,7 @@ final class TextCommandParser {
 
     private static final int MAX_TOKENS = 24;
     /** memcached's largest slab class id. */
-    private static final int MAX_SLAB_CLASS = 63;
+    private static final int MAX_SLAB_CLASS = SlabClasses.MAX_CLASS_ID;
 
     /** Every command with a parser; the first token is looked up here, without building a String. */
     private static final String[] COMMANDS = {"get", "set", "gets", "delete", "incr", "decr", "touch", "gat", "gats",

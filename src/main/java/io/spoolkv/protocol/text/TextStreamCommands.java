@@ -16,14 +16,12 @@ import io.spoolkv.config.BackgroundProperties;
 import io.spoolkv.spool.ConnectionSpool;
 import io.spoolkv.spool.SpoolService;
 import io.spoolkv.store.Item;
+import io.spoolkv.store.SlabClasses;
 import io.spoolkv.watch.WatchHub;
 import io.spoolkv.watch.WatchStream;
 import java.util.Iterator;
 import java.util.Set;
-import java.util.Spliterator;
-import java.util.Spliterators;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.stream.StreamSupport;
 import org.springframework.stereotype.Component;
 
 /**
@@ -41,7 +39,7 @@ public class TextStreamCommands implements StreamCommands {
     private static final TextResponse BAD_FORMAT = TextResponse.Line.of("CLIENT_ERROR bad command line format");
     private static final TextResponse SLEEP_TOO_LONG = TextResponse.Line.of("CLIENT_ERROR sleep must be one second or less");
     /** memcached numbers slab classes below this; any other id is a bad class. */
-    private static final int MAX_CLASS_ID = 63;
+    private static final int MAX_CLASS_ID = SlabClasses.MAX_CLASS_ID;
 
     private final CacheCommands commands;
     private final SpoolService spools;
@@ -215,16 +213,17 @@ public class TextStreamCommands implements StreamCommands {
         settings.crawlStarted();
         CrawlEnd end = new CrawlEnd(spool.channel());
         Iterator<Item> items = commands.itemsFrom(null);
-        java.util.function.Function<io.spoolkv.store.Key, Item> reread = commands::peek;
-        if (named != ALL_CLASSES) {
-            items = StreamSupport.stream(Spliterators.spliteratorUnknownSize(items, Spliterator.ORDERED), false)
-                    .filter(item -> (named >>> item.slabClass() & 1) != 0).iterator();
-            reread = key -> {
+        ItemCursor cursor;
+        if (named == ALL_CLASSES) {
+            cursor = ItemCursor.of(items, commands::peek);
+        } else {
+            java.util.function.Predicate<Item> inNamed = item -> (named >>> item.slabClass() & 1) != 0;
+            cursor = ItemCursor.of(items, key -> {
                 Item item = commands.peek(key);
-                return item != null && (named >>> item.slabClass() & 1) != 0 ? item : null;
-            };
+                return item != null && inNamed.test(item) ? item : null;
+            }, inNamed, FILTER_EXAMINED_PER_CHUNK);
         }
-        ItemStream stream = new ItemStream(ItemCursor.of(items, reread), ItemLimits.NONE, format);
+        ItemStream stream = new ItemStream(cursor, ItemLimits.NONE, format);
         Runnable done = finished(end, onFinished);
         ItemStreamTask task = new ItemStreamTask(spool, executor, chunkBytes, command, stream, how -> done.run(), end);
         if (task.start()) {
@@ -233,6 +232,13 @@ public class TextStreamCommands implements StreamCommands {
         end.run();
         return Started.reply(BUSY);
     }
+
+    /**
+     * Items a class-filtered dump looks at per chunk before the chunk goes out (empty, if none was of the named
+     * classes) and the task gives its thread back: a few milliseconds of index walk, so a dump of a class that
+     * holds few of millions of items never scans them all in one step.
+     */
+    static final int FILTER_EXAMINED_PER_CHUNK = 10_000;
 
     /** Every slab class, as "all" and "hash" name them. */
     private static final long ALL_CLASSES = -1L;

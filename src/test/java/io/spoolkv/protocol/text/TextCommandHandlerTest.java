@@ -327,7 +327,8 @@ class TextCommandHandlerTest {
             String slabs = send("stats slabs\r\n");
             assertThat(slabs).contains("STAT 31:chunk_size 82792\r\nSTAT 31:chunks_per_page 12\r\n"
                     + "STAT 31:total_pages 4\r\nSTAT 31:total_chunks 48\r\nSTAT 31:used_chunks 37\r\n"
-                    + "STAT 31:free_chunks 11\r\nSTAT 31:free_chunks_end 0\r\nSTAT 31:get_hits 0\r\n",
+                    + "STAT 31:free_chunks 11\r\nSTAT 31:free_chunks_end 0\r\nSTAT 31:get_hits 0\r\n"
+                    + "STAT 31:cmd_set 40\r\n",
                     "STAT 1:chunk_size 96\r\n", "STAT active_slabs 2\r\n").endsWith("STAT total_malloced "
                     + DataSize.ofMegabytes(3).toBytes() + "\r\nEND\r\n");
             assertThat(slabs.indexOf("STAT 1:chunk_size")).isLessThan(slabs.indexOf("STAT 31:chunk_size"));
@@ -336,6 +337,62 @@ class TextCommandHandlerTest {
                     "STAT items:31:evicted_time 0\r\n");
             send("set key40 0 0 66560\r\n" + value + "\r\n");
             assertThat(send("stats items\r\n")).contains("STAT items:31:evicted 1\r\n");
+        }
+
+        /**
+         * Proves stats slabs counts memcached's per-class command counters in the class of the item each command
+         * hit (cmd_set: of the item stored), that misses count nowhere, and that stats reset zeroes them
+         * (memcached_exporter's memcached_slab_commands_total reads them).
+         */
+        @Test
+        void statsSlabsCountsCommandsPerClass() {
+            String big = "B".repeat(66560);
+            assertThat(send("set big 0 0 66560\r\n" + big + "\r\n")).isEqualTo("STORED\r\n");
+            assertThat(send("set n 0 0 1\r\n5\r\n")).isEqualTo("STORED\r\n");
+            assertThat(send("set gone 0 0 1\r\nx\r\n")).isEqualTo("STORED\r\n");
+            send("get big\r\n");
+            send("get big\r\n");
+            send("get n missing\r\n");
+            assertThat(send("incr n 2\r\n")).isEqualTo("7\r\n");
+            assertThat(send("decr n 1\r\n")).isEqualTo("6\r\n");
+            assertThat(send("touch big 100\r\n")).isEqualTo("TOUCHED\r\n");
+            assertThat(send("delete gone\r\n")).isEqualTo("DELETED\r\n");
+            assertThat(send("delete gone\r\n")).isEqualTo("NOT_FOUND\r\n");
+            String gets = send("gets n\r\n");
+            long cas = Long.parseLong(gets.substring(0, gets.indexOf("\r\n")).split(" ")[4]);
+            assertThat(send("cas n 0 0 1 " + cas + "\r\n8\r\n")).isEqualTo("STORED\r\n");
+            assertThat(send("cas n 0 0 1 " + cas + "\r\n9\r\n")).isEqualTo("EXISTS\r\n");
+            String slabs = send("stats slabs\r\n");
+            assertThat(slabs).contains("STAT 31:get_hits 2\r\nSTAT 31:cmd_set 1\r\nSTAT 31:delete_hits 0\r\n"
+                    + "STAT 31:incr_hits 0\r\nSTAT 31:decr_hits 0\r\nSTAT 31:cas_hits 0\r\n"
+                    + "STAT 31:cas_badval 0\r\nSTAT 31:touch_hits 1\r\n",
+                    "STAT 1:get_hits 2\r\nSTAT 1:cmd_set 4\r\nSTAT 1:delete_hits 1\r\nSTAT 1:incr_hits 1\r\n"
+                    + "STAT 1:decr_hits 1\r\nSTAT 1:cas_hits 1\r\nSTAT 1:cas_badval 1\r\nSTAT 1:touch_hits 0\r\n");
+            assertThat(send("stats reset\r\n")).isEqualTo("RESET\r\n");
+            send("get big\r\n");
+            assertThat(send("stats slabs\r\n")).contains("STAT 31:get_hits 1\r\nSTAT 31:cmd_set 0\r\n",
+                    "STAT 1:get_hits 0\r\nSTAT 1:cmd_set 0\r\n");
+        }
+
+        /**
+         * Proves STAT bytes is memcached's: the items' totals, the sum of stats items' mem_requested over the
+         * classes, not what they are charged against the bound (a small item's charge is its real cost, a large
+         * one's its chunks).
+         */
+        @Test
+        void statsBytesIsTheSumOfMemRequested() {
+            assertThat(send("set a 0 0 1\r\nx\r\n")).isEqualTo("STORED\r\n");
+            assertThat(send("set big 5 0 66560\r\n" + "B".repeat(66560) + "\r\n")).isEqualTo("STORED\r\n");
+            long requested = 0;
+            for (String line : send("stats items\r\n").split("\r\n")) {
+                if (line.startsWith("STAT items:") && line.contains(":mem_requested ")) {
+                    requested += Long.parseLong(line.substring(line.lastIndexOf(' ') + 1));
+                }
+            }
+            // 48 + key + 1 + value + 2 + 8 (+ 4 for flags): memcached's ITEM_ntotal
+            assertThat(requested).isEqualTo((48 + 1 + 1 + 1 + 2 + 8) + (48 + 3 + 1 + 66560 + 2 + 8 + 4));
+            assertThat(send("stats\r\n")).contains("STAT bytes " + requested + "\r\n");
+            assertThat(store.stats().bytes()).isNotEqualTo(requested); // the charge, kept for the bound
         }
 
         private static String statNames(String reply) {
