@@ -92,7 +92,7 @@ class TextCommandHandlerTest {
     void aMultiGetGivesBackItsBatchWhenTheWatchLogFailsWithAnError() {
         MutationListener failingOnB = new MutationListener() {
             @Override
-            public void stored(int clientId, StoreRequest request, StoreResult result) {
+            public void stored(int clientId, StoreRequest request, StoreResult result, int slabClass) {
             }
 
             @Override
