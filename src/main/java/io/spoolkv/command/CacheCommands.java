@@ -95,14 +95,7 @@ public class CacheCommands {
     public Item get(int clientId, Key key) {
         stats.cmdGet.increment();
         Item item = store.get(key);
-        try {
-            countGet(clientId, key, item);
-            prefixes.get(key, item != null);
-        } catch (Throwable t) {
-            releaseHandedOut(item);
-            throw t;
-        }
-        return item;
+        return classicGetCounted(clientId, key, item);
     }
 
     /** A retrieval that also sets a new expiry (gat, gats, mg T); the caller releases the item it gets. */
@@ -112,14 +105,7 @@ public class CacheCommands {
         Item item = store.getAndTouch(key, exptime);
         (item != null ? stats.touchHits : stats.touchMisses).increment();
         stats.count(SlabCommand.TOUCH_HITS, item);
-        try {
-            countGet(clientId, key, item);
-            prefixes.get(key, item != null);
-        } catch (Throwable t) {
-            releaseHandedOut(item);
-            throw t;
-        }
-        return item;
+        return classicGetCounted(clientId, key, item);
     }
 
     /**
@@ -157,6 +143,21 @@ public class CacheCommands {
         if (item != null) {
             item.release();
         }
+    }
+
+    /**
+     * Counts a classic retrieval (hits, the watch log, stats detail) and returns the item; if the bookkeeping fails
+     * the item's reference goes back first, as the caller never receives it.
+     */
+    private Item classicGetCounted(int clientId, Key key, Item item) {
+        try {
+            countGet(clientId, key, item);
+            prefixes.get(key, item != null);
+        } catch (Throwable t) {
+            releaseHandedOut(item);
+            throw t;
+        }
+        return item;
     }
 
     private void countGet(int clientId, Key key, Item item) {
