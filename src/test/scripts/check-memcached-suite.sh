@@ -29,7 +29,7 @@ EXPECTED_PASS=(
   binary.t binary-get.t bogus-commands.t cas.t flags.t getset.t getandtouch.t incrdecr.t issue_104.t issue_108.t issue_152.t
   issue_183.t issue_192.t issue_29.t issue_3.t issue_41.t issue_68.t issue_70.t malicious-commands.t
   metaget.t multiversioning.t noreply.t quit.t touch.t stats-detail.t strtol-testing.t evictions.t chunked-items.t
-  watcher_connid.t idle-timeout.t ascii-auth.t lru-crawler.t lru.t issue_22.t
+  watcher_connid.t idle-timeout.t ascii-auth.t lru-crawler.t lru.t issue_22.t dyn-maxbytes.t
 )
 
 # Files patched before they run against spoolkv, only where a documented, deliberate difference would shift the
