@@ -301,15 +301,7 @@ class FailureContainmentTest {
             GlobalBudget global = new GlobalBudget(4096, 1024);
             ConnectionSpool spool = new ConnectionSpool(channel, props(Mode.SPOOLED, 1024, 256, 4096), global,
                     support.executor, new SpoolMetrics(support.registry, global));
-            List<ByteBuf> offered = new ArrayList<>();
-            loop.submit(() -> { // offered on the loop, so one drain pass sees all three
-                for (int i = 0; i < 3; i++) {
-                    ByteBuf buf = Unpooled.buffer(100).writeZero(100);
-                    offered.add(buf);
-                    assertThat(spool.offer(buf)).isEqualTo(OfferResult.ACCEPTED);
-                }
-            }).sync();
-            loop.submit(() -> { }).sync(); // the drain has run
+            List<ByteBuf> offered = offerThreeAndDrain(loop, spool);
             verify(channel).close();
             assertThat(spool.depthBytes()).isZero();
             assertThat(global.bytes()).isZero();
@@ -349,15 +341,7 @@ class FailureContainmentTest {
             GlobalBudget global = new GlobalBudget(4096, 1024);
             ConnectionSpool spool = new ConnectionSpool(channel, props(Mode.SPOOLED, 1024, 256, 4096), global,
                     support.executor, new SpoolMetrics(support.registry, global));
-            List<ByteBuf> offered = new ArrayList<>();
-            loop.submit(() -> { // offered on the loop, so one drain pass sees all three
-                for (int i = 0; i < 3; i++) {
-                    ByteBuf buf = Unpooled.buffer(100).writeZero(100);
-                    offered.add(buf);
-                    assertThat(spool.offer(buf)).isEqualTo(OfferResult.ACCEPTED);
-                }
-            }).sync();
-            loop.submit(() -> { }).sync(); // the drain has run
+            List<ByteBuf> offered = offerThreeAndDrain(loop, spool);
             verify(channel).close();
             assertThat(failures("drain")).isEqualTo(1);
             assertThat(spool.depthBytes()).isZero();
@@ -410,5 +394,19 @@ class FailureContainmentTest {
         protected ByteBuf newDirectBuffer(int initialCapacity, int maxCapacity) {
             throw new OutOfMemoryError("simulated: no memory for a chunk");
         }
+    }
+
+    /** Offers three 100-byte fragments on the loop, so one drain pass sees all three, and waits for that drain. */
+    private static List<ByteBuf> offerThreeAndDrain(DefaultEventLoop loop, ConnectionSpool spool) throws Exception {
+        List<ByteBuf> offered = new ArrayList<>();
+        loop.submit(() -> {
+            for (int i = 0; i < 3; i++) {
+                ByteBuf buf = Unpooled.buffer(100).writeZero(100);
+                offered.add(buf);
+                assertThat(spool.offer(buf)).isEqualTo(OfferResult.ACCEPTED);
+            }
+        }).sync();
+        loop.submit(() -> { }).sync(); // the drain has run
+        return offered;
     }
 }
