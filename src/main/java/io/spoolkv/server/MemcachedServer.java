@@ -52,13 +52,15 @@ public class MemcachedServer implements SmartLifecycle {
 
     private static final Logger LOG = LoggerFactory.getLogger(MemcachedServer.class);
     /**
-     * The smallest receive buffer Netty's adaptive guess may shrink to. Its own minimum (64 bytes) is where a run of
-     * short get lines takes it, and a 1 KB set (about 1,060 bytes with its line) then needs two or more reads: 1.12
-     * receives per request at 90% get / 10% set of 1 KB values. 2 KiB takes such a set in one read, as memcached's
-     * 16 KiB read buffer does; the buffer is pooled and released once decoded, so its size costs no more than 64.
+     * The smallest receive buffer Netty's adaptive guess may shrink to. With Netty's own minimum (64 bytes) a run of
+     * short get lines takes the guess there, and a 1 KB set (about 1,060 bytes with its line) then needs two or more
+     * reads: 1.12 receives per request at 90% get / 10% set of 1 KB values; with this, one per send
+     * (docs/store.md). memcached reads into a 16 KiB buffer. The buffer comes from the pool and goes back once
+     * decoded (a partial request keeps it until the rest arrives), so the larger size is no extra memory per idle
+     * connection.
      */
     static final int MIN_RECEIVE_BYTES = 2048;
-    /** Netty's own maximum guess: a read of 64 KiB is as much as one pass of the loop takes. */
+    /** Netty's own default maximum guess, kept. */
     static final int MAX_RECEIVE_BYTES = 65536;
 
     private final ServerProperties properties;
