@@ -1,39 +1,47 @@
 package io.spoolkv.command;
 
+import io.spoolkv.counters.ThreadCounters;
+import io.spoolkv.counters.ThreadCounters.Counter;
 import io.spoolkv.store.Item;
 import io.spoolkv.store.SlabClasses;
-import java.util.concurrent.atomic.AtomicLongArray;
-import java.util.concurrent.atomic.LongAdder;
+import java.util.Objects;
 
 /**
- * memcached's per-command counters, shared by every protocol. LongAdder because every event
- * loop bumps them on the hot path and only stats readers sum them.
+ * memcached's per-command counters, shared by every protocol. Every event loop bumps them on the hot path and only
+ * stats readers sum them, so they are per-thread cells ({@link ThreadCounters}), as memcached's per-worker stats.
+ * "stats reset" never zeroes them: {@link StatsReporter} subtracts its baseline.
  */
 public final class CommandStats {
 
-    final LongAdder cmdGet = new LongAdder();
-    final LongAdder cmdSet = new LongAdder();
-    final LongAdder cmdFlush = new LongAdder();
-    final LongAdder cmdTouch = new LongAdder();
-    final LongAdder cmdMeta = new LongAdder();
-    final LongAdder getHits = new LongAdder();
-    final LongAdder getMisses = new LongAdder();
-    final LongAdder getExpired = new LongAdder();
-    final LongAdder deleteHits = new LongAdder();
-    final LongAdder deleteMisses = new LongAdder();
-    final LongAdder incrHits = new LongAdder();
-    final LongAdder incrMisses = new LongAdder();
-    final LongAdder decrHits = new LongAdder();
-    final LongAdder decrMisses = new LongAdder();
-    final LongAdder casHits = new LongAdder();
-    final LongAdder casMisses = new LongAdder();
-    final LongAdder casBadval = new LongAdder();
-    final LongAdder touchHits = new LongAdder();
-    final LongAdder touchMisses = new LongAdder();
-    final LongAdder storeTooLarge = new LongAdder();
-    final LongAdder storeNoMemory = new LongAdder();
-    /** memcached's per-class command counters (stats slabs), one array per counter indexed by slab class id. */
-    private final AtomicLongArray[] byClass = new AtomicLongArray[SlabCommand.values().length];
+    /** The general counters below, one field each; one more field than this fails at construction. */
+    private static final int GENERAL = 21;
+    private static final int CLASSES = SlabClasses.MAX_CLASS_ID + 1;
+
+    /** The general counters, then one run of {@link #CLASSES} cells per {@link SlabCommand}. */
+    private final ThreadCounters counts = new ThreadCounters(GENERAL + SlabCommand.values().length * CLASSES);
+    private int nextGeneral;
+
+    final Counter cmdGet = general();
+    final Counter cmdSet = general();
+    final Counter cmdFlush = general();
+    final Counter cmdTouch = general();
+    final Counter cmdMeta = general();
+    final Counter getHits = general();
+    final Counter getMisses = general();
+    final Counter getExpired = general();
+    final Counter deleteHits = general();
+    final Counter deleteMisses = general();
+    final Counter incrHits = general();
+    final Counter incrMisses = general();
+    final Counter decrHits = general();
+    final Counter decrMisses = general();
+    final Counter casHits = general();
+    final Counter casMisses = general();
+    final Counter casBadval = general();
+    final Counter touchHits = general();
+    final Counter touchMisses = general();
+    final Counter storeTooLarge = general();
+    final Counter storeNoMemory = general();
 
     /** The counters stats slabs reports for each class, in memcached's order and names. */
     public enum SlabCommand {
@@ -51,15 +59,17 @@ public final class CommandStats {
         }
     }
 
-    public CommandStats() {
-        for (int i = 0; i < byClass.length; i++) {
-            byClass[i] = new AtomicLongArray(SlabClasses.MAX_CLASS_ID + 1);
-        }
+    private Counter general() {
+        return counts.counter(Objects.checkIndex(nextGeneral++, GENERAL));
+    }
+
+    private static int cell(SlabCommand command, int slabClass) {
+        return GENERAL + command.ordinal() * CLASSES + Objects.checkIndex(slabClass, CLASSES);
     }
 
     /** Counts {@code command} in {@code slabClass}. */
     void count(SlabCommand command, int slabClass) {
-        byClass[command.ordinal()].incrementAndGet(slabClass);
+        counts.increment(cell(command, slabClass));
     }
 
     /** Counts {@code command} in the item's class; null (no item: a miss) counts nothing. */
@@ -71,7 +81,7 @@ public final class CommandStats {
 
     /** {@code command}'s count in {@code slabClass} since start. */
     public long inClass(SlabCommand command, int slabClass) {
-        return byClass[command.ordinal()].get(slabClass);
+        return counts.sum(cell(command, slabClass));
     }
 
     public long cmdGet() { return cmdGet.sum(); }

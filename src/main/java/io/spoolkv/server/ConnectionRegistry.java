@@ -8,6 +8,8 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 import io.spoolkv.command.ConnectionCounts;
 import io.spoolkv.command.ConnectionListener;
 import io.spoolkv.config.ServerProperties;
+import io.spoolkv.counters.ThreadCounters;
+import io.spoolkv.counters.ThreadCounters.Counter;
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -16,7 +18,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.LongAdder;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
@@ -36,8 +37,10 @@ public class ConnectionRegistry implements ConnectionCounts {
     private final AtomicLong total = new AtomicLong();
     private final AtomicLong rejected = new AtomicLong();
     private final AtomicLong idleClosed = new AtomicLong();
-    private final LongAdder bytesRead = new LongAdder();
-    private final LongAdder bytesWritten = new LongAdder();
+    /** bytes_read and bytes_written, bumped by every connection's event loop: per-thread cells. */
+    private final ThreadCounters traffic = new ThreadCounters(2);
+    private final Counter bytesRead = traffic.counter(0);
+    private final Counter bytesWritten = traffic.counter(1);
     private volatile int ioThreads;
 
     private final ConnectionListener listener;

@@ -5,6 +5,8 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.spoolkv.background.BackgroundExecutor;
 import io.spoolkv.config.StoreProperties;
+import io.spoolkv.counters.ThreadCounters;
+import io.spoolkv.counters.ThreadCounters.Counter;
 import jakarta.annotation.PreDestroy;
 import java.time.Clock;
 import java.util.Iterator;
@@ -64,13 +66,15 @@ public class MemoryItemStore implements ItemStore, AutoCloseable {
     /** Runs the sweep's steps: the background pool in the server, the caller's thread by default (tests). */
     private final Executor sweeps;
 
-    private final LongAdder totalItems = new LongAdder();
-    private final LongAdder evictions = new LongAdder();
-    private final LongAdder evictedUnfetched = new LongAdder();
-    private final LongAdder expiredUnfetched = new LongAdder();
-    private final LongAdder reclaimed = new LongAdder();
-    private final LongAdder getExpired = new LongAdder();
-    private final LongAdder getFlushed = new LongAdder();
+    /** The stats counters writes, evictions and lookups bump: per-thread cells, summed by stats(). */
+    private final ThreadCounters counts = new ThreadCounters(7);
+    private final Counter totalItems = counts.counter(0);
+    private final Counter evictions = counts.counter(1);
+    private final Counter evictedUnfetched = counts.counter(2);
+    private final Counter expiredUnfetched = counts.counter(3);
+    private final Counter reclaimed = counts.counter(4);
+    private final Counter getExpired = counts.counter(5);
+    private final Counter getFlushed = counts.counter(6);
     /** Writes refused because their value could not be allocated, even after evicting (memcached's outofmemory). */
     private final LongAdder outOfMemory = new LongAdder();
     private final SlabCounters slabCounters = new SlabCounters();
