@@ -53,13 +53,14 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Flush latency</b> ({@code spoolkv.spool.flush.latency}) records, once per group (a drain pass, or a part
  * of a long one), the time from the offer of the group's oldest fragment until the socket took the group's last
- * fragment (its write promise completed): the worst case of the group, not every fragment. Offers do not read the clock each: after every
- * pass the drain asks for a {@link Stamp}, and so does an offer that takes the fragment count to a multiple of
- * {@code drainMaxFragments}; the next offer puts the time into the queue ahead of its fragment. A pass is timed
- * from the last stamp before its first fragment, which is never later than that fragment's offer, so the figure
- * never understates; it overstates by the time between that stamp and the fragment's offer, which spans fewer
- * than {@code drainMaxFragments} offers while nothing is taken (each fragment the socket takes meanwhile can
- * add one). A later group of the same pass is timed from the last stamp before its own first fragment. Direct mode records it for every fragment.
+ * fragment (its write promise completed): the worst case of the group, not every fragment. Offers do not read
+ * the clock each: after every pass the drain asks for a {@link Stamp}, and so does an offer that takes the
+ * fragment count to a multiple of {@code drainMaxFragments}; the next offer puts the time into the queue ahead
+ * of its fragment. A pass is timed from the last stamp before its first fragment, which is never later than that
+ * fragment's offer, so the figure never understates; it overstates by the time between that stamp and the
+ * fragment's offer, which spans fewer than {@code drainMaxFragments} offers while nothing is taken (each fragment
+ * the socket takes meanwhile can add one). A later group of the same pass is timed from the last stamp before
+ * its own first fragment. Direct mode records it for every fragment.
  *
  * <p><b>Counters.</b> {@code spoolkv.spool.fragments.offered} and {@code bytes.offered} count accepted
  * fragments when the drain takes them off the queue (or a close discards them), once per pass, not per offer.

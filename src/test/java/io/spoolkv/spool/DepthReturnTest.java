@@ -71,7 +71,8 @@ class DepthReturnTest {
             for (int taken = 1; taken <= fragments; taken++) {
                 socket.completeNext();
                 long untaken = (long) (fragments - taken) * LARGE;
-                assertThat(spool.depthBytes()).as("never returned before the socket took it").isGreaterThanOrEqualTo(untaken);
+                assertThat(spool.depthBytes()).as("never returned before the socket took it")
+                        .isGreaterThanOrEqualTo(untaken);
                 assertThat(spool.depthBytes() - untaken).as("returned at most a group late").isLessThan(group);
                 if (untakenAtWake < 0 && !spool.producerPaused()) {
                     untakenAtWake = untaken;
