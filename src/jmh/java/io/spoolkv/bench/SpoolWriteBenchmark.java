@@ -6,6 +6,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
@@ -24,6 +25,7 @@ import io.spoolkv.config.BackgroundProperties;
 import io.spoolkv.config.SpoolProperties;
 import io.spoolkv.spool.ConnectionSpool;
 import io.spoolkv.spool.OfferResult;
+import io.spoolkv.spool.ResumeExecutor;
 import io.spoolkv.spool.SpoolService;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -92,6 +94,15 @@ public class SpoolWriteBenchmark {
     public static final int FLUSH_EVERY = 32;
     /** Fragments handed over by all producers, all variants; {@link WriteCostProfiler} reads it. */
     static final LongAdder FRAGMENTS = new LongAdder();
+    /**
+     * Producer waits for room (spool: a would-block; Netty paths: the channel unwritable), the wall time they
+     * spent parked, and the bytes still pending when each wait ended (spool: its depth; Netty paths: the
+     * channel's outbound buffer): how much was left in the pipe when the producer got going again.
+     * {@link WriteCostProfiler} reads them.
+     */
+    static final LongAdder WAITS = new LongAdder();
+    static final LongAdder WAIT_NANOS = new LongAdder();
+    static final LongAdder PENDING_AT_WAKE = new LongAdder();
     static final String READER_THREAD = "bench-reader";
 
     public enum Variant {
@@ -156,7 +167,10 @@ public class SpoolWriteBenchmark {
                 DataSize.parse(System.getProperty("bench.lowWater", "256KB")), DataSize.ofMegabytes(64),
                 Integer.getInteger("bench.drainMaxFragments", 256), DataSize.ofMegabytes(1),
                 Duration.ofSeconds(360));
-        service = new SpoolService(properties, registry, executor);
+        // -Dbench.resume=direct: the resume callback (which only unparks the producer) runs on the thread that
+        // found the room, instead of as a task on the background executor; an experiment, see spool-performance.md
+        ResumeExecutor resume = "direct".equals(System.getProperty("bench.resume")) ? Runnable::run : executor;
+        service = new SpoolService(properties, registry, resume);
 
         IoHandlerFactory factory;
         Class<? extends ServerChannel> serverChannel;
@@ -326,6 +340,7 @@ public class SpoolWriteBenchmark {
         }
         producer.sinceFlush = 0;
         Thread self = Thread.currentThread();
+        long start = System.nanoTime();
         while (!child.isWritable() && child.isActive()) {
             // Flush on every turn, not only our own writes: another producer may have left written but
             // unflushed data behind (it stopped at the end of an iteration), and then writability never
@@ -337,16 +352,28 @@ public class SpoolWriteBenchmark {
             }
             writabilityWaiters.remove(self);
         }
+        ChannelOutboundBuffer outbound = child.unsafe().outboundBuffer();
+        endWait(start, outbound == null ? 0 : outbound.totalPendingWriteBytes());
+    }
+
+    private static void endWait(long startNanos, long pendingBytes) {
+        WAIT_NANOS.add(System.nanoTime() - startNanos);
+        WAITS.increment();
+        PENDING_AT_WAKE.add(pendingBytes);
     }
 
     private void offer(ByteBuf fragment) {
         OfferResult result = spool.offer(fragment);
-        while (result == OfferResult.WOULD_BLOCK) {
-            Thread self = Thread.currentThread();
-            if (spool.resumeWhenDrained(() -> LockSupport.unpark(self))) {
-                LockSupport.parkNanos(1_000_000);
+        if (result == OfferResult.WOULD_BLOCK) {
+            long start = System.nanoTime();
+            while (result == OfferResult.WOULD_BLOCK) {
+                Thread self = Thread.currentThread();
+                if (spool.resumeWhenDrained(() -> LockSupport.unpark(self))) {
+                    LockSupport.parkNanos(1_000_000);
+                }
+                result = spool.offer(fragment);
             }
-            result = spool.offer(fragment);
+            endWait(start, spool.depthBytes() - size); // without the fragment just accepted
         }
         if (result == OfferResult.CLOSED) {
             throw new IllegalStateException("spool closed");

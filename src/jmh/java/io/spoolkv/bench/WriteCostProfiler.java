@@ -23,7 +23,9 @@ import org.openjdk.jmh.results.ScalarResult;
  *   <li>fragments handed over ({@link SpoolWriteBenchmark#FRAGMENTS});</li>
  *   <li>thread CPU time (ThreadMXBean) of the producer side (JMH workers plus the background threads that run
  *       the spool's resume callbacks), of the event loop, and of the reader;</li>
- *   <li>tasks submitted to the event loop ({@link TaskCountingEventLoopGroup#TASKS}).</li>
+ *   <li>tasks submitted to the event loop ({@link TaskCountingEventLoopGroup#TASKS});</li>
+ *   <li>the producers' waits for room ({@link SpoolWriteBenchmark#WAITS}): how many per 1,000 fragments, the wall
+ *       time parked per fragment, and the bytes still pending when a wait ended (KiB, mean).</li>
  * </ul>
  * and reports ns of CPU per fragment and tasks per 1,000 fragments, as secondary results. All four figures
  * come from the same window, so the ratios are consistent even though the window is a little wider than the
@@ -71,16 +73,25 @@ public final class WriteCostProfiler implements InternalProfiler {
                 AggregationPolicy.AVG));
         out.add(new ScalarResult("cost.loop.tasks", 1000.0 * (after.tasks - before.tasks) / fragments,
                 "tasks/1000 fragments", AggregationPolicy.AVG));
+        double waits = after.waits - before.waits;
+        out.add(new ScalarResult("wait.count", 1000.0 * waits / fragments, "waits/1000 fragments",
+                AggregationPolicy.AVG));
+        out.add(new ScalarResult("wait.parked", (after.waitNanos - before.waitNanos) / fragments, "ns/fragment",
+                AggregationPolicy.AVG));
+        out.add(new ScalarResult("wait.pendingAtWake", waits == 0 ? 0 : (after.pendingAtWake - before.pendingAtWake)
+                / waits / 1024.0, "KiB", AggregationPolicy.AVG));
         return out;
     }
 
     private Snapshot snapshot() {
         long fragments = SpoolWriteBenchmark.FRAGMENTS.sum();
         long tasks = TaskCountingEventLoopGroup.TASKS.sum();
+        long waits = SpoolWriteBenchmark.WAITS.sum();
         long[] ids = threads.getAllThreadIds();
         long[] nanos = threads.getThreadCpuTime(ids);
         ThreadInfo[] infos = threads.getThreadInfo(ids);
-        Snapshot s = new Snapshot(fragments, tasks);
+        Snapshot s = new Snapshot(fragments, tasks, waits, SpoolWriteBenchmark.WAIT_NANOS.sum(),
+                SpoolWriteBenchmark.PENDING_AT_WAKE.sum());
         for (int i = 0; i < ids.length; i++) {
             if (infos[i] != null && nanos[i] >= 0) { // null or -1: the thread ended meanwhile
                 s.cpu.put(ids[i], nanos[i]);
@@ -103,12 +114,18 @@ public final class WriteCostProfiler implements InternalProfiler {
     private static final class Snapshot {
         final long fragments;
         final long tasks;
+        final long waits;
+        final long waitNanos;
+        final long pendingAtWake;
         final Map<Long, Long> cpu = new HashMap<>();
         final Map<Long, Role> roles = new HashMap<>();
 
-        Snapshot(long fragments, long tasks) {
+        Snapshot(long fragments, long tasks, long waits, long waitNanos, long pendingAtWake) {
             this.fragments = fragments;
             this.tasks = tasks;
+            this.waits = waits;
+            this.waitNanos = waitNanos;
+            this.pendingAtWake = pendingAtWake;
         }
     }
 }

@@ -37,8 +37,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Draining.</b> Fragments go into a lock-free MPSC queue. Only the offer that finds the spool idle
  * (wins {@link #drainScheduled}) puts the drain on the event loop; later offers just enqueue. A drain pass
- * writes fragments with the void promise, the last one of the pass with a real promise whose listener
- * returns the pass's bytes to the budgets, then flushes once. Past its budget ({@code drainMaxFragments},
+ * writes fragments with the void promise, the last one of each {@link Group} with a real promise whose listener
+ * returns the group's bytes to the budgets, then flushes once. A group is the whole pass, or, in a pass of large
+ * fragments, each quarter of the low watermark of it: so the depth falls in steps no coarser than that, and a
+ * paused producer is resumed while about three quarters of the low watermark are still queued for the socket,
+ * not when the spool has run dry (with one group per pass, a pass of 1 MiB returned nothing until its last byte
+ * was taken). Past its budget ({@code drainMaxFragments},
  * {@code drainMaxBytes}) a pass re-submits itself so other connections on the loop get their turn. While the
  * channel is unwritable the drain parks, holding the scheduled flag (so offers do not wake the loop), and
  * {@link #onWritabilityChanged} restarts it.
@@ -47,15 +51,16 @@ import org.slf4j.LoggerFactory;
  * until the socket has taken it: the depth covers both this queue and Netty's outbound buffer, so one bound
  * holds both.
  *
- * <p><b>Flush latency</b> ({@code spoolkv.spool.flush.latency}) records, once per drain pass, the time from
- * the offer of the pass's oldest fragment until the socket took the pass's last fragment (its write promise
- * completed): the worst case of the pass, not every fragment. Offers do not read the clock each: after every
- * pass the drain asks for a {@link Stamp}, and so does an offer that takes the fragment count to a multiple of
- * {@code drainMaxFragments}; the next offer puts the time into the queue ahead of its fragment. A pass is timed
- * from the last stamp before its first fragment, which is never later than that fragment's offer, so the figure
- * never understates; it overstates by the time between that stamp and the fragment's offer, which spans fewer
- * than {@code drainMaxFragments} offers while nothing is taken (each fragment the socket takes meanwhile can
- * add one). Direct mode records it for every fragment.
+ * <p><b>Flush latency</b> ({@code spoolkv.spool.flush.latency}) records, once per group (a drain pass, or a part
+ * of a long one), the time from the offer of the group's oldest fragment until the socket took the group's last
+ * fragment (its write promise completed): the worst case of the group, not every fragment. Offers do not read
+ * the clock each: after every pass the drain asks for a {@link Stamp}, and so does an offer that takes the
+ * fragment count to a multiple of {@code drainMaxFragments}; the next offer puts the time into the queue ahead
+ * of its fragment. A pass is timed from the last stamp before its first fragment, which is never later than that
+ * fragment's offer, so the figure never understates; it overstates by the time between that stamp and the
+ * fragment's offer, which spans fewer than {@code drainMaxFragments} offers while nothing is taken (each fragment
+ * the socket takes meanwhile can add one). A later group of the same pass is timed from the last stamp before
+ * its own first fragment. Direct mode records it for every fragment.
  *
  * <p><b>Counters.</b> {@code spoolkv.spool.fragments.offered} and {@code bytes.offered} count accepted
  * fragments when the drain takes them off the queue (or a close discards them), once per pass, not per offer.
@@ -68,6 +73,8 @@ public final class ConnectionSpool {
     private static final Logger log = LoggerFactory.getLogger(ConnectionSpool.class);
     /** Drain passes kept per connection for its recent flush latency (1 KB of arrays per spool). */
     public static final int RECENT_SAMPLES = 64;
+    /** Smallest group a pass returns to the budgets at once (see {@link #groupBytes(long)}). */
+    static final long MIN_GROUP_BYTES = 16 * 1024;
 
     private final Channel channel;
     private final EventLoop loop;
@@ -77,6 +84,8 @@ public final class ConnectionSpool {
     private final long lowWater;
     private final int drainMaxFragments;
     private final long drainMaxBytes;
+    /** A drain pass's bytes are returned to the budgets in groups of at least this many (see {@link Group}). */
+    private final long groupBytes;
     private final GlobalBudget global;
     private final Executor resumeExecutor;
     private final SpoolMetrics metrics;
@@ -119,12 +128,14 @@ public final class ConnectionSpool {
     /** Fragments and bytes the running drain pass took, added to the counters once at its end; zero between. */
     private int passFragments;
     private long passBytes;
-    /** The drain pass being built and its last fragment, not written yet (it gets the pass's real promise). */
-    private Pass openPass;
+    /** The group being built and its last fragment, not written yet (it gets the group's real promise). */
+    private Group openGroup;
     private ByteBuf openLast;
     /** The last stamp the drain took off the queue: no later than the offer of any fragment behind it. */
     private long lastStampNanos = System.nanoTime();
-    private final ArrayDeque<Pass> inFlight = new ArrayDeque<>();
+    /** Whether the running drain pass wrote anything since its last flush. */
+    private boolean unflushed;
+    private final ArrayDeque<Group> inFlight = new ArrayDeque<>();
 
     ConnectionSpool(Channel channel, SpoolProperties properties, GlobalBudget global, Executor resumeExecutor,
                     SpoolMetrics metrics) {
@@ -136,9 +147,20 @@ public final class ConnectionSpool {
         this.lowWater = properties.lowWaterBytes().toBytes();
         this.drainMaxFragments = properties.drainMaxFragments();
         this.drainMaxBytes = properties.drainMaxBytes().toBytes();
+        this.groupBytes = groupBytes(lowWater);
         this.global = global;
         this.resumeExecutor = resumeExecutor;
         this.metrics = metrics;
+    }
+
+    /**
+     * A quarter of the low watermark: a paused producer is resumed once the depth is under the low watermark, and
+     * the depth falls a group at a time, so at least about three quarters of it are still queued for the socket
+     * when the producer is woken. At least {@link #MIN_GROUP_BYTES}, so a tiny (or zero) low watermark does not
+     * cost a promise per small fragment; a pass of small fragments (256 of 64 B) stays one group.
+     */
+    static long groupBytes(long lowWater) {
+        return Math.max(lowWater / 4, MIN_GROUP_BYTES);
     }
 
     /** The channel's allocator: producers write into pooled buffers from it and hand them over (no copy). */
@@ -514,16 +536,17 @@ public final class ConnectionSpool {
             drainOnce();
         } catch (Throwable t) {
             // We hold the flag and are the only consumer: release everything, then close the connection. Passes
-            // already handed over are returned by their listeners when the close fails them; the open pass
+            // already handed over are returned by their listeners when the close fails them; the open group
             // never got a listener, so it is settled here: its written fragments are released by Netty, its
             // last one (not written yet) by us.
             metrics.failure("drain");
             log.warn("drain failed on {}; closing the connection", channel, t);
             closed = true;
             parked = false;
-            Pass pass = openPass;
+            unflushed = false;
+            Group group = openGroup;
             ByteBuf last = openLast;
-            openPass = null;
+            openGroup = null;
             openLast = null;
             if (last != null) {
                 last.release();
@@ -531,8 +554,8 @@ public final class ConnectionSpool {
             countOffered(passFragments, passBytes); // what this pass took before it failed
             passFragments = 0;
             passBytes = 0;
-            if (pass != null && pass.fragments > 0) { // an open pass may be empty: made before its first poll
-                onTaken(false, pass.bytes, pass.fragments, pass.oldestOfferNanos, System.nanoTime());
+            if (group != null && group.fragments > 0) { // an open group may be empty: made before its first poll
+                onTaken(false, group.bytes, group.fragments, group.oldestOfferNanos, System.nanoTime());
             }
             discardQueued();
             releaseDrainFlag();
@@ -547,9 +570,9 @@ public final class ConnectionSpool {
             return;
         }
         while (passFragments < drainMaxFragments && passBytes < drainMaxBytes && channel.isWritable()) {
-            if (openPass == null) {
-                // Before the poll: once a fragment is off the queue nothing may fail until the open pass holds it.
-                openPass = new Pass();
+            if (openGroup == null) {
+                // Before the poll: once a fragment is off the queue nothing may fail until the open group holds it.
+                openGroup = new Group();
             }
             Object entry = queue.poll();
             if (entry == null) {
@@ -557,13 +580,17 @@ public final class ConnectionSpool {
             }
             if (entry instanceof ByteBuf fragment) {
                 int size = fragment.readableBytes();
-                openPass.add(size, lastStampNanos);
-                passFragments++; // counted with the open pass, so a failure in the write below counts it
+                openGroup.add(size, lastStampNanos);
+                passFragments++; // counted with the open group, so a failure in the write below counts it
                 passBytes += size;
                 ByteBuf previous = openLast;
-                openLast = fragment; // in the open pass before anything else can fail, so a failure settles it
+                openLast = fragment; // in the open group before anything else can fail, so a failure settles it
                 if (previous != null) {
+                    unflushed = true;
                     channel.write(previous, channel.voidPromise());
+                }
+                if (openGroup.bytes >= groupBytes) {
+                    endGroup(); // written now, flushed with the pass
                 }
             } else {
                 ((Marker) entry).takenBy(this); // the queue holds only fragments and markers
@@ -589,23 +616,32 @@ public final class ConnectionSpool {
         }
     }
 
-    /**
-     * Writes the open pass's last fragment with a real promise (one listener per pass) and flushes once. From
-     * here the pass's listener returns its bytes, so the open pass is handed over before the write.
-     */
+    /** Ends the open group (if any) and flushes once what the pass wrote. */
     private void endPass() {
-        Pass pass = openPass;
+        endGroup();
+        if (unflushed) {
+            unflushed = false;
+            channel.flush();
+        }
+    }
+
+    /**
+     * Writes the open group's last fragment with a real promise (one listener per group), not flushed yet. From
+     * here the group's listener returns its bytes, so the open group is handed over before the write.
+     */
+    private void endGroup() {
+        Group group = openGroup;
         ByteBuf last = openLast;
         if (last == null) {
             return;
         }
         ChannelPromise promise = channel.newPromise();
-        promise.addListener(pass);
-        inFlight.add(pass);
-        openPass = null; // handed over: the promise's listener returns the pass from here on
+        promise.addListener(group);
+        inFlight.add(group);
+        openGroup = null; // handed over: the promise's listener returns the group from here on
         openLast = null;
+        unflushed = true;
         channel.write(last, promise);
-        channel.flush();
     }
 
     /** Lets go of the drain flag, then re-checks so a fragment enqueued meanwhile is not stranded. */
@@ -728,11 +764,12 @@ public final class ConnectionSpool {
     }
 
     /**
-     * The fragments of one drain pass, returned to the budgets together when the socket has taken the pass's
-     * last fragment: Netty completes writes in order, so that means all of them.
+     * The fragments of one drain pass, or of a part of at least {@link #groupBytes} of a long one, returned to the
+     * budgets together when the socket has taken the group's last fragment: Netty completes writes in order, so
+     * that means all of them.
      */
-    private final class Pass implements ChannelFutureListener {
-        /** The last stamp before the pass's first fragment (a pass is made before it has one). */
+    private final class Group implements ChannelFutureListener {
+        /** The last stamp before the group's first fragment (a group is made before it has one). */
         private long oldestOfferNanos;
         private long bytes;
         private int fragments;
@@ -747,8 +784,8 @@ public final class ConnectionSpool {
 
         @Override
         public void operationComplete(ChannelFuture future) {
-            inFlight.poll(); // this pass: they complete in order
-            Pass next = inFlight.peek();
+            inFlight.poll(); // this group: they complete in order
+            Group next = inFlight.peek();
             long now = System.nanoTime();
             oldestPendingNanos = next != null ? next.oldestOfferNanos : now;
             onTaken(future.isSuccess(), bytes, fragments, oldestOfferNanos, now);

@@ -8,7 +8,7 @@ import java.util.concurrent.atomic.AtomicLongArray;
 /**
  * The latest flush latencies with the time each was recorded: a fixed ring, so {@link #snapshot} can report those
  * of the last minute. Recording costs an increment and two ordered writes (no lock, no allocation), cheap enough
- * for one call per drain pass. A snapshot reads the ring without a lock: racing a writer it may pair a slot's
+ * for one call per drain pass (or per part of a long one). A snapshot reads the ring without a lock: racing a writer it may pair a slot's
  * time with its next value, which is harmless for a view.
  */
 final class RecentLatencies {

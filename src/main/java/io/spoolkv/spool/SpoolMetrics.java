@@ -40,7 +40,8 @@ final class SpoolMetrics {
                 .description("Fragments offered to all spools and not yet taken by the sockets")
                 .register(registry);
         flushLatency = Timer.builder("spoolkv.spool.flush.latency")
-                .description("From the offer of the oldest fragment of a drain pass until the socket took the whole pass")
+                .description("From the offer of the oldest fragment of a drain pass (or of a part of a long one)"
+                        + " until the socket took all of it")
                 .publishPercentileHistogram()
                 .register(registry);
         fragmentsOffered = Counter.builder("spoolkv.spool.fragments.offered")
