@@ -50,7 +50,7 @@ public class StatsReporter {
             "total_connections", "rejected_connections", "cmd_get", "cmd_set", "cmd_flush", "cmd_touch", "cmd_meta",
             "get_hits", "get_misses", "get_expired", "get_flushed", "delete_misses", "delete_hits", "incr_misses",
             "incr_hits", "decr_misses", "decr_hits", "cas_misses", "cas_hits", "cas_badval", "touch_hits",
-            "touch_misses", "store_too_large", "bytes_read", "bytes_written", "total_items", "expired_unfetched",
+            "touch_misses", "store_too_large", "store_no_memory", "bytes_read", "bytes_written", "total_items", "expired_unfetched",
             "evicted_unfetched", "evictions", "reclaimed", "lru_crawler_starts", "auth_cmds", "auth_errors",
             "crawler_reclaimed", "crawler_items_checked");
 

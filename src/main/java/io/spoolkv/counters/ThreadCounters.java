@@ -21,6 +21,10 @@ import java.util.Objects;
  * next thread that registers adopts it and keeps adding to it, so there are never more blocks than threads that
  * counted at the same time. Cells are never set back to zero (only the owner may write them): a reset is a
  * baseline the reader subtracts.
+ *
+ * <p>Lifetime. Each instance takes one Netty thread-local slot for good (Netty never reuses their indexes) and is
+ * kept alive by every thread that counted with it until that thread ends: make one per server (the command stats,
+ * the store, the connection registry), never one per connection, scan or request.
  */
 public final class ThreadCounters {
 
@@ -105,7 +109,12 @@ public final class ThreadCounters {
     private long[] register(Thread me) {
         synchronized (registration) {
             for (Block b : blocks) {
-                if (b.owner == me || !b.owner.isAlive()) {
+                if (b.owner == me) { // its own first: a live thread never holds two blocks
+                    return b.cells;
+                }
+            }
+            for (Block b : blocks) {
+                if (!b.owner.isAlive()) {
                     b.owner = me;
                     return b.cells;
                 }
