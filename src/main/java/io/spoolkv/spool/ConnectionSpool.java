@@ -39,10 +39,13 @@ import org.slf4j.LoggerFactory;
  * (wins {@link #drainScheduled}) puts the drain on the event loop; later offers just enqueue. A drain pass
  * writes fragments with the void promise, the last one of each {@link Group} with a real promise whose listener
  * returns the group's bytes to the budgets, then flushes once. A group is the whole pass, or, in a pass of large
- * fragments, each quarter of the low watermark of it: so the depth falls in steps no coarser than that, and a
- * paused producer is resumed while about three quarters of the low watermark are still queued for the socket,
- * not when the spool has run dry (with one group per pass, a pass of 1 MiB returned nothing until its last byte
- * was taken). Past its budget ({@code drainMaxFragments},
+ * fragments, each run of at least a quarter of the low watermark of it: so the depth falls in steps of at most
+ * that plus one fragment, and a paused producer is resumed while most of the low watermark is still queued for
+ * the socket, not when the spool has run dry (with one group per pass, a pass of 1 MiB returned nothing until its
+ * last byte was taken). A fragment larger than a group is a group of its own, so values of that size gain
+ * nothing. The passes only get that long when the channel's write high watermark is well above a group: at the
+ * server's default (64 KiB, {@code spoolkv.server.write-high-water-bytes}) with the default low watermark (a 64 KiB
+ * group) a pass stops at the channel's bound and is one group, as before. Past its budget ({@code drainMaxFragments},
  * {@code drainMaxBytes}) a pass re-submits itself so other connections on the loop get their turn. While the
  * channel is unwritable the drain parks, holding the scheduled flag (so offers do not wake the loop), and
  * {@link #onWritabilityChanged} restarts it.
@@ -71,7 +74,7 @@ import org.slf4j.LoggerFactory;
 public final class ConnectionSpool {
 
     private static final Logger log = LoggerFactory.getLogger(ConnectionSpool.class);
-    /** Drain passes kept per connection for its recent flush latency (1 KB of arrays per spool). */
+    /** Flush-latency samples (one per group) kept per connection for its recent latency (1 KB of arrays). */
     public static final int RECENT_SAMPLES = 64;
     /** Smallest group a pass returns to the budgets at once (see {@link #groupBytes(long)}). */
     static final long MIN_GROUP_BYTES = 16 * 1024;
@@ -157,7 +160,8 @@ public final class ConnectionSpool {
      * A quarter of the low watermark: a paused producer is resumed once the depth is under the low watermark, and
      * the depth falls a group at a time, so at least about three quarters of it are still queued for the socket
      * when the producer is woken. At least {@link #MIN_GROUP_BYTES}, so a tiny (or zero) low watermark does not
-     * cost a promise per small fragment; a pass of small fragments (256 of 64 B) stays one group.
+     * cost a promise per small fragment: a pass of 256 fragments of up to 64 B stays one group at any low
+     * watermark, of 1 KiB at the default.
      */
     static long groupBytes(long lowWater) {
         return Math.max(lowWater / 4, MIN_GROUP_BYTES);
