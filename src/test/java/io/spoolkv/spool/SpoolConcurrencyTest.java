@@ -41,12 +41,14 @@ class SpoolConcurrencyTest {
 
     /**
      * The two shapes: small frames under a global cap equal to one spool's high watermark (the two connections also
-     * fight over the global cap), and frames up to 4 KiB with a 64 KiB spool over a 64 KiB channel, where a drain
-     * pass returns its bytes in several groups (16 KiB each), so groups in flight meet pauses, parks and closes.
+     * fight over the global cap), and frames up to 4 KiB with a 64 KiB spool over a channel that turns unwritable
+     * at 32 KiB, where a drain pass returns its bytes in two groups (16 KiB each), so groups in flight meet pauses,
+     * parks and closes. The channel's bound is below the spool's so that a pausing reader makes it unwritable: the
+     * depth counts the channel's outbound bytes too, so a channel bound at the spool's would hardly ever be reached.
      */
     enum Shape {
         SMALL_FRAMES_SHARED_CAP(16 * 1024, 4 * 1024, 16 * 1024, 1024, 4096, 200),
-        LARGE_FRAMES_SEVERAL_GROUPS_PER_PASS(64 * 1024, 16 * 1024, 64 * 1024, 16 * 1024, 64 * 1024, 4096);
+        LARGE_FRAMES_SEVERAL_GROUPS_PER_PASS(64 * 1024, 16 * 1024, 64 * 1024, 8 * 1024, 32 * 1024, 4096);
 
         final int high, low, globalCap, channelLow, channelHigh, maxPayload;
 
@@ -76,6 +78,11 @@ class SpoolConcurrencyTest {
             assertThat(support.counter("spoolkv.spool.would.block")).isPositive();
             if (shape == Shape.SMALL_FRAMES_SHARED_CAP) {
                 assertThat(support.counter("spoolkv.spool.global.cap.rejections")).isPositive();
+            } else {
+                // The flush-latency timer records once per group: more groups than passes means passes did split.
+                assertThat((double) support.registry.get("spoolkv.spool.flush.latency").timer().count())
+                        .as("groups taken (latency samples) against drain passes")
+                        .isGreaterThan(support.counter("spoolkv.spool.drain.passes"));
             }
         }
     }
