@@ -78,6 +78,12 @@ public final class ConnectionSpool {
     public static final int RECENT_SAMPLES = 64;
     /** Smallest group a pass returns to the budgets at once (see {@link #groupBytes(long)}). */
     static final long MIN_GROUP_BYTES = 16 * 1024;
+    /**
+     * Fragments of the paused producer's size still queued when it is resumed (see {@link #resumeBelow(long)}):
+     * 48 puts the resume point for 16 KiB fragments at the 768 KiB that measured best with the default 1 MiB bound;
+     * below about 5 KiB the low watermark is the larger and decides.
+     */
+    static final int RESUME_HEADROOM_FRAGMENTS = 48;
 
     private final Channel channel;
     private final EventLoop loop;
@@ -165,6 +171,21 @@ public final class ConnectionSpool {
      */
     static long groupBytes(long lowWater) {
         return Math.max(lowWater / 4, MIN_GROUP_BYTES);
+    }
+
+    /**
+     * The depth under which a producer paused on a fragment of {@code blockedSize} bytes is resumed: the low
+     * watermark, or, for large fragments, {@link #RESUME_HEADROOM_FRAGMENTS} of them, at most three quarters of
+     * the high watermark. While a woken producer gets going (a task on the background executor, a thread
+     * wake-up, its first fragment filled) the socket keeps taking bytes, and at large fragments it takes them
+     * fast: with 16 KiB fragments and the default 256 KiB the drain ran dry before the producer was back
+     * (docs/spool-performance.md, "A lead: the low watermark at large fragments"). Small fragments keep the low
+     * watermark, so their pauses stay as rare as configured; the quarter of the bound left above the resume point
+     * is what a resumed producer fills before it pauses again. Only when to wake changes, not the bound.
+     */
+    long resumeBelow(long blockedSize) {
+        long headroom = Math.min(blockedSize, highWater) * RESUME_HEADROOM_FRAGMENTS;
+        return Math.max(lowWater, Math.min(headroom, highWater - highWater / 4));
     }
 
     /** The channel's allocator: producers write into pooled buffers from it and hand them over (no copy). */
@@ -438,7 +459,7 @@ public final class ConnectionSpool {
         if (!closed) {
             long depth = depthBytes.get();
             long size = blockedSize;
-            if (depth > 0 && (depth >= lowWater || depth + size > highWater)) {
+            if (depth > 0 && (depth >= resumeBelow(size) || depth + size > highWater)) {
                 return; // the next decrease calls us again
             }
             if (!global.hasRoomFor(size) && !global.awaitRoom(this, size)) {

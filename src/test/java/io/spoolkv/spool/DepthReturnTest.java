@@ -18,6 +18,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.springframework.util.unit.DataSize;
 
 /**
@@ -82,6 +84,47 @@ class DepthReturnTest {
                     .isGreaterThanOrEqualTo(LOW / 2);
             assertThat(resumed.await(5, TimeUnit.SECONDS)).isTrue();
             assertThat(support.service.totals().depthBytes()).as("the global cap got every byte back").isZero();
+        } finally {
+            refused.release();
+        }
+    }
+
+    /**
+     * The resume point follows the size of the fragment the producer paused on: small fragments wake it under the
+     * low watermark (256 KiB), large ones earlier, so the socket has more queued while the producer gets going,
+     * but never above three quarters of the bound (1 MiB), so a woken producer has room to fill. Each row: the
+     * fragment size and the depth under which the producer must be woken, in the socket's steps of a group.
+     */
+    @ParameterizedTest(name = "{0} B fragments: woken under {1} B")
+    @CsvSource({"1024, 262144", "4096, 262144", "8192, 393216", "16384, 786432", "65536, 786432"})
+    void largeFragmentsWakeTheProducerEarlierButNeverAboveThreeQuartersOfTheBound(int size, long wakeUnder)
+            throws Exception {
+        ConnectionSpool spool = support.service.spoolOf(ch);
+        int fragments = HIGH / size;
+        for (int i = 0; i < fragments; i++) {
+            assertThat(spool.offer(Unpooled.buffer(size).writeZero(size))).isEqualTo(OfferResult.ACCEPTED);
+        }
+        ByteBuf refused = Unpooled.buffer(size).writeZero(size);
+        try {
+            assertThat(spool.offer(refused)).isEqualTo(OfferResult.WOULD_BLOCK);
+            CountDownLatch resumed = new CountDownLatch(1);
+            assertThat(spool.resumeWhenDrained(resumed::countDown)).isTrue();
+            ch.runPendingTasks();
+            assertThat(socket.writes).hasSize(fragments);
+            long depthBefore = spool.depthBytes();
+            long depthAtWake = -1;
+            while (socket.completed < fragments) {
+                socket.completeNext();
+                if (!spool.producerPaused()) {
+                    depthAtWake = spool.depthBytes();
+                    break;
+                }
+                depthBefore = spool.depthBytes();
+            }
+            assertThat(depthAtWake).as("woken under the resume point").isGreaterThanOrEqualTo(0).isLessThan(wakeUnder);
+            assertThat(depthBefore).as("not woken while the depth was still at or above it")
+                    .isGreaterThanOrEqualTo(wakeUnder);
+            assertThat(resumed.await(5, TimeUnit.SECONDS)).isTrue();
         } finally {
             refused.release();
         }
