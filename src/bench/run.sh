@@ -2,7 +2,7 @@
 # Runs spoolkv's benchmarks and writes src/bench/results/ (results.md, results.json, fragments.png; raw/ holds the
 # tools' outputs of the last run and is not committed: .gitignore).
 #
-#   src/bench/run.sh            full run (~15 min on 2 cores): 3 JMH rounds, 5 key dumps per server, ...
+#   src/bench/run.sh            full run (~20 min on 2 cores): 5 JMH rounds (20 iterations per configuration), 5 key dumps per server, ...
 #   src/bench/run.sh --quick    short run (~7 min): 1 JMH round with short iterations, 2 dumps, 5 s loads
 #   ./mvnw -B -Pbench -DskipTests verify [-Dbench.args=--quick]   the same through Maven
 #
@@ -38,7 +38,7 @@ if [ "$MODE" = quick ]; then
     JMH_ROUNDS=1; JMH_WI=2; JMH_W=500ms; JMH_I=3; JMH_R=1s
     DUMP_ROUNDS=2; SLAP_ROUNDS=1; SLAP_SECS=5; LAT_MS=5000; IPERF_T=3
 else
-    JMH_ROUNDS=3; JMH_WI=2; JMH_W=1s; JMH_I=4; JMH_R=1s
+    JMH_ROUNDS=5; JMH_WI=2; JMH_W=1s; JMH_I=4; JMH_R=1s # 20 iterations: 99.9% intervals that can separate
     DUMP_ROUNDS=5; SLAP_ROUNDS=3; SLAP_SECS=10; LAT_MS=10000; IPERF_T=5
 fi
 ITEMS=${BENCH_ITEMS:-1000000}
