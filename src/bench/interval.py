@@ -1,6 +1,7 @@
 """99.9% confidence intervals of a mean, as JMH reports a score's error: Student's t over all measurement
 iterations of all forks (here: all rounds). The standard library has no t distribution, so its quantile is found by
 integrating the density (Simpson's rule) and bisecting."""
+import functools
 import math
 import statistics
 
@@ -17,8 +18,10 @@ def _t_cdf(x, df):
     return 0.5 + c * s * h / 3
 
 
+@functools.lru_cache(maxsize=None)
 def t_quantile(p, df):
-    """The p quantile of Student's t with df degrees of freedom, for p > 0.5."""
+    """The p quantile of Student's t with df degrees of freedom, for p > 0.5 and df >= 2 (Simpson's rule is coarse
+    at df 1, which a run with 2 or more iterations never needs)."""
     lo, hi = 0.0, 1.0
     while _t_cdf(hi, df) < p:
         hi *= 2
@@ -34,12 +37,6 @@ def ci999(values):
     mean = statistics.fmean(values)
     half = t_quantile(0.9995, n - 1) * statistics.stdev(values) / math.sqrt(n)
     return mean - half, mean + half
-
-
-def separated(a, b):
-    """Whether the intervals of a and b do not overlap."""
-    (alo, ahi), (blo, bhi) = ci999(a), ci999(b)
-    return ahi < blo or bhi < alo
 
 
 if __name__ == "__main__":  # a check against published t tables

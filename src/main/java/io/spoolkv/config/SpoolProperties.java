@@ -16,8 +16,8 @@ import org.springframework.validation.annotation.Validated;
  * @param mode {@code spooled}, or {@code direct} (per-fragment {@code writeAndFlush}, a benchmark baseline only)
  * @param highWaterBytes per-connection spool depth at which a producer hears "would block" and pauses
  * @param lowWaterBytes depth under which a paused producer is resumed; below {@code high-water-bytes}. A producer
- *        paused on a large fragment is resumed earlier, while 48 of its fragments are still queued (at most
- *        three quarters of {@code high-water-bytes}), so the socket does not idle while it gets going
+ *        paused on a large fragment is resumed earlier: under the larger of this and 48 of its fragments (those
+ *        at most three quarters of {@code high-water-bytes}), so the socket does not idle while it gets going
  * @param maxTotalBytes cap on all spools together; at least {@code high-water-bytes}
  * @param drainMaxFragments fragments one drain pass writes before yielding the event loop
  * @param drainMaxBytes bytes one drain pass writes before yielding the event loop

@@ -40,8 +40,8 @@ import org.slf4j.LoggerFactory;
  * writes fragments with the void promise, the last one of each {@link Group} with a real promise whose listener
  * returns the group's bytes to the budgets, then flushes once. A group is the whole pass, or, in a pass of large
  * fragments, each run of at least a quarter of the low watermark of it: so the depth falls in steps of at most
- * that plus one fragment, and a paused producer is resumed while most of the low watermark is still queued for
- * the socket, not when the spool has run dry (with one group per pass, a pass of 1 MiB returned nothing until its
+ * that plus one fragment, and a paused producer is resumed while most of its resume point ({@link #resumeBelow})
+ * is still queued for the socket, not when the spool has run dry (with one group per pass, a pass of 1 MiB returned nothing until its
  * last byte was taken). A fragment larger than a group is a group of its own, so values of that size gain
  * nothing. The passes only get that long when the channel's write high watermark is well above a group: at the
  * server's default (64 KiB, {@code spoolkv.server.write-high-water-bytes}) with the default low watermark (a 64 KiB
@@ -163,9 +163,9 @@ public final class ConnectionSpool {
     }
 
     /**
-     * A quarter of the low watermark: a paused producer is resumed once the depth is under the low watermark, and
-     * the depth falls a group at a time, so at least about three quarters of it are still queued for the socket
-     * when the producer is woken. At least {@link #MIN_GROUP_BYTES}, so a tiny (or zero) low watermark does not
+     * A quarter of the low watermark: a paused producer is resumed once the depth is under the low watermark (or
+     * a higher point, {@link #resumeBelow}), and the depth falls a group at a time, so at least about three
+     * quarters of it are still queued for the socket when the producer is woken. At least {@link #MIN_GROUP_BYTES}, so a tiny (or zero) low watermark does not
      * cost a promise per small fragment: a pass of 256 fragments of up to 64 B stays one group at any low
      * watermark, of 1 KiB at the default.
      */
@@ -174,8 +174,8 @@ public final class ConnectionSpool {
     }
 
     /**
-     * The depth under which a producer paused on a fragment of {@code blockedSize} bytes is resumed: the low
-     * watermark, or, for large fragments, {@link #RESUME_HEADROOM_FRAGMENTS} of them, at most three quarters of
+     * The depth under which a producer paused on a fragment of {@code blockedSize} bytes is resumed: the larger of
+     * the low watermark and {@link #RESUME_HEADROOM_FRAGMENTS} such fragments, the latter at most three quarters of
      * the high watermark. While a woken producer gets going (a task on the background executor, a thread
      * wake-up, its first fragment filled) the socket keeps taking bytes, and at large fragments it takes them
      * fast: with 16 KiB fragments and the default 256 KiB the drain ran dry before the producer was back
@@ -278,8 +278,9 @@ public final class ConnectionSpool {
     }
 
     /**
-     * Registers a one-shot callback, run on the background executor once the spool has drained under its low
-     * watermark and the global total has room again (or the spool closes, so the producer hears CLOSED on its
+     * Registers a one-shot callback, run on the background executor once the spool has drained under its resume
+     * point (the low watermark, or higher for large fragments: {@link #resumeBelow}) and the global total has room
+     * again (or the spool closes, so the producer hears CLOSED on its
      * next offer). If that already holds, the callback is scheduled at once.
      *
      * <p>If the executor refuses the callback (it is shutting down), the callback's

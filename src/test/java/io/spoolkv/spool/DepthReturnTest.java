@@ -91,30 +91,39 @@ class DepthReturnTest {
 
     /**
      * The resume point follows the size of the fragment the producer paused on: small fragments wake it under the
-     * low watermark (256 KiB), large ones earlier, so the socket has more queued while the producer gets going,
-     * but never above three quarters of the bound (1 MiB), so a woken producer has room to fill. Each row: the
-     * fragment size and the depth under which the producer must be woken, in the socket's steps of a group.
+     * low watermark, large ones earlier, so the socket has more queued while the producer gets going, but never
+     * above three quarters of the bound (1 MiB), so a woken producer has room to fill; a low watermark above that
+     * decides. Each row: the fragment size, the low watermark, and the depth under which the producer must be
+     * woken (reached in the socket's steps of a group).
      */
-    @ParameterizedTest(name = "{0} B fragments: woken under {1} B")
-    @CsvSource({"1024, 262144", "4096, 262144", "8192, 393216", "16384, 786432", "65536, 786432"})
-    void largeFragmentsWakeTheProducerEarlierButNeverAboveThreeQuartersOfTheBound(int size, long wakeUnder)
+    @ParameterizedTest(name = "{0} B fragments, low watermark {1} B: woken under {2} B")
+    @CsvSource({
+            "1024, 262144, 262144", "4096, 262144, 262144", "8192, 262144, 393216", "16384, 262144, 786432",
+            "65536, 262144, 786432", // 48 fragments would be 3 MiB: three quarters of the bound decide
+            "16384, 917504, 917504", // the low watermark above three quarters of the bound decides
+            "1024, 0, 49152"}) // no low watermark: 48 fragments still queued
+    void largeFragmentsWakeTheProducerEarlierButNeverAboveThreeQuartersOfTheBound(int size, int low, long wakeUnder)
             throws Exception {
-        ConnectionSpool spool = support.service.spoolOf(ch);
-        int fragments = HIGH / size;
-        for (int i = 0; i < fragments; i++) {
-            assertThat(spool.offer(Unpooled.buffer(size).writeZero(size))).isEqualTo(OfferResult.ACCEPTED);
-        }
+        SpoolTestSupport own = new SpoolTestSupport(new SpoolProperties(Mode.SPOOLED, DataSize.ofBytes(HIGH),
+                DataSize.ofBytes(low), DataSize.ofMegabytes(64), 256, DataSize.ofMegabytes(1), Duration.ofSeconds(30)));
+        HeldWrites held = new HeldWrites();
+        EmbeddedChannel channel = new EmbeddedChannel(own.service.channelHandler(), held);
         ByteBuf refused = Unpooled.buffer(size).writeZero(size);
         try {
+            ConnectionSpool spool = own.service.spoolOf(channel);
+            int fragments = HIGH / size;
+            for (int i = 0; i < fragments; i++) {
+                assertThat(spool.offer(Unpooled.buffer(size).writeZero(size))).isEqualTo(OfferResult.ACCEPTED);
+            }
             assertThat(spool.offer(refused)).isEqualTo(OfferResult.WOULD_BLOCK);
             CountDownLatch resumed = new CountDownLatch(1);
             assertThat(spool.resumeWhenDrained(resumed::countDown)).isTrue();
-            ch.runPendingTasks();
-            assertThat(socket.writes).hasSize(fragments);
+            channel.runPendingTasks();
+            assertThat(held.writes).hasSize(fragments);
             long depthBefore = spool.depthBytes();
             long depthAtWake = -1;
-            while (socket.completed < fragments) {
-                socket.completeNext();
+            while (held.completed < fragments) {
+                held.completeNext();
                 if (!spool.producerPaused()) {
                     depthAtWake = spool.depthBytes();
                     break;
@@ -127,6 +136,9 @@ class DepthReturnTest {
             assertThat(resumed.await(5, TimeUnit.SECONDS)).isTrue();
         } finally {
             refused.release();
+            held.completeAll();
+            channel.finishAndReleaseAll();
+            own.close();
         }
     }
 
