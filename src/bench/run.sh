@@ -2,7 +2,7 @@
 # Runs spoolkv's benchmarks and writes src/bench/results/ (results.md, results.json, fragments.png; raw/ holds the
 # tools' outputs of the last run and is not committed: .gitignore).
 #
-#   src/bench/run.sh            full run (~20 min on 2 cores): 5 JMH rounds (20 iterations per configuration), 5 key dumps per server, ...
+#   src/bench/run.sh            full run (~28 min on 2 cores): 5 JMH rounds (20 iterations per configuration), 5 key dumps per server, ...
 #   src/bench/run.sh --quick    short run (~7 min): 1 JMH round with short iterations, 2 dumps, 5 s loads
 #   ./mvnw -B -Pbench -DskipTests verify [-Dbench.args=--quick]   the same through Maven
 #

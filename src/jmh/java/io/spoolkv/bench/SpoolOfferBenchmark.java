@@ -51,7 +51,10 @@ import org.springframework.util.unit.DataSize;
         "-Djmh.executor.class=io.spoolkv.bench.FastThreadLocalExecutor"})
 public class SpoolOfferBenchmark {
 
-    /** Fragments per invocation: one drain pass at spoolkv's default {@code drainMaxFragments}. */
+    /**
+     * Fragments per invocation: a drain pass at the previous {@code drainMaxFragments} default (256; now
+     * 1024), kept so the figures compare with docs/spool-performance.md's.
+     */
     static final int PASS = 256;
 
     @Param({"64", "1024"})

@@ -165,7 +165,7 @@ public class SpoolWriteBenchmark {
         SpoolProperties properties = new SpoolProperties(SpoolProperties.Mode.SPOOLED,
                 DataSize.parse(System.getProperty("bench.highWater", "1MB")),
                 DataSize.parse(System.getProperty("bench.lowWater", "256KB")), DataSize.ofMegabytes(64),
-                Integer.getInteger("bench.drainMaxFragments", 256), DataSize.ofMegabytes(1),
+                Integer.getInteger("bench.drainMaxFragments", 1024), DataSize.ofMegabytes(1),
                 Duration.ofSeconds(360));
         // -Dbench.resume=direct: the resume callback (which only unparks the producer) runs on the thread that
         // found the room, instead of as a task on the background executor; an experiment, see spool-performance.md
@@ -196,8 +196,9 @@ public class SpoolWriteBenchmark {
                     protected void initChannel(Channel ch) {
                         ch.pipeline().addLast(service.channelHandler()); // as in MemcachedChannelInitializer
                         if (variant == Variant.FLUSH_CONSOLIDATION) {
-                            ch.pipeline().addLast(new FlushConsolidationHandler(
-                                    FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
+                            // -Dbench.fchFlushes=N: the handler's flush batch (Netty's default 256); an experiment
+                            ch.pipeline().addLast(new FlushConsolidationHandler(Integer.getInteger("bench.fchFlushes",
+                                    FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES), true));
                         }
                         ch.pipeline().addLast(new ChannelInboundHandlerAdapter() {
                             @Override

@@ -19,7 +19,9 @@ import org.springframework.validation.annotation.Validated;
  *        paused on a large fragment is resumed earlier: under the larger of this and 48 of its fragments (those
  *        at most three quarters of {@code high-water-bytes}), so the socket does not idle while it gets going
  * @param maxTotalBytes cap on all spools together; at least {@code high-water-bytes}
- * @param drainMaxFragments fragments one drain pass writes before yielding the event loop
+ * @param drainMaxFragments fragments one drain pass writes before yielding the event loop; the default is the most
+ *        buffers Netty gathers into one {@code writev} (IOV_MAX). A pass also ends when the channel turns
+ *        unwritable: at the default 64 KiB channel bound, after about 65536 / (fragment size + 96) fragments
  * @param drainMaxBytes bytes one drain pass writes before yielding the event loop
  * @param stuckTimeout a spool that makes no progress this long gets its connection closed (counted in
  *        {@code stuckCloses})
@@ -31,7 +33,7 @@ public record SpoolProperties(
         @DefaultValue("1MB") @NotNull DataSize highWaterBytes,
         @DefaultValue("256KB") @NotNull DataSize lowWaterBytes,
         @DefaultValue("64MB") @NotNull DataSize maxTotalBytes,
-        @DefaultValue("256") @Min(1) int drainMaxFragments,
+        @DefaultValue("1024") @Min(1) int drainMaxFragments,
         @DefaultValue("1MB") @NotNull DataSize drainMaxBytes,
         @DefaultValue("360s") @NotNull Duration stuckTimeout) implements Validator {
 

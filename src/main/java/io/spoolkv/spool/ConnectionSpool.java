@@ -58,10 +58,10 @@ import org.slf4j.LoggerFactory;
  * of a long one), the time from the offer of the group's oldest fragment until the socket took the group's last
  * fragment (its write promise completed): the worst case of the group, not every fragment. Offers do not read
  * the clock each: after every pass the drain asks for a {@link Stamp}, and so does an offer that takes the
- * fragment count to a multiple of {@code drainMaxFragments}; the next offer puts the time into the queue ahead
+ * fragment count to a multiple of {@link #stampEvery}; the next offer puts the time into the queue ahead
  * of its fragment. A pass is timed from the last stamp before its first fragment, which is never later than that
  * fragment's offer, so the figure never understates; it overstates by the time between that stamp and the
- * fragment's offer, which spans fewer than {@code drainMaxFragments} offers while nothing is taken (each fragment
+ * fragment's offer, which spans fewer than {@link #stampEvery} offers while nothing is taken (each fragment
  * the socket takes meanwhile can add one). A later group of the same pass is timed from the last stamp before
  * its own first fragment. Direct mode records it for every fragment.
  *
@@ -84,6 +84,12 @@ public final class ConnectionSpool {
      * below about 5 KiB the low watermark is the larger and decides.
      */
     static final int RESUME_HEADROOM_FRAGMENTS = 48;
+    /**
+     * Most offers between clock reads while fragments pile up (see "Flush latency" above): a pass's worth, but no
+     * more than 256 even when passes are longer, so the recorded latency overstates no more than it did at the
+     * old 256-fragment pass.
+     */
+    static final int STAMP_EVERY = 256;
 
     private final Channel channel;
     private final EventLoop loop;
@@ -92,6 +98,8 @@ public final class ConnectionSpool {
     private final long highWater;
     private final long lowWater;
     private final int drainMaxFragments;
+    /** A pass's worth of offers, at most {@link #STAMP_EVERY}: how often piling-up offers read the clock. */
+    private final int stampEvery;
     private final long drainMaxBytes;
     /** A drain pass's bytes are returned to the budgets in groups of at least this many (see {@link Group}). */
     private final long groupBytes;
@@ -155,6 +163,7 @@ public final class ConnectionSpool {
         this.highWater = properties.highWaterBytes().toBytes();
         this.lowWater = properties.lowWaterBytes().toBytes();
         this.drainMaxFragments = properties.drainMaxFragments();
+        this.stampEvery = Math.min(drainMaxFragments, STAMP_EVERY);
         this.drainMaxBytes = properties.drainMaxBytes().toBytes();
         this.groupBytes = groupBytes(lowWater);
         this.global = global;
@@ -165,9 +174,10 @@ public final class ConnectionSpool {
     /**
      * A quarter of the low watermark: a paused producer is resumed once the depth is under the low watermark (or
      * a higher point, {@link #resumeBelow}), and the depth falls a group at a time, so at least about three
-     * quarters of it are still queued for the socket when the producer is woken. At least {@link #MIN_GROUP_BYTES}, so a tiny (or zero) low watermark does not
-     * cost a promise per small fragment: a pass of 256 fragments of up to 64 B stays one group at any low
-     * watermark, of 1 KiB at the default.
+     * quarters of it are still queued for the socket when the producer is woken. At least {@link #MIN_GROUP_BYTES},
+     * so a tiny (or zero) low watermark does not cost a promise per small fragment: a pass of 256 fragments of up
+     * to 64 B stays one group at any low watermark, and at the default (64 KiB groups) a pass of 1,024 such
+     * fragments is one group.
      */
     static long groupBytes(long lowWater) {
         return Math.max(lowWater / 4, MIN_GROUP_BYTES);
@@ -409,11 +419,12 @@ public final class ConnectionSpool {
 
     /**
      * Adds a fragment to the depth, and asks for a {@link Stamp} each time the count reaches a multiple of
-     * {@code drainMaxFragments}: while offers pile up behind a parked or busy drain, a pass is not timed from a
-     * stamp more than a pass's worth of offers before its first fragment (one clock read per such run).
+     * {@link #stampEvery} (a pass's worth, at most {@link #STAMP_EVERY}): while offers pile up behind a parked or
+     * busy drain, a pass is not timed from a stamp more than that many offers before its first fragment (one clock
+     * read per such run).
      */
     private void countFragmentIn() {
-        if (depthFragments.incrementAndGet() % drainMaxFragments == 0) {
+        if (depthFragments.incrementAndGet() % stampEvery == 0) {
             stampWanted = true;
         }
     }

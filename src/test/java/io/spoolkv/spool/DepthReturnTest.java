@@ -158,6 +158,35 @@ class DepthReturnTest {
         assertThat(spool.depthBytes()).isZero();
     }
 
+    /**
+     * At the default pass size (1,024 fragments) and the default low watermark, a pass of 1,024 fragments of 64 B
+     * (64 KiB) is still one group, one promise and one flush.
+     */
+    @Test
+    void aDefaultSizedPassOfSmallFragmentsIsOneGroupAndOneFlush() {
+        SpoolProperties defaults = new SpoolProperties(Mode.SPOOLED, DataSize.ofMegabytes(1), DataSize.ofKilobytes(256),
+                DataSize.ofMegabytes(64), 1024, DataSize.ofMegabytes(1), Duration.ofSeconds(360));
+        SpoolTestSupport own = new SpoolTestSupport(defaults);
+        HeldWrites held = new HeldWrites();
+        EmbeddedChannel channel = new EmbeddedChannel(own.service.channelHandler(), held);
+        try {
+            ConnectionSpool spool = own.service.spoolOf(channel);
+            for (int i = 0; i < 1024; i++) {
+                assertThat(spool.offer(Unpooled.buffer(64).writeZero(64))).isEqualTo(OfferResult.ACCEPTED);
+            }
+            channel.runPendingTasks();
+            assertThat(held.writes).hasSize(1024);
+            assertThat(held.writes.stream().filter(w -> !w.promise.isVoid()).count()).as("promises").isEqualTo(1);
+            assertThat(held.flushes).as("flushes").isEqualTo(1);
+            held.completeAll();
+            assertThat(spool.depthBytes()).isZero();
+        } finally {
+            held.completeAll();
+            channel.finishAndReleaseAll();
+            own.close();
+        }
+    }
+
     /** Holds writes (released and completed by the test, in order) and counts flushes. */
     private static final class HeldWrites extends ChannelOutboundHandlerAdapter {
         record Write(Object msg, ChannelPromise promise) {
